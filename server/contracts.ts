@@ -1,0 +1,50 @@
+/**
+ * The interfaces one module offers another through the composition root (harness.ts). Types
+ * only: the SMTP adapter depends on these, never on the store behind them.
+ */
+import type { SessionOutcome, TlsInfo, TranscriptEntry } from './protocol.js';
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+export interface SessionRecord {
+  id: string;
+  started: number;
+  ended: number | null;
+  client: Endpoint;
+  server: Endpoint;
+  helo: string;
+  tls: TlsInfo | null;
+  user: string;
+  outcome: SessionOutcome;
+  outcomeCode: number | null;
+  outcomeDetail: string;
+  messages: number;
+  transcript: TranscriptEntry[];
+}
+
+export interface IncomingMessage {
+  /** Exactly as received after dot-unstuffing (RFC 5321 §4.5.2). */
+  raw: Buffer;
+  envelope: { from: string; to: string[] };
+  /** The session so far; stored with the message so the link survives a crash. */
+  session: SessionRecord;
+}
+
+export interface MessageSink {
+  /** Resolves once the message is committed to the store: only then may the 250 go out. */
+  ingest(message: IncomingMessage): Promise<{ id: string }>;
+}
+
+export interface SessionSink {
+  opened(session: SessionRecord): void;
+  closed(session: SessionRecord): void;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };

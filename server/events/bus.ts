@@ -1,0 +1,52 @@
+import type { MessageSummary, SessionSummary } from '../protocol.js';
+
+/** Every event mailsim publishes, by dotted name. */
+export interface EventMap {
+  'message.received': MessageSummary;
+  /** `All` when the whole mailbox was emptied (IDs is then empty). */
+  'message.deleted': { IDs: string[]; All?: boolean };
+  'message.updated': { IDs: string[]; Read: boolean };
+  'session.opened': SessionSummary;
+  'session.closed': SessionSummary;
+  'store.reset': Record<string, never>;
+}
+
+export type EventName = keyof EventMap;
+export type Listener<K extends EventName> = (payload: EventMap[K]) => void;
+
+/**
+ * Typed in-process publish/subscribe. A throwing subscriber is reported and skipped, never
+ * allowed to break the publisher: the SMTP path publishes and must not fail because a
+ * WebSocket client or webhook misbehaved.
+ */
+export class EventBus {
+  readonly #listeners = new Map<EventName, Set<Listener<never>>>();
+
+  constructor(private readonly onListenerError: (error: unknown, event: EventName) => void = () => {}) {}
+
+  on<K extends EventName>(event: K, listener: Listener<K>): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(event, set);
+    }
+    set.add(listener as Listener<never>);
+    return () => set.delete(listener as Listener<never>);
+  }
+
+  publish<K extends EventName>(event: K, payload: EventMap[K]): void {
+    const set = this.#listeners.get(event);
+    if (!set) return;
+    for (const listener of set) {
+      try {
+        (listener as Listener<K>)(payload);
+      } catch (error) {
+        this.onListenerError(error, event);
+      }
+    }
+  }
+
+  listenerCount(event: EventName): number {
+    return this.#listeners.get(event)?.size ?? 0;
+  }
+}

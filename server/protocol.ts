@@ -1,0 +1,180 @@
+/**
+ * Wire types shared by the server and the UI (`import type` only: this file must stay free of
+ * runtime code). Message shapes follow Mailpit's v1 API field for field so that Mailpit clients
+ * work unchanged; our own resources use the same PascalCase convention.
+ */
+
+export interface Address {
+  Name: string;
+  Address: string;
+}
+
+export interface Envelope {
+  /** MAIL FROM reverse-path; empty string for the null sender `<>` (bounces). */
+  From: string;
+  /** Every RCPT TO the server accepted, in order: Bcc recipients show up here. */
+  To: string[];
+}
+
+/** Mailpit's MessageSummary, plus our envelope and session link. */
+export interface MessageSummary {
+  ID: string;
+  MessageID: string;
+  Read: boolean;
+  From: Address | null;
+  To: Address[];
+  Cc: Address[];
+  Bcc: Address[];
+  ReplyTo: Address[];
+  Subject: string;
+  /** RFC 3339 time the message was received. */
+  Created: string;
+  Username: string;
+  Tags: string[];
+  Size: number;
+  Attachments: number;
+  Snippet: string;
+  Envelope: Envelope;
+  SessionID: string | null;
+}
+
+export interface Attachment {
+  PartID: string;
+  FileName: string;
+  ContentType: string;
+  ContentID: string;
+  Size: number;
+  Checksums: { MD5: string; SHA1: string; SHA256: string };
+}
+
+export interface ListUnsubscribe {
+  Header: string;
+  Links: string[];
+  Errors: string;
+  HeaderPost: string;
+}
+
+/** Mailpit's Message, plus our envelope and session link. */
+export interface Message {
+  ID: string;
+  MessageID: string;
+  From: Address | null;
+  To: Address[];
+  Cc: Address[];
+  Bcc: Address[];
+  ReplyTo: Address[];
+  ReturnPath: string;
+  Subject: string;
+  ListUnsubscribe: ListUnsubscribe;
+  /** RFC 3339: the Date header when it parses, else the time received. */
+  Date: string;
+  Tags: string[];
+  Username: string;
+  Text: string;
+  HTML: string;
+  Size: number;
+  Inline: Attachment[];
+  Attachments: Attachment[];
+  Envelope: Envelope;
+  SessionID: string | null;
+  Created: string;
+}
+
+export interface MessagesSummary {
+  total: number;
+  unread: number;
+  count: number;
+  messages_count: number;
+  messages_unread: number;
+  start: number;
+  tags: string[];
+  messages: MessageSummary[];
+}
+
+/**
+ * How a session ended, most significant first: a session that delivered one message and then
+ * had a recipient refused reads "delivered".
+ */
+export type SessionOutcome =
+  | 'active'
+  | 'delivered'
+  | 'connection-test'
+  | 'rejected'
+  | 'deferred'
+  | 'auth-failed'
+  | 'aborted'
+  | 'timed-out'
+  | 'dropped'
+  | 'no-mail'
+  | 'interrupted';
+
+/** C: client command, S: server reply, I: what the server observed or decided. */
+export type TranscriptDirection = 'C' | 'S' | 'I';
+
+export interface TranscriptEntry {
+  /** Milliseconds since the Unix epoch. */
+  At: number;
+  Dir: TranscriptDirection;
+  Text: string;
+}
+
+export interface TlsInfo {
+  Protocol: string;
+  Cipher: string;
+  Servername: string;
+}
+
+export interface SessionSummary {
+  ID: string;
+  Started: string;
+  Ended: string | null;
+  DurationMs: number | null;
+  Client: { Address: string; Port: number };
+  Server: { Address: string; Port: number };
+  Helo: string;
+  TLS: TlsInfo | null;
+  User: string;
+  Outcome: SessionOutcome;
+  /** The reply code behind the outcome (the rejection, the deferral, the 250), if any. */
+  OutcomeCode: number | null;
+  /** One line a human can read: "550 5.1.1 mailbox unavailable at RCPT TO:<a@b>". */
+  OutcomeDetail: string;
+  Messages: number;
+}
+
+export interface Session extends SessionSummary {
+  MessageIDs: string[];
+  Transcript: TranscriptEntry[];
+}
+
+export interface SessionsList {
+  total: number;
+  count: number;
+  start: number;
+  sessions: SessionSummary[];
+}
+
+export interface RuntimeStats {
+  Uptime: number;
+  Memory: number;
+  MessagesDeleted: number;
+  SMTPAccepted: number;
+  SMTPAcceptedSize: number;
+  SMTPRejected: number;
+  SMTPIgnored: number;
+}
+
+export interface AppInfo {
+  Version: string;
+  LatestVersion: string;
+  Database: string;
+  DatabaseSize: number;
+  Messages: number;
+  Unread: number;
+  Tags: Record<string, number>;
+  RuntimeStats: RuntimeStats;
+}
+
+export interface ApiError {
+  Error: string;
+}

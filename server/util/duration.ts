@@ -1,0 +1,41 @@
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
+
+/**
+ * Parses "90s", "1h30m", "7d" or a bare number of milliseconds.
+ * Returns undefined for anything else so callers can report the field that was wrong.
+ */
+export function parseDuration(text: string): number | undefined {
+  const input = text.trim().toLowerCase();
+  if (/^\d+$/.test(input)) return Number(input);
+  if (input === '') return undefined;
+  PART.lastIndex = 0;
+  let total = 0;
+  let consumed = 0;
+  for (let match = PART.exec(input); match; match = PART.exec(input)) {
+    total += Number(match[1]) * (UNIT_MS[match[2] as string] as number);
+    consumed = PART.lastIndex;
+  }
+  return consumed === input.length ? Math.round(total) : undefined;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${ms}ms`;
+  const parts: string[] = [];
+  let rest = Math.round(ms / 1_000);
+  for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join('');
+}
