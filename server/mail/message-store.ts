@@ -1,0 +1,246 @@
+import type { Address, MessageSummary } from '../protocol.js';
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './database.js';
+import type { SqlFilter } from './search-sql.js';
+
+export interface NewMessage {
+  id: string;
+  sessionId: string | null;
+  created: number;
+  envelopeFrom: string;
+  envelopeTo: string[];
+  messageId: string;
+  subject: string;
+  addresses: StoredAddresses;
+  date: number | null;
+  size: number;
+  snippet: string;
+  attachments: number;
+  inline: number;
+  username: string;
+  raw: Buffer;
+  bodyText: string;
+}
+
+export interface StoredAddresses {
+  From: Address | null;
+  To: Address[];
+  Cc: Address[];
+  Bcc: Address[];
+  ReplyTo: Address[];
+}
+
+interface MessageRow {
+  seq: number;
+  id: string;
+  session_id: string | null;
+  created: number;
+  envelope_from: string;
+  envelope_to: string;
+  message_id: string;
+  subject: string;
+  addresses: string;
+  date: number | null;
+  size: number;
+  snippet: string;
+  attachments: number;
+  inline: number;
+  username: string;
+  read: number;
+}
+
+export interface StoredMessage {
+  summary: MessageSummary;
+  date: number | null;
+  raw: Buffer;
+}
+
+const NO_FILTER: SqlFilter = { where: '1', params: [] };
+const SUMMARY_COLUMNS = 'm.seq, m.id, m.session_id, m.created, m.envelope_from, m.envelope_to, m.message_id, m.subject, m.addresses, m.date, m.size, m.snippet, m.attachments, m.inline, m.username, m.read';
+const FROM = 'FROM messages m JOIN message_search s ON s.seq = m.seq';
+
+function lc(addresses: Address[]): string {
+  return addresses.map((a) => `${a.Name} <${a.Address}>`).join(', ').toLowerCase();
+}
+
+export function toSummary(row: MessageRow): MessageSummary {
+  const addresses = JSON.parse(row.addresses) as StoredAddresses;
+  return {
+    ID: row.id,
+    MessageID: row.message_id,
+    Read: row.read === 1,
+    From: addresses.From,
+    To: addresses.To,
+    Cc: addresses.Cc,
+    Bcc: addresses.Bcc,
+    ReplyTo: addresses.ReplyTo,
+    Subject: row.subject,
+    Created: new Date(row.created).toISOString(),
+    Username: row.username,
+    Tags: [],
+    Size: row.size,
+    Attachments: row.attachments,
+    Snippet: row.snippet,
+    Envelope: { From: row.envelope_from, To: JSON.parse(row.envelope_to) as string[] },
+    SessionID: row.session_id,
+  };
+}
+
+/**
+ * Messages table access. Keeps the message count in memory: it is needed on every insert to
+ * enforce --max-messages and a COUNT(*) per message would dominate ingest at high rates.
+ */
+export class MessageStore {
+  #count: number;
+  readonly #insertMessage;
+  readonly #insertRaw;
+  readonly #insertSearch;
+  readonly #statements = new Map<string, Statement<unknown[]>>();
+
+  constructor(private readonly db: Db) {
+    this.#count = (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
+    this.#insertMessage = db.prepare(
+      `INSERT INTO messages (id, session_id, created, envelope_from, envelope_to, message_id, subject, addresses, date, size, snippet, attachments, inline, username)
+       VALUES (@id, @sessionId, @created, @envelopeFrom, @envelopeTo, @messageId, @subject, @addresses, @date, @size, @snippet, @attachments, @inline, @username)`,
+    );
+    this.#insertRaw = db.prepare('INSERT INTO message_raw (seq, raw) VALUES (?, ?)');
+    this.#insertSearch = db.prepare(
+      `INSERT INTO message_search (seq, from_lc, to_lc, cc_lc, bcc_lc, reply_to_lc, rcpt_lc, subject_lc, message_id_lc, body_lc)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+  }
+
+  /** Search queries come in a bounded number of shapes; preparing each shape once saves ~20µs a call. */
+  #prepare(sql: string): Statement<unknown[]> {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      if (this.#statements.size >= 256) this.#statements.clear();
+      statement = this.db.prepare<unknown[]>(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Call inside a transaction: the three rows stand or fall together. */
+  insert(message: NewMessage): MessageSummary {
+    const { lastInsertRowid } = this.#insertMessage.run({
+      ...message,
+      envelopeTo: JSON.stringify(message.envelopeTo),
+      addresses: JSON.stringify(message.addresses),
+    });
+    const seq = Number(lastInsertRowid);
+    this.#insertRaw.run(seq, message.raw);
+    const { addresses: a } = message;
+    this.#insertSearch.run(
+      seq,
+      lc(a.From ? [a.From] : []),
+      lc(a.To),
+      lc(a.Cc),
+      lc(a.Bcc),
+      lc(a.ReplyTo),
+      message.envelopeTo.join(', ').toLowerCase(),
+      message.subject.toLowerCase(),
+      message.messageId.toLowerCase(),
+      message.bodyText.toLowerCase(),
+    );
+    this.#count++;
+    return toSummary({
+      seq,
+      id: message.id,
+      session_id: message.sessionId,
+      created: message.created,
+      envelope_from: message.envelopeFrom,
+      envelope_to: JSON.stringify(message.envelopeTo),
+      message_id: message.messageId,
+      subject: message.subject,
+      addresses: JSON.stringify(message.addresses),
+      date: message.date,
+      size: message.size,
+      snippet: message.snippet,
+      attachments: message.attachments,
+      inline: message.inline,
+      username: message.username,
+      read: 0,
+    });
+  }
+
+  list(start: number, limit: number, filter: SqlFilter = NO_FILTER): MessageSummary[] {
+    const rows = this.#prepare(`SELECT ${SUMMARY_COLUMNS} ${FROM} WHERE ${filter.where} ORDER BY m.seq DESC LIMIT ? OFFSET ?`)
+      .all(...filter.params, limit, start) as MessageRow[];
+    return rows.map(toSummary);
+  }
+
+  /** Matching and unread-matching counts in one pass. */
+  countMatching(filter: SqlFilter = NO_FILTER): { total: number; unread: number } {
+    const join = filter === NO_FILTER ? 'FROM messages m' : FROM;
+    const row = this.#prepare(`SELECT count(*) AS total, coalesce(sum(m.read = 0), 0) AS unread ${join} WHERE ${filter.where}`)
+      .get(...filter.params) as { total: number; unread: number };
+    return row;
+  }
+
+  /** `latest` is Mailpit's alias for the newest message. */
+  get(id: string): StoredMessage | undefined {
+    const where = id === 'latest' ? 'm.seq = (SELECT max(seq) FROM messages)' : 'm.id = ?';
+    const row = this.#prepare(`SELECT ${SUMMARY_COLUMNS}, r.raw FROM messages m JOIN message_raw r ON r.seq = m.seq WHERE ${where}`)
+      .get(...(id === 'latest' ? [] : [id])) as (MessageRow & { raw: Buffer }) | undefined;
+    return row && { summary: toSummary(row), date: row.date, raw: row.raw };
+  }
+
+  idsMatching(filter: SqlFilter): string[] {
+    return this.#prepare(`SELECT m.id ${FROM} WHERE ${filter.where}`).pluck().all(...filter.params) as string[];
+  }
+
+  idsForSession(sessionId: string): string[] {
+    return this.#prepare('SELECT id FROM messages WHERE session_id = ? ORDER BY seq').pluck().all(sessionId) as string[];
+  }
+
+  /** Returns the IDs that existed and were deleted. */
+  delete(ids: readonly string[]): string[] {
+    const statement = this.#prepare('DELETE FROM messages WHERE id = ? RETURNING id').pluck();
+    const deleted = ids.flatMap((id) => statement.all(id) as string[]);
+    this.#count -= deleted.length;
+    return deleted;
+  }
+
+  deleteAll(): number {
+    // Children first: a bare DELETE on the parent would cascade row by row.
+    this.db.exec('DELETE FROM message_raw; DELETE FROM message_search;');
+    const { changes } = this.#prepare('DELETE FROM messages').run();
+    this.#count = 0;
+    return changes;
+  }
+
+  /** Oldest messages beyond `keep`, deleted; their IDs returned for the event feed. */
+  pruneToCount(keep: number): string[] {
+    if (this.#count <= keep) return [];
+    const ids = this.#prepare('SELECT id FROM messages ORDER BY seq ASC LIMIT ?')
+      .pluck()
+      .all(this.#count - keep) as string[];
+    return this.delete(ids);
+  }
+
+  idsOlderThan(cutoff: number): string[] {
+    return this.#prepare('SELECT id FROM messages WHERE created < ? ORDER BY seq').pluck().all(cutoff) as string[];
+  }
+
+  /** Returns the IDs whose flag actually changed. */
+  setRead(read: boolean, target: { ids: readonly string[] } | { filter: SqlFilter }): string[] {
+    const value = read ? 1 : 0;
+    if ('ids' in target) {
+      const statement = this.#prepare('UPDATE messages SET read = ? WHERE id = ? AND read != ? RETURNING id').pluck();
+      return target.ids.flatMap((id) => statement.all(value, id, value) as string[]);
+    }
+    const { where, params } = target.filter;
+    return this.#prepare(`UPDATE messages SET read = ? WHERE read != ? AND seq IN (SELECT m.seq ${FROM} WHERE ${where}) RETURNING id`)
+      .pluck()
+      .all(value, value, ...params) as string[];
+  }
+
+  exists(id: string): boolean {
+    return this.#prepare('SELECT 1 FROM messages WHERE id = ?').get(id) !== undefined;
+  }
+}

@@ -1,0 +1,154 @@
+import type { SessionRecord } from '../contracts.js';
+import type { SessionOutcome, SessionSummary, TlsInfo, TranscriptEntry } from '../protocol.js';
+import type { Db } from './database.js';
+
+interface SessionRow {
+  id: string;
+  started: number;
+  ended: number | null;
+  client_address: string;
+  client_port: number;
+  server_address: string;
+  server_port: number;
+  helo: string;
+  tls: string | null;
+  username: string;
+  outcome: SessionOutcome;
+  outcome_code: number | null;
+  outcome_detail: string;
+  messages: number;
+}
+
+export interface SessionFilter {
+  outcomes?: SessionOutcome[];
+  client?: string;
+  user?: string;
+}
+
+const SUMMARY_COLUMNS = 'id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, outcome, outcome_code, outcome_detail, messages';
+
+function toSummary(row: SessionRow): SessionSummary {
+  return {
+    ID: row.id,
+    Started: new Date(row.started).toISOString(),
+    Ended: row.ended === null ? null : new Date(row.ended).toISOString(),
+    DurationMs: row.ended === null ? null : row.ended - row.started,
+    Client: { Address: row.client_address, Port: row.client_port },
+    Server: { Address: row.server_address, Port: row.server_port },
+    Helo: row.helo,
+    TLS: row.tls === null ? null : (JSON.parse(row.tls) as TlsInfo),
+    User: row.username,
+    Outcome: row.outcome,
+    OutcomeCode: row.outcome_code,
+    OutcomeDetail: row.outcome_detail,
+    Messages: row.messages,
+  };
+}
+
+export function summarize(record: SessionRecord): SessionSummary {
+  return toSummary(toRow(record));
+}
+
+function toRow(record: SessionRecord): SessionRow & { transcript: string } {
+  return {
+    id: record.id,
+    started: record.started,
+    ended: record.ended,
+    client_address: record.client.address,
+    client_port: record.client.port,
+    server_address: record.server.address,
+    server_port: record.server.port,
+    helo: record.helo,
+    tls: record.tls === null ? null : JSON.stringify(record.tls),
+    username: record.user,
+    outcome: record.outcome,
+    outcome_code: record.outcomeCode,
+    outcome_detail: record.outcomeDetail,
+    messages: record.messages,
+    transcript: JSON.stringify(record.transcript),
+  };
+}
+
+function whereOf(filter: SessionFilter): { where: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  if (filter.outcomes?.length) {
+    clauses.push(`outcome IN (${filter.outcomes.map(() => '?').join(', ')})`);
+    params.push(...filter.outcomes);
+  }
+  if (filter.client) {
+    clauses.push('client_address = ?');
+    params.push(filter.client);
+  }
+  if (filter.user) {
+    clauses.push('username = ?');
+    params.push(filter.user);
+  }
+  return { where: clauses.length ? clauses.join(' AND ') : '1', params };
+}
+
+export class SessionStore {
+  readonly #upsert;
+
+  constructor(private readonly db: Db) {
+    this.#upsert = db.prepare(
+      `INSERT INTO sessions (id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, outcome, outcome_code, outcome_detail, messages, transcript)
+       VALUES (@id, @started, @ended, @client_address, @client_port, @server_address, @server_port, @helo, @tls, @username, @outcome, @outcome_code, @outcome_detail, @messages, @transcript)
+       ON CONFLICT(id) DO UPDATE SET ended = excluded.ended, helo = excluded.helo, tls = excluded.tls, username = excluded.username,
+         outcome = excluded.outcome, outcome_code = excluded.outcome_code, outcome_detail = excluded.outcome_detail,
+         messages = excluded.messages, transcript = excluded.transcript`,
+    );
+  }
+
+  count(): number {
+    return this.db.prepare('SELECT count(*) FROM sessions').pluck().get() as number;
+  }
+
+  save(record: SessionRecord): void {
+    this.#upsert.run(toRow(record));
+  }
+
+  list(start: number, limit: number, filter: SessionFilter = {}): { total: number; sessions: SessionSummary[] } {
+    const { where, params } = whereOf(filter);
+    const total = this.db.prepare(`SELECT count(*) FROM sessions WHERE ${where}`).pluck().get(...params) as number;
+    const rows = this.db
+      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM sessions WHERE ${where} ORDER BY seq DESC LIMIT ? OFFSET ?`)
+      .all(...params, limit, start) as SessionRow[];
+    return { total, sessions: rows.map(toSummary) };
+  }
+
+  get(id: string): (SessionSummary & { Transcript: TranscriptEntry[] }) | undefined {
+    const where = id === 'latest' ? 'seq = (SELECT max(seq) FROM sessions)' : 'id = ?';
+    const row = this.db
+      .prepare(`SELECT ${SUMMARY_COLUMNS}, transcript FROM sessions WHERE ${where}`)
+      .get(...(id === 'latest' ? [] : [id])) as (SessionRow & { transcript: string }) | undefined;
+    return row && { ...toSummary(row), Transcript: JSON.parse(row.transcript) as TranscriptEntry[] };
+  }
+
+  deleteAll(): void {
+    this.db.prepare('DELETE FROM sessions').run();
+  }
+
+  /** Keeps the newest `keep` sessions; open sessions are never pruned. */
+  pruneToCount(keep: number): number {
+    return this.db
+      .prepare('DELETE FROM sessions WHERE ended IS NOT NULL AND seq <= (SELECT seq FROM sessions ORDER BY seq DESC LIMIT 1 OFFSET ?)')
+      .run(keep).changes;
+  }
+
+  pruneOlderThan(cutoff: number): number {
+    return this.db.prepare('DELETE FROM sessions WHERE ended IS NOT NULL AND ended < ?').run(cutoff).changes;
+  }
+
+  /**
+   * Sessions still marked active when the store opens were cut off by a crash or kill: they
+   * will never close, so say so instead of showing them as live forever.
+   */
+  markInterrupted(at: number): number {
+    return this.db
+      .prepare(
+        `UPDATE sessions SET outcome = 'interrupted', ended = ?, outcome_detail = 'mailsim stopped while the session was open' WHERE outcome = 'active'`,
+      )
+      .run(at).changes;
+  }
+}
