@@ -1,0 +1,91 @@
+import type { SessionOutcome } from '../protocol.js';
+
+export interface Reply {
+  code: number;
+  text: string;
+  /** The command this reply answered ("RCPT TO:<a@b>", "end of DATA"). */
+  command: string;
+}
+
+/** What a session did, gathered while it ran; the outcome is derived from it at close. */
+export interface SessionFacts {
+  delivered: number;
+  /** The 354 went out and the end of data has not arrived. */
+  inData: boolean;
+  /** Bytes of the message received so far in the open DATA. */
+  dataBytes: number;
+  quit: boolean;
+  /** The server's idle timer fired and the server closed the connection. */
+  timedOut: boolean;
+  /** The last 4xx/5xx reply to MAIL, RCPT, DATA or the end of data. */
+  rejection: Reply | null;
+  /** The last failed AUTH, cleared by a later success. */
+  authFailure: Reply | null;
+  /** A 421 the server sent on its own (shutdown, too many errors). */
+  serverClosed: Reply | null;
+}
+
+export interface Outcome {
+  outcome: SessionOutcome;
+  code: number | null;
+  detail: string;
+}
+
+export function emptyFacts(): SessionFacts {
+  return {
+    delivered: 0,
+    inData: false,
+    dataBytes: 0,
+    quit: false,
+    timedOut: false,
+    rejection: null,
+    authFailure: null,
+    serverClosed: null,
+  };
+}
+
+function describe(reply: Reply): string {
+  return `${reply.text.split('\n').join(' ')} (reply to ${reply.command})`;
+}
+
+/**
+ * Classifies a finished session, most significant fact first. Delivery wins because a client
+ * that got a 250 has a message to find; the DATA checks come next because they explain a
+ * missing message better than anything earlier in the session does.
+ */
+export function classify(facts: SessionFacts): Outcome {
+  if (facts.delivered > 0) {
+    const plural = facts.delivered === 1 ? 'message' : 'messages';
+    const later = facts.rejection ? `; then ${describe(facts.rejection)}` : '';
+    return { outcome: 'delivered', code: 250, detail: `${facts.delivered} ${plural} delivered${later}` };
+  }
+  if (facts.inData && facts.dataBytes === 0 && !facts.quit && !facts.timedOut) {
+    // Odoo's "Test Connection" (and similar health checks) stop right after the 354.
+    return {
+      outcome: 'connection-test',
+      code: 354,
+      detail: 'connection test passed: the client closed the connection after the 354 reply without sending a message',
+    };
+  }
+  if (facts.inData) {
+    const how = facts.timedOut ? 'stopped sending' : 'disconnected';
+    return { outcome: 'aborted', code: null, detail: `client ${how} after ${facts.dataBytes} bytes of DATA; nothing stored` };
+  }
+  if (facts.timedOut) {
+    return { outcome: 'timed-out', code: 421, detail: 'the client sent nothing for the idle timeout; the server closed the connection' };
+  }
+  if (facts.rejection) {
+    const outcome = facts.rejection.code >= 500 ? 'rejected' : 'deferred';
+    return { outcome, code: facts.rejection.code, detail: describe(facts.rejection) };
+  }
+  if (facts.authFailure) {
+    return { outcome: 'auth-failed', code: facts.authFailure.code, detail: describe(facts.authFailure) };
+  }
+  if (facts.serverClosed) {
+    return { outcome: 'deferred', code: facts.serverClosed.code, detail: describe(facts.serverClosed) };
+  }
+  if (!facts.quit) {
+    return { outcome: 'dropped', code: null, detail: 'client closed the connection without QUIT and without sending mail' };
+  }
+  return { outcome: 'no-mail', code: null, detail: 'client quit without sending mail' };
+}

@@ -1,0 +1,141 @@
+import type { Clock, Endpoint, SessionRecord } from '../contracts.js';
+import type { TlsInfo, TranscriptEntry } from '../protocol.js';
+import { classify, emptyFacts, type SessionFacts } from './session-outcome.js';
+
+const TRANSACTION_COMMANDS = new Set(['MAIL', 'RCPT', 'DATA']);
+/** Shown instead of anything that could carry a credential. */
+export const MASK = '****';
+/** A pathological client must not grow one session's transcript without bound. */
+const TRANSCRIPT_LIMIT = 2_000;
+
+/**
+ * The live state of one SMTP connection: its transcript, the facts its outcome is derived from,
+ * and the record the store keeps. Fed by the adapter from smtp-server's hooks and logger.
+ */
+export class SessionState {
+  readonly facts: SessionFacts = emptyFacts();
+  readonly transcript: TranscriptEntry[] = [];
+  readonly started: number;
+  helo = '';
+  user = '';
+  tls: TlsInfo | null = null;
+  ended: number | null = null;
+  #command = '';
+  #commandLine = '';
+  #awaitingSecret = false;
+  #awaitingReply = false;
+  #dropped = 0;
+
+  constructor(
+    readonly id: string,
+    readonly client: Endpoint,
+    readonly server: Endpoint,
+    private readonly clock: Clock,
+  ) {
+    this.started = clock.now();
+    this.note(`connection from ${client.address}:${client.port} to ${server.address}:${server.port}`);
+  }
+
+  /** A command line as received (smtp-server has redacted AUTH arguments; we mask again regardless). */
+  command(line: string): void {
+    const masked = this.#mask(line);
+    this.#command = this.#awaitingSecret ? 'AUTH' : (line.split(' ')[0] ?? '').toUpperCase();
+    this.#commandLine = this.#awaitingSecret ? 'AUTH' : masked;
+    if (this.#command === 'QUIT') this.facts.quit = true;
+    this.#awaitingReply = true;
+    this.#append('C', masked);
+  }
+
+  /** Receiving a message, or a command is waiting for its reply: not a moment to cut in. */
+  get midExchange(): boolean {
+    return this.facts.inData || this.#awaitingReply;
+  }
+
+  reply(payload: string): void {
+    const code = Number(payload.slice(0, 3));
+    const text = payload.replace(/\r\n/g, '\n');
+    this.#append('S', text);
+    this.#awaitingReply = false;
+    this.#awaitingSecret = code === 334;
+    this.#interpret(code, text);
+  }
+
+  /** smtp-server reports the end of DATA with the byte count; the next reply answers it. */
+  dataEnded(bytes: number): void {
+    this.facts.inData = false;
+    this.facts.dataBytes = bytes;
+    this.#command = 'END-OF-DATA';
+    this.#commandLine = 'end of DATA';
+    this.#awaitingReply = true;
+    this.#append('C', `<${bytes} bytes of message data>`);
+  }
+
+  dataProgress(bytes: number): void {
+    this.facts.dataBytes = bytes;
+  }
+
+  note(text: string): void {
+    this.#append('I', text);
+  }
+
+  timedOut(): void {
+    this.facts.timedOut = true;
+  }
+
+  end(): SessionRecord {
+    this.ended ??= this.clock.now();
+    return this.record();
+  }
+
+  record(): SessionRecord {
+    const { outcome, code, detail } = this.ended === null ? { outcome: 'active' as const, code: null, detail: 'in progress' } : classify(this.facts);
+    return {
+      id: this.id,
+      started: this.started,
+      ended: this.ended,
+      client: this.client,
+      server: this.server,
+      helo: this.helo,
+      tls: this.tls,
+      user: this.user,
+      outcome,
+      outcomeCode: code,
+      outcomeDetail: detail,
+      messages: this.facts.delivered,
+      transcript: this.transcript,
+    };
+  }
+
+  #interpret(code: number, text: string): void {
+    const command = this.#command;
+    if (command === 'DATA' && code === 354) {
+      this.facts.inData = true;
+      this.facts.dataBytes = 0;
+    }
+    if ((command === 'EHLO' || command === 'HELO') && code === 250) this.helo = this.#commandLine.split(' ')[1] ?? '';
+    if (command === 'END-OF-DATA' && code === 250) this.facts.delivered++;
+    const reply = { code, text, command: this.#commandLine };
+    if (command === 'AUTH' && code >= 400) this.facts.authFailure = reply;
+    if (command === 'AUTH' && code === 235) this.facts.authFailure = null;
+    if (code >= 400 && (TRANSACTION_COMMANDS.has(command) || command === 'END-OF-DATA')) this.facts.rejection = reply;
+    else if (code === 421) this.facts.serverClosed = reply;
+  }
+
+  #mask(line: string): string {
+    if (this.#awaitingSecret) return MASK;
+    const parts = line.trim().split(/\s+/);
+    if ((parts[0] ?? '').toUpperCase() === 'AUTH' && parts.length > 2) return `${parts[0]} ${parts[1]} ${MASK}`;
+    return line;
+  }
+
+  #append(dir: TranscriptEntry['Dir'], text: string): void {
+    if (this.transcript.length >= TRANSCRIPT_LIMIT) {
+      this.#dropped++;
+      const last = this.transcript[TRANSCRIPT_LIMIT - 1] as TranscriptEntry;
+      last.Dir = 'I';
+      last.Text = `transcript truncated: ${this.#dropped} more lines not kept`;
+      return;
+    }
+    this.transcript.push({ At: this.clock.now(), Dir: dir, Text: text });
+  }
+}
