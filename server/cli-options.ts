@@ -1,0 +1,182 @@
+import { parseArgs } from 'node:util';
+import type { ConfigInput } from './config.js';
+import { parseDuration } from './util/duration.js';
+import { parseHostPort, type HostPort } from './util/host-port.js';
+import { parseSize } from './util/size.js';
+
+export class UsageError extends Error {}
+
+interface OptionSpec {
+  flag: string;
+  key: keyof ConfigInput;
+  /** Placeholder shown in --help and the README; absent for switches. */
+  value?: string;
+  multiple?: boolean;
+  help: string;
+  /** How the default reads to a human (the value itself lives in config.ts). */
+  defaultText: string;
+  parse?: (text: string) => unknown;
+}
+
+const must = <T>(parsed: T | undefined | string, flag: string, text: string, expected: string): T => {
+  if (parsed === undefined || typeof parsed === 'string') {
+    throw new UsageError(`--${flag}: ${typeof parsed === 'string' ? parsed : `expected ${expected}, got "${text}"`}`);
+  }
+  return parsed;
+};
+
+const positiveInt = (flag: string) => (text: string) => {
+  const value = Number(text);
+  return must(Number.isInteger(value) && value > 0 ? value : undefined, flag, text, 'a positive whole number');
+};
+
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: 'smtp',
+    key: 'smtp',
+    value: 'HOST:PORT',
+    multiple: true,
+    help: 'SMTP listener address; repeat for several listeners. Port 0 picks a free port.',
+    defaultText: '127.0.0.1:1025',
+    parse: (text) => must<HostPort>(parseHostPort(text), 'smtp', text, 'HOST:PORT'),
+  },
+  {
+    flag: 'http',
+    key: 'http',
+    value: 'HOST:PORT',
+    help: 'Web UI and REST API address.',
+    defaultText: '127.0.0.1:8025',
+    parse: (text) => must<HostPort>(parseHostPort(text), 'http', text, 'HOST:PORT'),
+  },
+  {
+    flag: 'db',
+    key: 'db',
+    value: 'PATH',
+    help: 'SQLite database file; ":memory:" keeps nothing after exit.',
+    defaultText: '<data dir>/mailsim.db',
+  },
+  {
+    flag: 'max-messages',
+    key: 'maxMessages',
+    value: 'N',
+    help: 'Messages kept; the oldest are deleted beyond this.',
+    defaultText: '10000',
+    parse: positiveInt('max-messages'),
+  },
+  {
+    flag: 'max-sessions',
+    key: 'maxSessions',
+    value: 'N',
+    help: 'SMTP session records kept; the oldest are deleted beyond this.',
+    defaultText: '10000',
+    parse: positiveInt('max-sessions'),
+  },
+  {
+    flag: 'max-message-size',
+    key: 'maxMessageSize',
+    value: 'BYTES',
+    help: 'Largest message accepted (25MiB, 512k, 1048576); larger gets 552 5.3.4.',
+    defaultText: '25MiB',
+    parse: (text) => must(parseSize(text) || undefined, 'max-message-size', text, 'a size such as 25MiB or 1048576'),
+  },
+  {
+    flag: 'max-age',
+    key: 'maxAge',
+    value: 'DURATION',
+    help: 'Delete messages and sessions older than this (7d, 12h); 0 keeps them.',
+    defaultText: '0 (keep)',
+    parse: (text) => must(parseDuration(text), 'max-age', text, 'a duration such as 7d or 12h'),
+  },
+  {
+    flag: 'hostname',
+    key: 'hostname',
+    value: 'NAME',
+    help: 'Name in the SMTP banner and EHLO reply.',
+    defaultText: 'this machine\'s host name',
+  },
+  {
+    flag: 'idle-timeout',
+    key: 'idleTimeout',
+    value: 'DURATION',
+    help: 'Close SMTP connections idle this long with 421 (RFC 5321 asks for at least 5m).',
+    defaultText: '5m',
+    parse: (text) => must(parseDuration(text) || undefined, 'idle-timeout', text, 'a duration such as 5m or 30s'),
+  },
+  { flag: 'quiet', key: 'quiet', help: 'Print nothing but errors.', defaultText: 'off' },
+];
+
+/** MAILSIM_MAX_MESSAGES for --max-messages. */
+export const envName = (flag: string): string => `MAILSIM_${flag.toUpperCase().replace(/-/g, '_')}`;
+
+export interface ParsedCli {
+  command: string | undefined;
+  positionals: string[];
+  help: boolean;
+  version: boolean;
+  config: ConfigInput;
+}
+
+/** Command-line flags win over environment variables, which win over the defaults. */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv): ParsedCli {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+        ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: o.value ? 'string' : 'boolean', multiple: o.multiple ?? false }])),
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional.*$/s, ''));
+  }
+  const config: Record<string, unknown> = {};
+  for (const option of OPTIONS) {
+    const fromFlag = (parsed.values as Record<string, string | string[] | boolean | undefined>)[option.flag];
+    const raw = fromFlag ?? fromEnv(option, env);
+    if (raw === undefined) continue;
+    config[option.key] = convert(option, raw);
+  }
+  const [command, ...positionals] = parsed.positionals;
+  return {
+    command,
+    positionals,
+    help: parsed.values.help === true,
+    version: parsed.values.version === true,
+    config: config as ConfigInput,
+  };
+}
+
+function fromEnv(option: OptionSpec, env: NodeJS.ProcessEnv): string | string[] | boolean | undefined {
+  const text = env[envName(option.flag)];
+  if (text === undefined || text === '') return undefined;
+  if (!option.value) return /^(1|true|yes|on)$/i.test(text);
+  return option.multiple ? text.split(',').map((part) => part.trim()).filter(Boolean) : text;
+}
+
+function convert(option: OptionSpec, raw: string | string[] | boolean): unknown {
+  if (typeof raw === 'boolean') return raw;
+  const parse = option.parse ?? ((text: string) => text);
+  return Array.isArray(raw) ? raw.map(parse) : parse(raw);
+}
+
+export function helpText(version: string): string {
+  const rows = OPTIONS.map((o) => {
+    const left = `--${o.flag}${o.value ? ` ${o.value}` : ''}`;
+    return `  ${left.padEnd(28)}${o.help}\n  ${''.padEnd(28)}default: ${o.defaultText}; env: ${envName(o.flag)}`;
+  });
+  return [
+    `mailsim ${version}: local SMTP capture server and fault simulator`,
+    '',
+    'Usage: mailsim [options]',
+    '',
+    'Options:',
+    ...rows,
+    `  ${'--help, -h'.padEnd(28)}Show this help.`,
+    `  ${'--version, -v'.padEnd(28)}Print the version.`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+import { ZodError } from 'zod';
+import { helpText, OPTIONS, parseCli, UsageError } from './cli-options.js';
+import { Harness, type HarnessLog, type RunningAddresses } from './harness.js';
+import { formatHostPort } from './util/host-port.js';
+import { formatSize } from './util/size.js';
+import { VERSION } from './version.js';
+
+const EXIT_USAGE = 2;
+
+function consoleLog(quiet: boolean): HarnessLog {
+  return {
+    info: (message) => {
+      if (!quiet) process.stdout.write(`${message}\n`);
+    },
+    warn: (message) => process.stderr.write(`mailsim: ${message}\n`),
+  };
+}
+
+function banner(harness: Harness, running: RunningAddresses): string[] {
+  const { config } = harness;
+  const httpUrl = `http://${formatHostPort({ host: running.http.address, port: running.http.port })}`;
+  return [
+    `mailsim ${VERSION}`,
+    ...running.smtp.map((smtp) => `  SMTP  ${formatHostPort({ host: smtp.address, port: smtp.port })}`),
+    `  HTTP  ${httpUrl}  (REST API: ${httpUrl}/api/v1/messages)`,
+    `  DB    ${config.db}  (${harness.mailbox.messages.count} messages; keeps ${config.maxMessages}, max size ${formatSize(config.maxMessageSize)})`,
+    'Ready. Press Ctrl+C to stop.',
+  ];
+}
+
+async function serve(harness: Harness, log: HarnessLog): Promise<void> {
+  let running: RunningAddresses;
+  try {
+    running = await harness.start();
+  } catch (error) {
+    await harness.stop().catch(() => {});
+    throw error;
+  }
+  for (const line of banner(harness, running)) log.info(line);
+  const shutdown = (signal: string) => {
+    log.info(`${signal}: finishing open transactions and closing`);
+    harness.stop().then(
+      () => process.exit(0),
+      (error: Error) => {
+        log.warn(`shutdown failed: ${error.message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+function explain(error: unknown): string {
+  if (error instanceof ZodError) {
+    return error.issues
+      .map((issue) => `--${OPTIONS.find((o) => o.key === issue.path[0])?.flag ?? issue.path.join('.')}: ${issue.message}`)
+      .join('\n');
+  }
+  const { code, message, address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (code === 'EADDRINUSE') return `${address}:${port} is already in use; choose another port (port 0 picks a free one)`;
+  if (code === 'EACCES') return `not allowed to listen on ${address}:${port}; ports below 1024 need privileges`;
+  return message;
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
+  const cli = parseCli(argv, env);
+  if (cli.help) {
+    process.stdout.write(helpText(VERSION));
+    return 0;
+  }
+  if (cli.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (cli.command !== undefined) throw new UsageError(`unknown command "${cli.command}" (see mailsim --help)`);
+  const log = consoleLog(cli.config.quiet ?? false);
+  await serve(new Harness(cli.config, log), log);
+  return undefined;
+}
+
+main(process.argv.slice(2), process.env).then(
+  (code) => {
+    if (code !== undefined) process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(`mailsim: ${explain(error)}\n`);
+    process.exit(error instanceof UsageError || error instanceof ZodError ? EXIT_USAGE : 1);
+  },
+);

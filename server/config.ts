@@ -1,0 +1,30 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { defaultDbPath } from './data-dir.js';
+
+const hostPort = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(0).max(65_535),
+});
+
+/**
+ * Everything mailsim can be told at start-up, with its default. The CLI, the environment
+ * variables, the in-process test helper and the README's option table all follow this list.
+ */
+export const configSchema = z.object({
+  smtp: z.array(hostPort).min(1).default([{ host: '127.0.0.1', port: 1025 }]),
+  http: hostPort.default({ host: '127.0.0.1', port: 8025 }),
+  db: z.string().min(1).default(() => defaultDbPath()),
+  maxMessages: z.number().int().positive().default(10_000),
+  maxSessions: z.number().int().positive().default(10_000),
+  maxMessageSize: z.number().int().positive().default(25 * 1024 * 1024),
+  /** Milliseconds; 0 keeps messages until --max-messages pushes them out. */
+  maxAge: z.number().int().nonnegative().default(0),
+  hostname: z.string().min(1).default(() => hostname()),
+  /** RFC 5321 §4.5.3.2.7: a server should wait at least 5 minutes for the next command. */
+  idleTimeout: z.number().int().positive().default(5 * 60_000),
+  quiet: z.boolean().default(false),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

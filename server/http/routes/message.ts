@@ -1,0 +1,65 @@
+import { Router, type Response } from 'express';
+import type { Mailbox } from '../../mail/mailbox.js';
+import { HttpError, notFound } from '../errors.js';
+
+/**
+ * Captured mail is hostile input. Anything rendered from it is served as a sandboxed document
+ * (CSP `sandbox`: no scripts, an opaque origin that cannot read our API) and never sniffed.
+ */
+const SANDBOX_CSP = "sandbox; default-src 'none'; img-src * data: blob:; style-src 'unsafe-inline' *; font-src * data:";
+/** Raster images are safe to show inline; everything else (SVG and HTML included) downloads. */
+const INLINE_TYPES = /^image\/(png|jpe?g|gif|webp|bmp|avif)$/i;
+
+function untrusted(res: Response): Response {
+  return res.set({ 'Content-Security-Policy': SANDBOX_CSP, 'X-Content-Type-Options': 'nosniff' });
+}
+
+function contentDisposition(kind: 'inline' | 'attachment', filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+/** One message: Mailpit's /api/v1/message/{ID}... and /view/{ID}.{html,txt}. */
+export function messageRouter(mailbox: Mailbox): Router {
+  const router = Router();
+
+  router.get('/api/v1/message/:id', async (req, res) => {
+    const message = await mailbox.view(req.params.id);
+    if (!message) throw notFound(`message ${req.params.id}`);
+    res.json(message);
+  });
+
+  router.get('/api/v1/message/:id/raw', (req, res) => {
+    const stored = mailbox.get(req.params.id);
+    if (!stored) throw notFound(`message ${req.params.id}`);
+    untrusted(res).type('text/plain; charset=utf-8');
+    if (req.query.dl !== undefined) res.set('Content-Disposition', contentDisposition('attachment', `${stored.summary.ID}.eml`));
+    res.send(stored.raw);
+  });
+
+  router.get('/api/v1/message/:id/headers', (req, res) => {
+    const headers = mailbox.headers(req.params.id);
+    if (!headers) throw notFound(`message ${req.params.id}`);
+    res.json(headers);
+  });
+
+  router.get('/api/v1/message/:id/part/:partId', async (req, res) => {
+    if (!mailbox.get(req.params.id)) throw notFound(`message ${req.params.id}`);
+    const part = await mailbox.part(req.params.id, req.params.partId);
+    if (!part) throw notFound(`part ${req.params.partId} of message ${req.params.id}`);
+    const kind = INLINE_TYPES.test(part.contentType) ? 'inline' : 'attachment';
+    untrusted(res).type(part.contentType).set('Content-Disposition', contentDisposition(kind, part.filename));
+    res.send(part.content);
+  });
+
+  router.get('/view/:file', async (req, res) => {
+    const match = /^(.+)\.(html|txt)$/.exec(req.params.file);
+    if (!match) throw new HttpError(404, 'use /view/{ID}.html or /view/{ID}.txt');
+    const [, id, ext] = match as unknown as [string, string, 'html' | 'txt'];
+    const body = await mailbox.render(id, ext === 'html' ? 'html' : 'text');
+    if (body === undefined) throw notFound(`message ${id}`);
+    untrusted(res).type(ext === 'html' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8').send(body);
+  });
+
+  return router;
+}

@@ -1,0 +1,91 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Mailbox } from '../../mail/mailbox.js';
+import type { MessagesSummary } from '../../protocol.js';
+import { HttpError, parseInput } from '../errors.js';
+
+const paging = z.object({
+  start: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(10_000).default(50),
+});
+const searchQuery = paging.extend({
+  query: z.string().trim().min(1, 'a search query is required'),
+  tz: z.string().optional(),
+});
+const deleteSearchQuery = z.object({
+  query: z.string().trim().min(1, 'a search query is required'),
+  tz: z.string().optional(),
+});
+const idsBody = z.object({ IDs: z.array(z.string()).optional() }).loose();
+const readBody = z
+  .object({ Read: z.boolean().default(false), IDs: z.array(z.string()).optional(), Search: z.string().optional() })
+  .loose();
+
+/** Mailpit's message collection endpoints, same paths, parameters and response shapes. */
+export function messagesRouter(mailbox: Mailbox): Router {
+  const router = Router();
+
+  const summary = (start: number, limit: number, query?: string, tz?: string): MessagesSummary => {
+    const result = mailbox.search({ query, timeZone: tz, start, limit });
+    const all = query ? mailbox.messages.countMatching() : result;
+    return {
+      total: all.total,
+      unread: all.unread,
+      count: result.messages.length,
+      messages_count: result.total,
+      messages_unread: result.unread,
+      start,
+      tags: [],
+      messages: result.messages,
+    };
+  };
+
+  router.get('/api/v1/messages', (req, res) => {
+    const { start, limit } = parseInput(paging, req.query, 'query');
+    res.json(summary(start, limit));
+  });
+
+  router.get('/api/v1/search', (req, res) => {
+    const { start, limit, query, tz } = parseInput(searchQuery, req.query, 'query');
+    res.json(summary(start, limit, query, tz));
+  });
+
+  router.delete('/api/v1/search', (req, res) => {
+    const { query, tz } = parseInput(deleteSearchQuery, req.query, 'query');
+    mailbox.delete({ query, timeZone: tz });
+    res.type('text/plain').send('ok');
+  });
+
+  router.delete('/api/v1/messages', (req, res) => {
+    const { IDs } = parseInput(idsBody, req.body, 'body');
+    if (IDs?.length) {
+      requireKnown(mailbox, IDs);
+      mailbox.delete({ ids: IDs });
+    } else {
+      mailbox.delete('all');
+    }
+    res.type('text/plain').send('ok');
+  });
+
+  router.put('/api/v1/messages', (req, res) => {
+    const { Read, IDs, Search } = parseInput(readBody, req.body, 'body');
+    if (IDs?.length && Search) throw new HttpError(400, 'give either IDs or Search, not both');
+    if (IDs?.length) {
+      requireKnown(mailbox, IDs);
+      mailbox.setRead(Read, { ids: IDs });
+    } else if (Search) {
+      mailbox.setRead(Read, { query: Search, timeZone: typeof req.query.tz === 'string' ? req.query.tz : undefined });
+    } else {
+      mailbox.setRead(Read, 'all');
+    }
+    res.type('text/plain').send('ok');
+  });
+
+  return router;
+}
+
+/** All or nothing: a request naming a message that does not exist changes nothing. */
+function requireKnown(mailbox: Mailbox, ids: string[]): void {
+  const unknown = ids.filter((id) => !mailbox.messages.exists(id));
+  if (unknown.length) throw new HttpError(404, `message${unknown.length > 1 ? 's' : ''} not found: ${unknown.join(', ')}`);
+}

@@ -1,0 +1,58 @@
+import { Router } from 'express';
+import type { Mailbox } from '../../mail/mailbox.js';
+import type { AppInfo } from '../../protocol.js';
+
+export interface SystemDeps {
+  mailbox: Mailbox;
+  version: string;
+  /** True once every listener is accepting and the store is open. */
+  ready: () => boolean;
+  /** Resets everything a test run can leave behind (messages, sessions, counters). */
+  reset: () => void;
+}
+
+export function systemRouter({ mailbox, version, ready, reset }: SystemDeps): Router {
+  const router = Router();
+
+  router.get('/api/v1/info', (_req, res) => {
+    const { Messages, Unread, DatabaseSize, Database, ...runtime } = mailbox.stats();
+    res.json({
+      Version: version,
+      LatestVersion: version,
+      Database,
+      DatabaseSize,
+      Messages,
+      Unread,
+      Tags: {},
+      RuntimeStats: runtime,
+    } satisfies AppInfo);
+  });
+
+  // Mailpit's web UI configuration, read by Mailpit clients to detect features.
+  router.get('/api/v1/webui', (_req, res) => {
+    res.json({
+      Label: 'mailsim',
+      MessageRelay: { Enabled: false, SMTPServer: '', ReturnPath: '', AllowedRecipients: '', BlockedRecipients: '', OverrideFrom: '', PreserveMessageIDs: false },
+      SpamAssassin: false,
+      ChaosEnabled: false,
+      DuplicatesIgnored: false,
+      HideDeleteAllButton: false,
+    });
+  });
+
+  router.post('/api/v1/reset', (_req, res) => {
+    reset();
+    res.type('text/plain').send('ok');
+  });
+
+  router.get('/livez', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+
+  router.get('/readyz', (_req, res) => {
+    if (ready()) res.type('text/plain').send('ok');
+    else res.status(503).type('text/plain').send('starting');
+  });
+
+  return router;
+}
