@@ -1,0 +1,22 @@
+import type { EventBus, EventMap, EventName } from '../../server/events/bus.js';
+
+/** Subscribe first, act second, await third: the event cannot slip past between the two. */
+export function nextEvent<K extends EventName>(
+  bus: EventBus,
+  name: K,
+  predicate: (payload: EventMap[K]) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<EventMap[K]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no ${name} event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const off = bus.on(name, (payload) => {
+      if (!predicate(payload)) return;
+      clearTimeout(timer);
+      off();
+      resolve(payload);
+    });
+  });
+}

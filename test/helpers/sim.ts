@@ -1,0 +1,35 @@
+import type { ConfigInput } from '../../server/config.js';
+import type { Clock } from '../../server/contracts.js';
+import { Harness } from '../../server/harness.js';
+
+export interface TestSim {
+  harness: Harness;
+  smtpPort: number;
+  url: string;
+  warnings: string[];
+  stop(): Promise<void>;
+}
+
+/** An in-process mailsim on free loopback ports with an in-memory store. */
+export async function startSim(config: ConfigInput = {}, clock?: Clock): Promise<TestSim> {
+  const warnings: string[] = [];
+  const harness = new Harness(
+    { smtp: [{ host: '127.0.0.1', port: 0 }], http: { host: '127.0.0.1', port: 0 }, db: ':memory:', hostname: 'mailsim.test', quiet: true, ...config },
+    { info: () => {}, warn: (message) => warnings.push(message) },
+    clock,
+  );
+  const running = await harness.start();
+  return {
+    harness,
+    smtpPort: running.smtp[0]!.port,
+    url: `http://127.0.0.1:${running.http.port}`,
+    warnings,
+    stop: () => harness.stop(),
+  };
+}
+
+export async function getJson<T = any>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
