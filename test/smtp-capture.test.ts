@@ -2,10 +2,10 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Message, MessagesSummary, Session } from '../server/protocol.js';
 import { nextEvent } from './helpers/events.js';
-import { getJson, startSim, type TestSim } from './helpers/sim.js';
+import { getJson, startSim, type TestSim, type Transporter } from './helpers/sim.js';
 
 let sim: TestSim;
-let transport: nodemailer.Transporter;
+let transport: Transporter;
 
 beforeAll(async () => {
   sim = await startSim();

@@ -45,6 +45,9 @@ export class Mailbox implements MessageSink, SessionSink {
   readonly #stats = { accepted: 0, acceptedSize: 0, rejected: 0, deleted: 0 };
   readonly #started: number;
   #sessionWrites = 0;
+  readonly #open = new Set<string>();
+  /** Sessions open at the last reset: a test that resets must not see them close afterwards. */
+  #forgotten = new Set<string>();
 
   constructor(private readonly options: MailboxOptions) {
     this.messages = new MessageStore(options.db);
@@ -55,6 +58,8 @@ export class Mailbox implements MessageSink, SessionSink {
 
   async ingest({ raw, envelope, session }: IncomingMessage): Promise<{ id: string }> {
     const parsed = await parseSummary(raw).catch(() => undefined);
+    // A message arriving after a reset belongs to the new run, and so does its session.
+    this.#forgotten.delete(session.id);
     const summary = this.options.db.transaction(() => {
       this.sessions.save(session);
       return this.messages.insert(this.#record(raw, envelope, session, parsed ?? emptySummary()));
@@ -67,11 +72,14 @@ export class Mailbox implements MessageSink, SessionSink {
   }
 
   opened(session: SessionRecord): void {
+    this.#open.add(session.id);
     this.sessions.save(session);
     this.options.bus.publish('session.opened', summarize(session));
   }
 
   closed(session: SessionRecord): void {
+    this.#open.delete(session.id);
+    if (this.#forgotten.delete(session.id)) return;
     this.sessions.save(session);
     if (session.outcome === 'rejected' || session.outcome === 'deferred') this.#stats.rejected++;
     if (++this.#sessionWrites % SESSION_PRUNE_EVERY === 0) this.sessions.pruneToCount(this.options.limits.maxSessions);
@@ -167,6 +175,7 @@ export class Mailbox implements MessageSink, SessionSink {
       this.#stats.deleted += this.messages.deleteAll();
       this.sessions.deleteAll();
     })();
+    this.#forgotten = new Set(this.#open);
     releaseFreePages(this.options.db);
     this.#stats.accepted = this.#stats.acceptedSize = this.#stats.rejected = 0;
     this.options.bus.publish('store.reset', {});

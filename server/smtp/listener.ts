@@ -42,6 +42,8 @@ export class SmtpListener {
         name: options.hostname,
         banner: 'mailsim',
         size: options.maxMessageSize,
+        // smtp-server then answers an oversized DATA itself with 552 5.3.4 (RFC 3463: message length exceeds limit).
+        rejectOversized: true,
         authMethods: AUTH_METHODS,
         authOptional: true,
         allowInsecureAuth: true,
@@ -51,6 +53,10 @@ export class SmtpListener {
         socketTimeout: options.idleTimeoutMs,
         closeTimeout: 10_000,
         logger: transcriptLogger(this.#tap()) as never,
+        // Synchronous, unlike smtp-server's default (setImmediate): the banner is then written in
+        // the same tick the connection is accepted, before any client bytes are read, so a client
+        // that sends EHLO without waiting for it is not refused as an early talker.
+        onConnect: (_session, callback) => callback(),
         onAuth: (auth, session, callback) => this.#onAuth(auth, session, callback),
         onData: (stream, session, callback) => this.#onData(stream, session, callback),
       },
@@ -93,6 +99,13 @@ export class SmtpListener {
     }
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([closed, deadline]);
+    // Whatever is still open past the grace period is cut, and its session recorded now,
+    // while the store is still open.
+    for (const [id, { state, connection }] of this.#live) {
+      state.note('server shut down while the session was open');
+      this.#closed(id);
+      (connection as unknown as { close(): void }).close();
+    }
   }
 
   #track(connection: SMTPConnection, socket: Socket): void {

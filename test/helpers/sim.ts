@@ -1,3 +1,4 @@
+import nodemailer from 'nodemailer';
 import type { ConfigInput } from '../../server/config.js';
 import type { Clock } from '../../server/contracts.js';
 import { Harness } from '../../server/harness.js';
@@ -33,3 +34,6 @@ export async function getJson<T = any>(url: string, init?: RequestInit): Promise
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
+
+export type Transporter = ReturnType<typeof nodemailer.createTransport>;
+export type SendOptions = Parameters<Transporter['sendMail']>[0];

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { parseSearch, SearchSyntaxError, tokenize } from '../server/mail/search-query.js';
+import { likePattern, toSql } from '../server/mail/search-sql.js';
+
+const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
+
+describe('search language', () => {
+  it('tokenizes on spaces outside quotes and drops the quotes', () => {
+    expect(tokenize('from:a subject:"two words" "exact phrase" -to:b')).toEqual(['from:a', 'subject:two words', 'exact phrase', '-to:b']);
+    expect(tokenize('  ')).toEqual([]);
+    expect(() => tokenize('subject:"open')).toThrow(SearchSyntaxError);
+  });
+
+  it('parses fields, flags, negation and free words', () => {
+    expect(parseSearch('from:shop@x.com !is:read has:attachments invoice -subject:"final notice"')).toEqual([
+      { kind: 'text', field: 'from', value: 'shop@x.com', negate: false },
+      { kind: 'flag', flag: 'read', negate: true },
+      { kind: 'flag', flag: 'attachment', negate: false },
+      { kind: 'text', field: 'text', value: 'invoice', negate: false },
+      { kind: 'text', field: 'subject', value: 'final notice', negate: true },
+    ]);
+  });
+
+  it('treats an unknown prefix as a free word (a URL, a time of day)', () => {
+    expect(parseSearch('https://example.com 10:30')).toEqual([
+      { kind: 'text', field: 'text', value: 'https://example.com', negate: false },
+      { kind: 'text', field: 'text', value: '10:30', negate: false },
+    ]);
+  });
+
+  it('reads dates in a time zone, ISO instants and ages', () => {
+    const [utc] = parseSearch('after:2025-01-31');
+    expect(utc).toMatchObject({ kind: 'time', op: 'after', at: Date.UTC(2025, 0, 31) });
+    const [auckland] = parseSearch('before:2025-01-31T14:00', { timeZone: 'Pacific/Auckland' });
+    expect(auckland).toMatchObject({ at: Date.UTC(2025, 0, 31, 1, 0) }); // NZDT is UTC+13
+    expect(parseSearch('before:"2025-01-31 14:00"', { timeZone: 'Pacific/Auckland' })[0]).toEqual(auckland);
+    const [instant] = parseSearch('after:2025-06-01T10:00:00+02:00');
+    expect(instant).toMatchObject({ at: Date.UTC(2025, 5, 1, 8, 0) });
+    const [age] = parseSearch('after:2h', { now: NOW });
+    expect(age).toMatchObject({ at: NOW - 7_200_000 });
+  });
+
+  it('reads sizes', () => {
+    expect(parseSearch('larger:2MB smaller:10k')).toEqual([
+      { kind: 'size', op: 'larger', bytes: 2 * 1024 * 1024, negate: false },
+      { kind: 'size', op: 'smaller', bytes: 10 * 1024, negate: false },
+    ]);
+  });
+
+  it.each([
+    ['from:', /"from:" needs a value/],
+    ['is:starred', /unknown filter "is:starred"/],
+    ['before:soon', /before: expects a date/],
+    ['larger:big', /larger: expects a size/],
+  ])('rejects %s with a message that says what is expected', (query, message) => {
+    expect(() => parseSearch(query)).toThrow(message);
+  });
+
+  it('rejects an unknown time zone', () => {
+    expect(() => parseSearch('after:2025-01-01', { timeZone: 'Nowhere/Land' })).toThrow(/unknown time zone/);
+  });
+});
+
+describe('search SQL', () => {
+  it('escapes LIKE wildcards and lower-cases Unicode', () => {
+    expect(likePattern('50%_off\\ÄÖ')).toBe('%50\\%\\_off\\\\äö%');
+  });
+
+  it('builds parameterised clauses, negations wrapped in NOT', () => {
+    const sql = toSql(parseSearch('to:ann -is:unread larger:1k session:abc'));
+    expect(sql.where).toBe("(s.to_lc LIKE ? ESCAPE '\\') AND NOT (m.read = 0) AND m.size > ? AND m.session_id = ?");
+    expect(sql.params).toEqual(['%ann%', 1024, 'abc']);
+  });
+
+  it('searches every text column for a free word', () => {
+    const sql = toSql(parseSearch('hello'));
+    expect(sql.params).toHaveLength(9);
+    expect(sql.where).toContain('s.body_lc LIKE ?');
+  });
+
+  it('is a no-op filter for an empty query', () => {
+    expect(toSql([])).toEqual({ where: '1', params: [] });
+  });
+});
