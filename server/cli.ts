@@ -30,14 +30,8 @@ function banner(harness: Harness, running: RunningAddresses): string[] {
 }
 
 async function serve(harness: Harness, log: HarnessLog): Promise<void> {
-  let running: RunningAddresses;
-  try {
-    running = await harness.start();
-  } catch (error) {
-    await harness.stop().catch(() => {});
-    throw error;
-  }
-  for (const line of banner(harness, running)) log.info(line);
+  // Handlers go in before anything is printed: a supervisor that reads "Ready." and signals at
+  // once must not meet the default SIGINT disposition (instant death, no clean close).
   const shutdown = (signal: string) => {
     log.info(`${signal}: finishing open transactions and closing`);
     harness.stop().then(
@@ -50,6 +44,14 @@ async function serve(harness: Harness, log: HarnessLog): Promise<void> {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+  let running: RunningAddresses;
+  try {
+    running = await harness.start();
+  } catch (error) {
+    await harness.stop().catch(() => {});
+    throw error;
+  }
+  for (const line of banner(harness, running)) log.info(line);
 }
 
 function explain(error: unknown): string {
