@@ -29,8 +29,14 @@ export interface IncomingMessage {
   /** Exactly as received after dot-unstuffing (RFC 5321 §4.5.2). */
   raw: Buffer;
   envelope: { from: string; to: string[] };
-  /** The session so far; stored with the message so the link survives a crash. */
+  /** The session so far; its row is written with the message so the link survives a crash. */
   session: SessionRecord;
+}
+
+/** An open connection: its record changes until it closes. */
+export interface LiveSession {
+  readonly id: string;
+  record(): SessionRecord;
 }
 
 export interface MessageSink {
@@ -39,7 +45,7 @@ export interface MessageSink {
 }
 
 export interface SessionSink {
-  opened(session: SessionRecord): void;
+  opened(session: LiveSession): void;
   closed(session: SessionRecord): void;
 }
 

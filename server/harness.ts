@@ -4,7 +4,6 @@ import { type Config, type ConfigInput, configSchema } from './config.js';
 import { type Clock, type Endpoint, systemClock } from './contracts.js';
 import { EventBus } from './events/bus.js';
 import { createApp } from './http/app.js';
-import { openDatabase, type Db } from './mail/database.js';
 import { Mailbox } from './mail/mailbox.js';
 import { SmtpListener } from './smtp/listener.js';
 import { VERSION } from './version.js';
@@ -26,7 +25,6 @@ export class Harness {
   readonly config: Config;
   readonly bus: EventBus;
   readonly mailbox: Mailbox;
-  readonly #db: Db;
   readonly #listeners: SmtpListener[];
   readonly #http: Server;
   #ready = false;
@@ -40,14 +38,13 @@ export class Harness {
   ) {
     this.config = configSchema.parse(input);
     this.bus = new EventBus((error, event) => log.warn(`listener of ${event} failed: ${String(error)}`));
-    this.#db = openDatabase({ path: this.config.db });
     const { maxMessages, maxSessions, maxAge } = this.config;
     this.mailbox = new Mailbox({
-      db: this.#db,
       dbPath: this.config.db,
       bus: this.bus,
       clock,
       limits: { maxMessages, maxSessions, maxAgeMs: maxAge },
+      report: (error) => log.warn(`store: ${error instanceof Error ? error.message : String(error)}`),
     });
     this.#listeners = this.config.smtp.map(
       ({ host, port }) =>
@@ -66,7 +63,7 @@ export class Harness {
     const app = createApp({
       mailbox: this.mailbox,
       version: VERSION,
-      ready: () => this.#ready,
+      ready: () => this.#ready && this.mailbox.healthy,
       reset: () => this.reset(),
       report: (error) => log.warn(`HTTP: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     });
@@ -74,16 +71,18 @@ export class Harness {
   }
 
   async start(): Promise<RunningAddresses> {
+    await this.mailbox.open();
     const smtp = await Promise.all(this.#listeners.map((listener) => listener.listen()));
     const http = await listen(this.#http, this.config.http.host, this.config.http.port);
-    this.mailbox.sweep();
-    this.#sweeper = setInterval(() => this.mailbox.sweep(), SWEEP_INTERVAL_MS).unref();
+    const sweep = () => this.mailbox.sweep().catch((error: Error) => this.log.warn(`retention: ${error.message}`));
+    await sweep();
+    this.#sweeper = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
     this.#ready = true;
     return { smtp, http };
   }
 
-  reset(): void {
-    this.mailbox.reset();
+  reset(): Promise<void> {
+    return this.mailbox.reset();
   }
 
   /** Idempotent: SIGINT twice, or stop() from a test after a signal, closes once. */
@@ -100,7 +99,7 @@ export class Harness {
       this.#http.close(() => resolve());
       this.#http.closeAllConnections();
     });
-    this.#db.close();
+    await this.mailbox.close();
   }
 }
 

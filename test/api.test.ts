@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppInfo, MessagesSummary, Session, SessionsList } from '../server/protocol.js';
-import { nextEvent } from './helpers/events.js';
+import { nextEvent, sessionsClosed } from './helpers/events.js';
 import { RawSmtp } from './helpers/raw-smtp.js';
 import { getJson, startSim, type TestSim, type Transporter } from './helpers/sim.js';
 
@@ -18,8 +18,12 @@ afterAll(async () => {
 });
 beforeEach(() => sim.harness.reset());
 
-const send = (subject: string, to = 'user@example.org') =>
-  transport.sendMail({ from: 'app@example.com', to, subject, text: `body of ${subject}` });
+/** Sends and waits until the session is closed and recorded. */
+async function send(subject: string, to = 'user@example.org'): Promise<void> {
+  const closed = sessionsClosed(sim.harness.bus, 1);
+  await transport.sendMail({ from: 'app@example.com', to, subject, text: `body of ${subject}` });
+  await closed;
+}
 
 async function rejectedSession(): Promise<void> {
   const smtp = await RawSmtp.open(sim.smtpPort);

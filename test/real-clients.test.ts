@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Message, MessagesSummary, SessionsList } from '../server/protocol.js';
+import { sessionsClosed } from './helpers/events.js';
 import { python, run } from './helpers/processes.js';
 import { getJson, startSim, type TestSim } from './helpers/sim.js';
 
@@ -88,6 +89,7 @@ describe('swaks', () => {
   });
 
   it('authenticates with AUTH LOGIN and CRAM-MD5, secrets kept out of the transcript', async () => {
+    const closed = sessionsClosed(sim.harness.bus, 2);
     for (const type of ['LOGIN', 'CRAM-MD5']) {
       const result = await run('swaks', [
         '--server', `127.0.0.1:${sim.smtpPort}`, '--from', 'a@example.com', '--to', 'b@example.org',
@@ -95,6 +97,7 @@ describe('swaks', () => {
       ]);
       expect(result.code, result.stdout).toBe(0);
     }
+    await closed;
     const sessions = (await getJson<SessionsList>(`${sim.url}/api/v1/sessions?outcome=delivered`)).body;
     expect(sessions.sessions.map((s) => s.User)).toEqual(['robot', 'robot']);
     for (const { ID } of sessions.sessions) {

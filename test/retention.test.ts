@@ -40,7 +40,7 @@ describe('retention', () => {
     now += 6 * 86_400_000;
     await sendMany(sim, ['recent']);
     now += 2 * 86_400_000;
-    sim.harness.mailbox.sweep();
+    await sim.harness.mailbox.sweep();
     const list = (await getJson<MessagesSummary>(`${sim.url}/api/v1/messages`)).body;
     expect(list.messages.map((m) => m.Subject)).toEqual(['recent']);
     const sessions = (await getJson<{ total: number }>(`${sim.url}/api/v1/sessions`)).body;

@@ -1,14 +1,18 @@
-import type { Clock, IncomingMessage, MessageSink, SessionRecord, SessionSink } from '../contracts.js';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Clock, IncomingMessage, LiveSession, MessageSink, SessionRecord, SessionSink } from '../contracts.js';
 import type { EventBus } from '../events/bus.js';
-import type { Message, MessageSummary, RuntimeStats, SessionSummary } from '../protocol.js';
-import { newId } from '../util/ids.js';
-import { type Db, databaseSize, releaseFreePages } from './database.js';
-import { findPart, headerMap, messageView, renderHtml, renderText } from './message-view.js';
-import { parseSummary, type ParsedSummary } from './message-parser.js';
+import type { Message, MessageSummary, RuntimeStats, Session, SessionSummary } from '../protocol.js';
+import { type Db, databaseSize } from './database.js';
 import { MessageStore, type StoredMessage } from './message-store.js';
+import { findPart, headerMap, messageView, renderHtml, renderText } from './message-view.js';
 import { parseSearch } from './search-query.js';
-import { toSql } from './search-sql.js';
-import { type SessionFilter, SessionStore, summarize } from './session-store.js';
+import { type SqlFilter, toSql } from './search-sql.js';
+import { matchesFilter, type SessionFilter, SessionStore, summarize } from './session-store.js';
+import { WriterClient } from './writer-client.js';
+import type { WriteTarget } from './writer-protocol.js';
 
 export interface MailboxLimits {
   maxMessages: number;
@@ -18,11 +22,13 @@ export interface MailboxLimits {
 }
 
 export interface MailboxOptions {
-  db: Db;
+  /** A file path, or ":memory:" for a store that is deleted on close. */
   dbPath: string;
   bus: EventBus;
   clock: Clock;
   limits: MailboxLimits;
+  /** Where a failed background write (a session record) is reported. */
+  report: (error: unknown) => void;
 }
 
 export interface SearchParams {
@@ -32,81 +38,114 @@ export interface SearchParams {
   limit: number;
 }
 
+export type Selection = { ids: string[] } | { query: string; timeZone?: string } | 'all';
+
 /** Sessions are pruned in batches: a soft bound is fine and saves a query per connection. */
 const SESSION_PRUNE_EVERY = 64;
 
+interface Opened {
+  writer: WriterClient;
+  reader: Db;
+  messages: MessageStore;
+  sessions: SessionStore;
+  scratch: string | undefined;
+}
+
 /**
- * The mail store's face to the rest of mailsim: ingests what the SMTP adapter hands over,
- * keeps retention, and answers the HTTP layer. Every mutation is published on the bus.
+ * The mail store's face to the rest of mailsim. Writes go to the writer thread (parsing and
+ * commits stay off the SMTP thread); reads use this thread's own read-only connection, which
+ * sees every write the moment its promise resolves. Every change is published on the bus.
  */
 export class Mailbox implements MessageSink, SessionSink {
-  readonly messages: MessageStore;
-  readonly sessions: SessionStore;
   readonly #stats = { accepted: 0, acceptedSize: 0, rejected: 0, deleted: 0 };
-  readonly #started: number;
-  #sessionWrites = 0;
-  readonly #open = new Set<string>();
-  /** Sessions open at the last reset: a test that resets must not see them close afterwards. */
+  /** Open sessions are kept here, not written, until they close: a row per connection open
+   * would cost a commit per connection. */
+  readonly #live = new Map<string, LiveSession>();
+  /** Sessions open at the last reset: a test that resets must not see them afterwards. */
   #forgotten = new Set<string>();
+  #sessionWrites = 0;
+  #started = 0;
+  #store: Opened | undefined;
 
-  constructor(private readonly options: MailboxOptions) {
-    this.messages = new MessageStore(options.db);
-    this.sessions = new SessionStore(options.db);
-    this.#started = options.clock.now();
-    this.sessions.markInterrupted(this.#started);
+  constructor(private readonly options: MailboxOptions) {}
+
+  async open(): Promise<void> {
+    const { dbPath, limits, clock, report } = this.options;
+    const scratch = dbPath === ':memory:' ? mkdtempSync(join(tmpdir(), 'mailsim-')) : undefined;
+    const path = scratch ? join(scratch, 'mailsim.db') : dbPath;
+    this.#started = clock.now();
+    const reportText = (message: string) => report(new Error(message));
+    const writer = await WriterClient.start({ path, limits, openedAt: this.#started, checkpointEveryMs: 250 }, reportText);
+    const reader = new Database(path, { readonly: true });
+    reader.pragma('busy_timeout = 5000');
+    this.#store = { writer, reader, messages: new MessageStore(reader), sessions: new SessionStore(reader), scratch };
+  }
+
+  get #s(): Opened {
+    if (!this.#store) throw new Error('the mailbox is not open');
+    return this.#store;
+  }
+
+  get healthy(): boolean {
+    return this.#store?.writer.healthy ?? false;
   }
 
   async ingest({ raw, envelope, session }: IncomingMessage): Promise<{ id: string }> {
-    const parsed = await parseSummary(raw).catch(() => undefined);
     // A message arriving after a reset belongs to the new run, and so does its session.
     this.#forgotten.delete(session.id);
-    const summary = this.options.db.transaction(() => {
-      this.sessions.save(session);
-      return this.messages.insert(this.#record(raw, envelope, session, parsed ?? emptySummary()));
-    })();
+    const bytes = transferable(raw);
+    const header = { ...session, transcript: [] };
+    const request = { op: 'ingest', raw: bytes, envelope, session: header, now: this.options.clock.now() } as const;
+    const { summary, pruned } = await this.#s.writer.call(request, [bytes.buffer as ArrayBuffer]);
     this.#stats.accepted++;
     this.#stats.acceptedSize += raw.length;
     this.options.bus.publish('message.received', summary);
-    this.#deleted(this.messages.pruneToCount(this.options.limits.maxMessages));
+    this.#deleted(pruned);
     return { id: summary.ID };
   }
 
-  opened(session: SessionRecord): void {
-    this.#open.add(session.id);
-    this.sessions.save(session);
-    this.options.bus.publish('session.opened', summarize(session));
+  opened(session: LiveSession): void {
+    this.#live.set(session.id, session);
+    this.options.bus.publish('session.opened', summarize(session.record()));
   }
 
+  /** Written in the background; the session leaves the live list once its row is committed. */
   closed(session: SessionRecord): void {
-    this.#open.delete(session.id);
-    if (this.#forgotten.delete(session.id)) return;
-    this.sessions.save(session);
+    if (this.#forgotten.delete(session.id)) {
+      this.#live.delete(session.id);
+      return;
+    }
     if (session.outcome === 'rejected' || session.outcome === 'deferred') this.#stats.rejected++;
-    if (++this.#sessionWrites % SESSION_PRUNE_EVERY === 0) this.sessions.pruneToCount(this.options.limits.maxSessions);
-    this.options.bus.publish('session.closed', summarize(session));
+    const prune = ++this.#sessionWrites % SESSION_PRUNE_EVERY === 0;
+    this.#s.writer
+      .call({ op: 'saveSession', session, prune })
+      .then(() => this.options.bus.publish('session.closed', summarize(session)), this.options.report)
+      .finally(() => this.#live.delete(session.id));
+  }
+
+  get messages(): MessageStore {
+    return this.#s.messages;
   }
 
   search({ query, timeZone, start, limit }: SearchParams): { messages: MessageSummary[]; total: number; unread: number } {
-    const filter = query ? toSql(parseSearch(query, { timeZone, now: this.options.clock.now() })) : undefined;
-    const { total, unread } = this.messages.countMatching(filter);
-    return { messages: total > start ? this.messages.list(start, limit, filter) : [], total, unread };
+    const filter = query ? this.#filter(query, timeZone) : undefined;
+    const { total, unread } = this.#s.messages.countMatching(filter);
+    return { messages: total > start ? this.#s.messages.list(start, limit, filter) : [], total, unread };
   }
 
   get(id: string): StoredMessage | undefined {
-    return this.messages.get(id);
+    return this.#s.messages.get(id);
   }
 
-  /** Mailpit marks a message read when a client opens it through the API; so do we. */
-  open(id: string): StoredMessage | undefined {
-    const message = this.messages.get(id);
-    if (message && !message.summary.Read) this.setRead(true, { ids: [message.summary.ID] });
-    return message;
-  }
-
-  /** The full message (parsed on request), marking it read as Mailpit does. */
+  /** The full message (parsed on request), marked read as Mailpit does when a client opens it. */
   async view(id: string): Promise<Message | undefined> {
-    const stored = this.open(id);
-    return stored && messageView(stored);
+    const stored = this.get(id);
+    if (!stored) return undefined;
+    if (!stored.summary.Read) {
+      await this.setRead(true, { ids: [stored.summary.ID] });
+      stored.summary.Read = true;
+    }
+    return messageView(stored);
   }
 
   async part(id: string, partId: string): Promise<{ content: Buffer; contentType: string; filename: string } | undefined> {
@@ -126,63 +165,73 @@ export class Mailbox implements MessageSink, SessionSink {
     return as === 'html' ? renderHtml(stored.summary.ID, stored.raw) : renderText(stored.raw);
   }
 
-  delete(target: { ids: string[] } | { query: string; timeZone?: string } | 'all'): number {
-    if (target === 'all') {
-      const count = this.messages.deleteAll();
+  async delete(selection: Selection): Promise<number> {
+    const { deleted, count } = await this.#s.writer.call({ op: 'delete', target: this.#target(selection) });
+    if (selection === 'all') {
       this.#stats.deleted += count;
-      releaseFreePages(this.options.db);
       this.options.bus.publish('message.deleted', { IDs: [], All: true });
-      return count;
+    } else {
+      this.#deleted(deleted);
     }
-    const ids = 'ids' in target ? target.ids : this.#matching(target.query, target.timeZone);
-    const deleted = this.options.db.transaction(() => this.messages.delete(ids))();
-    this.#deleted(deleted);
-    return deleted.length;
+    return count;
   }
 
-  setRead(read: boolean, target: { ids: string[] } | { query: string; timeZone?: string } | 'all'): string[] {
-    const changed =
-      target === 'all'
-        ? this.messages.setRead(read, { filter: { where: '1', params: [] } })
-        : 'ids' in target
-          ? this.messages.setRead(read, { ids: target.ids })
-          : this.messages.setRead(read, { filter: toSql(parseSearch(target.query, { timeZone: target.timeZone })) });
+  async setRead(read: boolean, selection: Selection): Promise<string[]> {
+    const changed = await this.#s.writer.call({ op: 'setRead', read, target: this.#target(selection) });
     if (changed.length) this.options.bus.publish('message.updated', { IDs: changed, Read: read });
     return changed;
   }
 
+  /** Open sessions first (newest first), then stored ones. */
   listSessions(start: number, limit: number, filter: SessionFilter): { total: number; sessions: SessionSummary[] } {
-    return this.sessions.list(start, limit, filter);
+    const live = this.#liveSummaries().filter((s) => matchesFilter(s, filter));
+    const fromLive = live.slice(start, start + limit);
+    const stored = this.#s.sessions.list(Math.max(0, start - live.length), limit - fromLive.length, filter);
+    return { total: live.length + stored.total, sessions: [...fromLive, ...stored.sessions] };
   }
 
-  getSession(id: string) {
-    const session = this.sessions.get(id);
-    return session && { ...session, MessageIDs: this.messages.idsForSession(session.ID) };
+  getSession(id: string): Session | undefined {
+    const session = id === 'latest' ? this.#latestSession() : this.#liveRecord(id) ?? this.#s.sessions.get(id);
+    return session && { ...session, MessageIDs: this.#s.messages.idsForSession(session.ID) };
+  }
+
+  /** "latest" is the session that started last, open or closed. */
+  #latestSession() {
+    const live = [...this.#live.keys()].reverse().map((id) => this.#liveRecord(id)).find(Boolean);
+    const stored = this.#s.sessions.get('latest');
+    if (!live || !stored) return live ?? stored;
+    return live.Started >= stored.Started ? live : stored;
+  }
+
+  #liveRecord(id: string) {
+    const live = this.#live.get(id);
+    return live && !this.#forgotten.has(id) ? recordView(live.record()) : undefined;
+  }
+
+  #liveSummaries(): SessionSummary[] {
+    return [...this.#live.values()]
+      .filter((s) => !this.#forgotten.has(s.id))
+      .map((s) => summarize(s.record()))
+      .reverse();
   }
 
   /** Deletes what is past --max-age. Called on a timer by the harness. */
-  sweep(): void {
+  async sweep(): Promise<void> {
     const { maxAgeMs } = this.options.limits;
     if (!maxAgeMs) return;
-    const cutoff = this.options.clock.now() - maxAgeMs;
-    this.#deleted(this.options.db.transaction(() => this.messages.delete(this.messages.idsOlderThan(cutoff)))());
-    this.sessions.pruneOlderThan(cutoff);
+    this.#deleted(await this.#s.writer.call({ op: 'sweep', cutoff: this.options.clock.now() - maxAgeMs }));
   }
 
   /** Empties messages and sessions: the test-isolation reset. */
-  reset(): void {
-    this.options.db.transaction(() => {
-      this.#stats.deleted += this.messages.deleteAll();
-      this.sessions.deleteAll();
-    })();
-    this.#forgotten = new Set(this.#open);
-    releaseFreePages(this.options.db);
+  async reset(): Promise<void> {
+    this.#stats.deleted += await this.#s.writer.call({ op: 'reset' });
+    this.#forgotten = new Set(this.#live.keys());
     this.#stats.accepted = this.#stats.acceptedSize = this.#stats.rejected = 0;
     this.options.bus.publish('store.reset', {});
   }
 
   stats(): RuntimeStats & { Messages: number; Unread: number; DatabaseSize: number; Database: string } {
-    const { unread } = this.messages.countMatching();
+    const { total, unread } = this.#s.messages.countMatching();
     return {
       Uptime: Math.round((this.options.clock.now() - this.#started) / 1000),
       Memory: process.memoryUsage.rss(),
@@ -191,15 +240,30 @@ export class Mailbox implements MessageSink, SessionSink {
       SMTPAcceptedSize: this.#stats.acceptedSize,
       SMTPRejected: this.#stats.rejected,
       SMTPIgnored: 0,
-      Messages: this.messages.count,
+      Messages: total,
       Unread: unread,
-      DatabaseSize: databaseSize(this.options.db),
+      DatabaseSize: databaseSize(this.#s.reader),
       Database: this.options.dbPath,
     };
   }
 
-  #matching(query: string, timeZone?: string): string[] {
-    return this.messages.idsMatching(toSql(parseSearch(query, { timeZone, now: this.options.clock.now() })));
+  async close(): Promise<void> {
+    const store = this.#store;
+    if (!store) return;
+    this.#store = undefined;
+    await store.writer.close();
+    store.reader.close();
+    if (store.scratch) rmSync(store.scratch, { recursive: true, force: true });
+  }
+
+  /** Search queries are parsed here so a bad one is the caller's 400, never a writer error. */
+  #filter(query: string, timeZone?: string): SqlFilter {
+    return toSql(parseSearch(query, { timeZone, now: this.options.clock.now() }));
+  }
+
+  #target(selection: Selection): WriteTarget {
+    if (selection === 'all' || 'ids' in selection) return selection;
+    return { filter: this.#filter(selection.query, selection.timeZone) };
   }
 
   #deleted(ids: string[]): void {
@@ -207,45 +271,15 @@ export class Mailbox implements MessageSink, SessionSink {
     this.#stats.deleted += ids.length;
     this.options.bus.publish('message.deleted', { IDs: ids });
   }
-
-  #record(raw: Buffer, envelope: IncomingMessage['envelope'], session: SessionRecord, parsed: ParsedSummary) {
-    return {
-      id: newId(),
-      sessionId: session.id,
-      created: this.options.clock.now(),
-      envelopeFrom: envelope.from,
-      envelopeTo: envelope.to,
-      messageId: parsed.messageId,
-      subject: parsed.subject,
-      addresses: {
-        From: parsed.from,
-        To: parsed.to,
-        Cc: parsed.cc,
-        Bcc: impliedBcc(parsed, envelope.to),
-        ReplyTo: parsed.replyTo,
-      },
-      date: parsed.date,
-      size: raw.length,
-      snippet: parsed.snippet,
-      attachments: parsed.attachments,
-      inline: parsed.inline,
-      username: session.user,
-      raw,
-      bodyText: parsed.text,
-    };
-  }
 }
 
-/**
- * Bcc recipients never appear in the headers a client sends; the envelope is the only place
- * they show. Any RCPT TO not named in To or Cc is listed as Bcc.
- */
-function impliedBcc(parsed: ParsedSummary, recipients: string[]) {
-  const named = new Set([...parsed.to, ...parsed.cc, ...parsed.bcc].map((a) => a.Address.toLowerCase()));
-  const implied = recipients.filter((r) => !named.has(r.toLowerCase())).map((r) => ({ Name: '', Address: r }));
-  return [...parsed.bcc, ...implied];
+function recordView(record: SessionRecord): SessionSummary & { Transcript: Session['Transcript'] } {
+  return { ...summarize(record), Transcript: [...record.transcript] };
 }
 
-function emptySummary(): ParsedSummary {
-  return { messageId: '', subject: '', from: null, to: [], cc: [], bcc: [], replyTo: [], date: null, text: '', snippet: '', attachments: 0, inline: 0 };
+/** A copy in memory of its own, so that handing it to the writer thread moves it, not copies it. */
+function transferable(raw: Buffer): Uint8Array {
+  const own = new Uint8Array(raw.length);
+  own.set(raw);
+  return own;
 }

@@ -101,7 +101,7 @@ export class MessageStore {
     this.#count = (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
     this.#insertMessage = db.prepare(
       `INSERT INTO messages (id, session_id, created, envelope_from, envelope_to, message_id, subject, addresses, date, size, snippet, attachments, inline, username)
-       VALUES (@id, @sessionId, @created, @envelopeFrom, @envelopeTo, @messageId, @subject, @addresses, @date, @size, @snippet, @attachments, @inline, @username)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#insertRaw = db.prepare('INSERT INTO message_raw (seq, raw) VALUES (?, ?)');
     this.#insertSearch = db.prepare(
@@ -121,20 +121,24 @@ export class MessageStore {
     return statement;
   }
 
+  /** Re-reads the count after a rolled-back transaction left the in-memory one wrong. */
+  recount(): void {
+    this.#count = this.#prepare('SELECT count(*) FROM messages').pluck().get() as number;
+  }
+
   get count(): number {
     return this.#count;
   }
 
   /** Call inside a transaction: the three rows stand or fall together. */
-  insert(message: NewMessage): MessageSummary {
-    const { lastInsertRowid } = this.#insertMessage.run({
-      ...message,
-      envelopeTo: JSON.stringify(message.envelopeTo),
-      addresses: JSON.stringify(message.addresses),
-    });
+  insert(m: NewMessage): MessageSummary {
+    const { lastInsertRowid } = this.#insertMessage.run(
+      m.id, m.sessionId, m.created, m.envelopeFrom, JSON.stringify(m.envelopeTo), m.messageId, m.subject,
+      JSON.stringify(m.addresses), m.date, m.size, m.snippet, m.attachments, m.inline, m.username,
+    );
     const seq = Number(lastInsertRowid);
-    this.#insertRaw.run(seq, message.raw);
-    const { addresses: a } = message;
+    this.#insertRaw.run(seq, m.raw);
+    const { addresses: a } = m;
     this.#insertSearch.run(
       seq,
       lc(a.From ? [a.From] : []),
@@ -142,30 +146,31 @@ export class MessageStore {
       lc(a.Cc),
       lc(a.Bcc),
       lc(a.ReplyTo),
-      message.envelopeTo.join(', ').toLowerCase(),
-      message.subject.toLowerCase(),
-      message.messageId.toLowerCase(),
-      message.bodyText.toLowerCase(),
+      m.envelopeTo.join(', ').toLowerCase(),
+      m.subject.toLowerCase(),
+      m.messageId.toLowerCase(),
+      m.bodyText.toLowerCase(),
     );
     this.#count++;
-    return toSummary({
-      seq,
-      id: message.id,
-      session_id: message.sessionId,
-      created: message.created,
-      envelope_from: message.envelopeFrom,
-      envelope_to: JSON.stringify(message.envelopeTo),
-      message_id: message.messageId,
-      subject: message.subject,
-      addresses: JSON.stringify(message.addresses),
-      date: message.date,
-      size: message.size,
-      snippet: message.snippet,
-      attachments: message.attachments,
-      inline: message.inline,
-      username: message.username,
-      read: 0,
-    });
+    return {
+      ID: m.id,
+      MessageID: m.messageId,
+      Read: false,
+      From: a.From,
+      To: a.To,
+      Cc: a.Cc,
+      Bcc: a.Bcc,
+      ReplyTo: a.ReplyTo,
+      Subject: m.subject,
+      Created: new Date(m.created).toISOString(),
+      Username: m.username,
+      Tags: [],
+      Size: m.size,
+      Attachments: m.attachments,
+      Snippet: m.snippet,
+      Envelope: { From: m.envelopeFrom, To: m.envelopeTo },
+      SessionID: m.sessionId,
+    };
   }
 
   list(start: number, limit: number, filter: SqlFilter = NO_FILTER): MessageSummary[] {
@@ -200,27 +205,41 @@ export class MessageStore {
 
   /** Returns the IDs that existed and were deleted. */
   delete(ids: readonly string[]): string[] {
-    const statement = this.#prepare('DELETE FROM messages WHERE id = ? RETURNING id').pluck();
-    const deleted = ids.flatMap((id) => statement.all(id) as string[]);
+    const find = this.#prepare('SELECT seq FROM messages WHERE id = ?').pluck();
+    const deleted: string[] = [];
+    for (const id of ids) {
+      const seq = find.get(id) as number | undefined;
+      if (seq === undefined) continue;
+      this.#deleteRange(seq, seq);
+      deleted.push(id);
+    }
     this.#count -= deleted.length;
     return deleted;
   }
 
+  /** Deletes seq in [from, to] from all three tables; returns the message IDs. */
+  #deleteRange(from: number, to: number): string[] {
+    this.#prepare('DELETE FROM message_raw WHERE seq BETWEEN ? AND ?').run(from, to);
+    this.#prepare('DELETE FROM message_search WHERE seq BETWEEN ? AND ?').run(from, to);
+    return this.#prepare('DELETE FROM messages WHERE seq BETWEEN ? AND ? RETURNING id').pluck().all(from, to) as string[];
+  }
+
   deleteAll(): number {
-    // Children first: a bare DELETE on the parent would cascade row by row.
     this.db.exec('DELETE FROM message_raw; DELETE FROM message_search;');
     const { changes } = this.#prepare('DELETE FROM messages').run();
     this.#count = 0;
     return changes;
   }
 
-  /** Oldest messages beyond `keep`, deleted; their IDs returned for the event feed. */
+  /** Oldest messages beyond `keep`, deleted in one range; their IDs returned for the event feed. */
   pruneToCount(keep: number): string[] {
     if (this.#count <= keep) return [];
-    const ids = this.#prepare('SELECT id FROM messages ORDER BY seq ASC LIMIT ?')
+    const newestToDrop = this.#prepare('SELECT seq FROM messages ORDER BY seq ASC LIMIT 1 OFFSET ?')
       .pluck()
-      .all(this.#count - keep) as string[];
-    return this.delete(ids);
+      .get(this.#count - keep - 1) as number;
+    const deleted = this.#deleteRange(0, newestToDrop);
+    this.#count -= deleted.length;
+    return deleted;
   }
 
   idsOlderThan(cutoff: number): string[] {

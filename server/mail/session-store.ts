@@ -25,6 +25,15 @@ export interface SessionFilter {
   user?: string;
 }
 
+/** The same filter, for sessions still held in memory. */
+export function matchesFilter(session: SessionSummary, filter: SessionFilter): boolean {
+  return (
+    (!filter.outcomes?.length || filter.outcomes.includes(session.Outcome)) &&
+    (!filter.client || session.Client.Address === filter.client) &&
+    (!filter.user || session.User === filter.user)
+  );
+}
+
 const SUMMARY_COLUMNS = 'id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, outcome, outcome_code, outcome_detail, messages';
 
 function toSummary(row: SessionRow): SessionSummary {
@@ -46,10 +55,15 @@ function toSummary(row: SessionRow): SessionSummary {
 }
 
 export function summarize(record: SessionRecord): SessionSummary {
-  return toSummary(toRow(record));
+  return toSummary(rowOf(record));
 }
 
 function toRow(record: SessionRecord): SessionRow & { transcript: string } {
+  return { ...rowOf(record), transcript: JSON.stringify(record.transcript) };
+}
+
+/** The row without the transcript: summaries and events never need it serialised. */
+function rowOf(record: SessionRecord): SessionRow {
   return {
     id: record.id,
     started: record.started,
@@ -65,12 +79,12 @@ function toRow(record: SessionRecord): SessionRow & { transcript: string } {
     outcome_code: record.outcomeCode,
     outcome_detail: record.outcomeDetail,
     messages: record.messages,
-    transcript: JSON.stringify(record.transcript),
   };
 }
 
+/** Rows still marked active belong to open sessions, which are listed from memory. */
 function whereOf(filter: SessionFilter): { where: string; params: unknown[] } {
-  const clauses: string[] = [];
+  const clauses: string[] = ["outcome != 'active'"];
   const params: unknown[] = [];
   if (filter.outcomes?.length) {
     clauses.push(`outcome IN (${filter.outcomes.map(() => '?').join(', ')})`);
@@ -84,13 +98,18 @@ function whereOf(filter: SessionFilter): { where: string; params: unknown[] } {
     clauses.push('username = ?');
     params.push(filter.user);
   }
-  return { where: clauses.length ? clauses.join(' AND ') : '1', params };
+  return { where: clauses.join(' AND '), params };
 }
 
 export class SessionStore {
   readonly #upsert;
+  readonly #ensure;
 
   constructor(private readonly db: Db) {
+    this.#ensure = db.prepare(
+      `INSERT OR IGNORE INTO sessions (id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, outcome, outcome_code, outcome_detail, messages, transcript)
+       VALUES (@id, @started, NULL, @client_address, @client_port, @server_address, @server_port, @helo, @tls, @username, 'active', NULL, '', 0, '[]')`,
+    );
     this.#upsert = db.prepare(
       `INSERT INTO sessions (id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, outcome, outcome_code, outcome_detail, messages, transcript)
        VALUES (@id, @started, @ended, @client_address, @client_port, @server_address, @server_port, @helo, @tls, @username, @outcome, @outcome_code, @outcome_detail, @messages, @transcript)
@@ -106,6 +125,12 @@ export class SessionStore {
 
   save(record: SessionRecord): void {
     this.#upsert.run(toRow(record));
+  }
+
+  /** Writes the row of an open session if it has none yet; its transcript comes at close. */
+  ensure(record: SessionRecord): void {
+    const { transcript: _ignored, outcome: _o, outcome_code: _c, outcome_detail: _d, messages: _m, ended: _e, ...row } = toRow(record);
+    this.#ensure.run(row);
   }
 
   list(start: number, limit: number, filter: SessionFilter = {}): { total: number; sessions: SessionSummary[] } {

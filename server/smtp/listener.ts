@@ -116,7 +116,7 @@ export class SmtpListener {
     this.#live.set(connection.id, { state, connection });
     socket.on('timeout', () => state.timedOut());
     socket.once('close', () => this.#closed(connection.id));
-    this.options.sessions.opened(state.record());
+    this.options.sessions.opened(state);
   }
 
   #closed(id: string): void {

@@ -20,3 +20,9 @@ export function nextEvent<K extends EventName>(
     });
   });
 }
+
+/** Resolves once `count` sessions have closed (and been committed). Subscribe before acting. */
+export function sessionsClosed(bus: EventBus, count: number, timeoutMs = 10_000): Promise<void> {
+  let seen = 0;
+  return nextEvent(bus, 'session.closed', () => ++seen === count, timeoutMs).then(() => undefined);
+}

@@ -50,34 +50,25 @@ export function messagesRouter(mailbox: Mailbox): Router {
     res.json(summary(start, limit, query, tz));
   });
 
-  router.delete('/api/v1/search', (req, res) => {
+  router.delete('/api/v1/search', async (req, res) => {
     const { query, tz } = parseInput(deleteSearchQuery, req.query, 'query');
-    mailbox.delete({ query, timeZone: tz });
+    await mailbox.delete({ query, timeZone: tz });
     res.type('text/plain').send('ok');
   });
 
-  router.delete('/api/v1/messages', (req, res) => {
+  router.delete('/api/v1/messages', async (req, res) => {
     const { IDs } = parseInput(idsBody, req.body, 'body');
-    if (IDs?.length) {
-      requireKnown(mailbox, IDs);
-      mailbox.delete({ ids: IDs });
-    } else {
-      mailbox.delete('all');
-    }
+    if (IDs?.length) requireKnown(mailbox, IDs);
+    await mailbox.delete(IDs?.length ? { ids: IDs } : 'all');
     res.type('text/plain').send('ok');
   });
 
-  router.put('/api/v1/messages', (req, res) => {
+  router.put('/api/v1/messages', async (req, res) => {
     const { Read, IDs, Search } = parseInput(readBody, req.body, 'body');
     if (IDs?.length && Search) throw new HttpError(400, 'give either IDs or Search, not both');
-    if (IDs?.length) {
-      requireKnown(mailbox, IDs);
-      mailbox.setRead(Read, { ids: IDs });
-    } else if (Search) {
-      mailbox.setRead(Read, { query: Search, timeZone: typeof req.query.tz === 'string' ? req.query.tz : undefined });
-    } else {
-      mailbox.setRead(Read, 'all');
-    }
+    if (IDs?.length) requireKnown(mailbox, IDs);
+    const timeZone = typeof req.query.tz === 'string' ? req.query.tz : undefined;
+    await mailbox.setRead(Read, IDs?.length ? { ids: IDs } : Search ? { query: Search, timeZone } : 'all');
     res.type('text/plain').send('ok');
   });
 

@@ -8,7 +8,7 @@ export interface SystemDeps {
   /** True once every listener is accepting and the store is open. */
   ready: () => boolean;
   /** Resets everything a test run can leave behind (messages, sessions, counters). */
-  reset: () => void;
+  reset: () => Promise<void>;
 }
 
 export function systemRouter({ mailbox, version, ready, reset }: SystemDeps): Router {
@@ -40,8 +40,8 @@ export function systemRouter({ mailbox, version, ready, reset }: SystemDeps): Ro
     });
   });
 
-  router.post('/api/v1/reset', (_req, res) => {
-    reset();
+  router.post('/api/v1/reset', async (_req, res) => {
+    await reset();
     res.type('text/plain').send('ok');
   });
 

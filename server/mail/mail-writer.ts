@@ -1,0 +1,133 @@
+import type { Db } from './database.js';
+import { releaseFreePages } from './database.js';
+import { parseSummary, type ParsedSummary } from './message-parser.js';
+import { MessageStore, type NewMessage } from './message-store.js';
+import { SessionStore } from './session-store.js';
+import { WriteBatch } from './write-batch.js';
+import type { WriteTarget, WriterLimits, WriterRequest, WriterResults } from './writer-protocol.js';
+import { newId } from '../util/ids.js';
+
+/**
+ * Every write to the store: ingest (parse + insert), session records, deletes, read flags,
+ * retention. Runs on the writer thread so that MIME parsing and SQLite commits never hold up
+ * the thread that speaks SMTP. Ingests and session records queued in one turn share a commit.
+ */
+export class MailWriter {
+  readonly messages: MessageStore;
+  readonly sessions: SessionStore;
+  readonly #batch: WriteBatch;
+
+  constructor(
+    private readonly db: Db,
+    private readonly limits: WriterLimits,
+  ) {
+    this.messages = new MessageStore(db);
+    this.sessions = new SessionStore(db);
+    this.#batch = new WriteBatch(db, () => this.messages.recount());
+  }
+
+  handle(request: WriterRequest): Promise<WriterResults[WriterRequest['op']]> | WriterResults[WriterRequest['op']] {
+    switch (request.op) {
+      case 'ingest':
+        return this.#ingest(request);
+      case 'saveSession':
+        return this.#batch.run(() => {
+          this.sessions.save(request.session);
+          if (request.prune) this.sessions.pruneToCount(this.limits.maxSessions);
+          return null;
+        });
+      case 'delete':
+        return this.#exclusive(() => this.#delete(request.target));
+      case 'setRead':
+        return this.#exclusive(() => this.#setRead(request.read, request.target));
+      case 'sweep':
+        return this.#exclusive(() => {
+          this.sessions.pruneOlderThan(request.cutoff);
+          return this.messages.delete(this.messages.idsOlderThan(request.cutoff));
+        });
+      case 'reset':
+        return this.#exclusive(() => {
+          const count = this.messages.deleteAll();
+          this.sessions.deleteAll();
+          return count;
+        }, true);
+    }
+  }
+
+  /** Commits whatever is queued. */
+  flush(): void {
+    this.#batch.flush();
+  }
+
+  async #ingest({ raw, envelope, session, now }: Extract<WriterRequest, { op: 'ingest' }>): Promise<WriterResults['ingest']> {
+    const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    const parsed = await parseSummary(bytes).catch(() => emptySummary());
+    const record = toRecord(bytes, envelope, session.id, session.user, now, parsed);
+    return this.#batch.run(() => {
+      // Open sessions live in memory until they close; the first message writes the row so that
+      // the message's link survives a crash (the row then reads "interrupted").
+      this.sessions.ensure(session);
+      const summary = this.messages.insert(record);
+      return { summary, pruned: this.messages.pruneToCount(this.limits.maxMessages) };
+    });
+  }
+
+  /** Bulk operations run after what is queued, in their own transaction. */
+  #exclusive<T>(write: () => T, vacuum = false): T {
+    this.#batch.flush();
+    const result = this.db.transaction(write)();
+    if (vacuum) releaseFreePages(this.db);
+    return result;
+  }
+
+  #delete(target: WriteTarget): WriterResults['delete'] {
+    if (target === 'all') {
+      const count = this.messages.deleteAll();
+      releaseFreePages(this.db);
+      return { deleted: [], count };
+    }
+    const ids = 'ids' in target ? target.ids : this.messages.idsMatching(target.filter);
+    const deleted = this.messages.delete(ids);
+    return { deleted, count: deleted.length };
+  }
+
+  #setRead(read: boolean, target: WriteTarget): string[] {
+    if (target === 'all') return this.messages.setRead(read, { filter: { where: '1', params: [] } });
+    return 'ids' in target ? this.messages.setRead(read, { ids: target.ids }) : this.messages.setRead(read, { filter: target.filter });
+  }
+}
+
+function toRecord(raw: Buffer, envelope: { from: string; to: string[] }, sessionId: string, user: string, now: number, parsed: ParsedSummary): NewMessage {
+  return {
+    id: newId(),
+    sessionId,
+    created: now,
+    envelopeFrom: envelope.from,
+    envelopeTo: envelope.to,
+    messageId: parsed.messageId,
+    subject: parsed.subject,
+    addresses: { From: parsed.from, To: parsed.to, Cc: parsed.cc, Bcc: impliedBcc(parsed, envelope.to), ReplyTo: parsed.replyTo },
+    date: parsed.date,
+    size: raw.length,
+    snippet: parsed.snippet,
+    attachments: parsed.attachments,
+    inline: parsed.inline,
+    username: user,
+    raw,
+    bodyText: parsed.text,
+  };
+}
+
+/**
+ * Bcc recipients never appear in the headers a client sends; the envelope is the only place
+ * they show. Any RCPT TO not named in To or Cc is listed as Bcc.
+ */
+function impliedBcc(parsed: ParsedSummary, recipients: string[]) {
+  const named = new Set([...parsed.to, ...parsed.cc, ...parsed.bcc].map((a) => a.Address.toLowerCase()));
+  const implied = recipients.filter((r) => !named.has(r.toLowerCase())).map((r) => ({ Name: '', Address: r }));
+  return [...parsed.bcc, ...implied];
+}
+
+function emptySummary(): ParsedSummary {
+  return { messageId: '', subject: '', from: null, to: [], cc: [], bcc: [], replyTo: [], date: null, text: '', snippet: '', attachments: 0, inline: 0 };
+}

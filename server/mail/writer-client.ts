@@ -1,0 +1,109 @@
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { WriterCall, WriterInit, WriterReply, WriterRequest, WriterResults } from './writer-protocol.js';
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Starts the writer thread. Built code loads writer-thread.js directly; when mailsim runs from
+ * its TypeScript sources (tsx, vitest) the thread first registers tsx's loader, which a worker
+ * does not inherit from its parent.
+ */
+function spawnWriter(init: WriterInit): Worker {
+  const entry = new URL(import.meta.url.endsWith('.ts') ? './writer-thread.ts' : './writer-thread.js', import.meta.url);
+  if (entry.pathname.endsWith('.js')) return new Worker(entry, { workerData: init });
+  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(boot, { eval: true, workerData: init });
+}
+
+/**
+ * The event-loop side of the writer thread: request/response over postMessage. Calls made in one
+ * turn of the event loop travel as one message (a postMessage costs as much as a small write),
+ * and the thread answers in batches the same way.
+ */
+export class WriterClient {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #outbox: WriterCall[] = [];
+  #transfers: ArrayBuffer[] = [];
+  #nextId = 1;
+  #failure: Error | undefined;
+  #closing = false;
+
+  private constructor(worker: Worker, private readonly report: (message: string) => void) {
+    this.#worker = worker;
+    worker.on('message', (replies: WriterReply | WriterReply[]) => {
+      for (const reply of Array.isArray(replies) ? replies : [replies]) this.#settle(reply);
+    });
+    worker.on('error', (error) => this.#fail(new Error(`store writer crashed: ${error.message}`)));
+    worker.on('exit', (code) => {
+      if (!this.#closing) this.#fail(new Error(`store writer stopped (exit code ${code})`));
+    });
+  }
+
+  static async start(init: WriterInit, report: (message: string) => void): Promise<WriterClient> {
+    const worker = spawnWriter(init);
+    const [first] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([error]) => Promise.reject(error))])) as [WriterReply];
+    if ('fatal' in first) {
+      await worker.terminate();
+      throw new Error(first.fatal);
+    }
+    return new WriterClient(worker, report);
+  }
+
+  get healthy(): boolean {
+    return this.#failure === undefined;
+  }
+
+  call<K extends WriterRequest['op']>(request: Extract<WriterRequest, { op: K }>, transfer: ArrayBuffer[] = []): Promise<WriterResults[K]> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      if (!this.#outbox.length) setImmediate(() => this.#send());
+      this.#outbox.push({ ...request, id } satisfies WriterCall);
+      this.#transfers.push(...transfer);
+    });
+  }
+
+  #send(): void {
+    const calls = this.#outbox;
+    const transfers = this.#transfers;
+    this.#outbox = [];
+    this.#transfers = [];
+    if (calls.length) this.#worker.postMessage(calls, transfers);
+  }
+
+  /** The thread finishes every request sent so far, commits, closes the database and stops. */
+  async close(): Promise<void> {
+    if (this.#closing || this.#failure) return this.#worker.terminate().then(() => undefined);
+    this.#closing = true;
+    this.#send();
+    const closed = new Promise<void>((resolve) =>
+      this.#worker.on('message', (replies: WriterReply | WriterReply[]) => !Array.isArray(replies) && 'closed' in replies && resolve()),
+    );
+    this.#worker.postMessage('close');
+    await closed;
+    await this.#worker.terminate();
+  }
+
+  #settle(reply: WriterReply): void {
+    if (!('ok' in reply)) return;
+    const pending = this.#pending.get(reply.id);
+    if (!pending) return;
+    this.#pending.delete(reply.id);
+    if (reply.ok) pending.resolve(reply.result);
+    else pending.reject(new Error(reply.error));
+  }
+
+  #fail(error: Error): void {
+    if (this.#failure) return;
+    this.#failure = error;
+    this.report(error.message);
+    for (const { reject } of this.#pending.values()) reject(error);
+    this.#pending.clear();
+  }
+}

@@ -1,0 +1,54 @@
+/** The messages between the mailbox (event-loop thread) and the writer thread. Types only. */
+import type { SessionRecord } from '../contracts.js';
+import type { MessageSummary } from '../protocol.js';
+import type { SqlFilter } from './search-sql.js';
+
+export type WriteTarget = { ids: string[] } | { filter: SqlFilter } | 'all';
+
+export interface WriterLimits {
+  maxMessages: number;
+  maxSessions: number;
+}
+
+export interface WriterInit {
+  path: string;
+  limits: WriterLimits;
+  /** When the store opened: sessions left "active" by a crash are closed at this time. */
+  openedAt: number;
+  /** How often the writer checkpoints the WAL into the database file. */
+  checkpointEveryMs: number;
+}
+
+export type WriterRequest =
+  | {
+      op: 'ingest';
+      raw: Uint8Array;
+      envelope: { from: string; to: string[] };
+      /** The session without its transcript (which grows with every message on a pooled
+       * connection): its row is created with the first message if it does not exist yet. */
+      session: SessionRecord;
+      now: number;
+    }
+  | { op: 'saveSession'; session: SessionRecord; prune: boolean }
+  | { op: 'delete'; target: WriteTarget }
+  | { op: 'setRead'; read: boolean; target: WriteTarget }
+  | { op: 'sweep'; cutoff: number }
+  | { op: 'reset' };
+
+export interface WriterResults {
+  ingest: { summary: MessageSummary; pruned: string[] };
+  saveSession: null;
+  delete: { deleted: string[]; count: number };
+  setRead: string[];
+  sweep: string[];
+  reset: number;
+}
+
+export type WriterCall = WriterRequest & { id: number };
+
+export type WriterReply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: string }
+  | { id: 0; ready: true }
+  | { id: 0; closed: true }
+  | { id: 0; fatal: string };
