@@ -1,0 +1,294 @@
+import { z } from 'zod';
+
+/**
+ * The scenario file format. One scenario per YAML (or JSON) file; every default lives here, and
+ * the JSON Schema editors use is generated from this file (scenario-json-schema.ts).
+ */
+
+/** SMTP phases a rule or limit can act in, in protocol order. */
+export const PHASES = ['connect', 'helo', 'starttls', 'auth', 'mail', 'rcpt', 'data-start', 'data-end', 'rset', 'quit'] as const;
+export const phaseSchema = z.enum(PHASES).describe('SMTP phase: connect (before the banner), helo (HELO/EHLO), starttls, auth (after the credentials arrive), mail, rcpt, data-start (the DATA command), data-end (after the message), rset, quit');
+export type Phase = z.infer<typeof phaseSchema>;
+
+const durationSchema = z
+  .union([z.number().int().nonnegative(), z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h|d|w))+$|^\d+$/, 'a duration such as 250ms, 30s, 5m, 1h30m, 1d')])
+  .describe('milliseconds, or a duration string: 250ms, 30s, 5m, 1h30m, 1d');
+export type DurationInput = z.infer<typeof durationSchema>;
+
+/** "HH:MM" on a 24-hour clock. */
+const clockTimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (24-hour)');
+
+const enhancedCodeSchema = z.string().regex(/^[245]\.\d{1,3}\.\d{1,3}$/, 'an RFC 3463 enhanced status code such as 5.7.8');
+
+/**
+ * A reply: the code, an optional enhanced status code (RFC 3463, put at the start of every
+ * line), and one line of text or several (sent as a multi-line reply, RFC 5321 §4.2.1).
+ * Text may use placeholders: {id} session trace id, {clientIp}, {hostname}, {sender},
+ * {recipient}, {recipientDomain}, {user}, {queueId}, {epoch}, {date}, {seconds}.
+ */
+export const replySchema = z
+  .object({
+    code: z.number().int().min(200).max(599),
+    enhanced: enhancedCodeSchema.optional(),
+    text: z.union([z.string(), z.array(z.string()).min(1)]).default(''),
+  })
+  .strict();
+export type ReplySpec = z.infer<typeof replySchema>;
+
+/** A string matcher: a glob ("*@example.com", "?" one character, case-insensitive) or {regex}. */
+const matcherSchema = z.union([
+  z.string().min(1),
+  z.object({ regex: z.string().min(1), flags: z.string().regex(/^[imsu]*$/).default('i') }).strict(),
+]);
+export type Matcher = z.infer<typeof matcherSchema>;
+const matchersSchema = z.union([matcherSchema, z.array(matcherSchema).min(1)]).describe('a glob, {regex: ...}, or a list of them (any may match)');
+export type MatcherList = z.infer<typeof matchersSchema>;
+
+export const whenSchema = z
+  .object({
+    phase: phaseSchema,
+    sender: matchersSchema.optional().describe('MAIL FROM address'),
+    recipient: matchersSchema.optional().describe('RCPT TO address (in data phases: any recipient)'),
+    user: matchersSchema.optional().describe('AUTH username'),
+    client: matchersSchema.optional().describe('client IP address (a glob, or CIDR like 10.0.0.0/8)'),
+    helo: matchersSchema.optional().describe('HELO/EHLO name'),
+    subject: matchersSchema.optional().describe('Subject header (data-end only)'),
+    header: z
+      .object({ name: z.string().min(1), value: matchersSchema.optional() })
+      .strict()
+      .optional()
+      .describe('a header that must be present (data-end only), optionally with a matching value'),
+    size: z
+      .object({ min: z.number().int().nonnegative().optional(), max: z.number().int().nonnegative().optional() })
+      .strict()
+      .optional()
+      .describe('message size in bytes (data-end), or the SIZE= announced at MAIL'),
+    authenticated: z.boolean().optional(),
+    secure: z.boolean().optional().describe('the session is (or is not) on TLS'),
+  })
+  .strict();
+export type When = z.infer<typeof whenSchema>;
+
+/** Which of the matching events a rule acts on. All given fields must hold. */
+export const selectSchema = z
+  .object({
+    nth: z.number().int().positive().optional().describe('only the Nth matching event (1 = the first)'),
+    every: z.number().int().positive().optional().describe('every Nth matching event'),
+    first: z.number().int().positive().optional().describe('the first N matching events'),
+    after: z.number().int().nonnegative().optional().describe('every matching event after the first N'),
+    probability: z.number().min(0).max(1).optional().describe('chance per matching event, drawn from the scenario seed'),
+    per: z
+      .enum(['global', 'session', 'sender', 'recipient', 'user', 'client'])
+      .default('global')
+      .describe('count matching events per session, sender, recipient, user or client instead of overall'),
+    window: z
+      .object({ from: clockTimeSchema, to: clockTimeSchema, timeZone: z.string().default('UTC') })
+      .strict()
+      .optional()
+      .describe('only while the scenario clock is between these times of day (wraps past midnight)'),
+  })
+  .strict();
+export type Select = z.infer<typeof selectSchema>;
+
+export const actionSchema = z
+  .object({
+    delay: durationSchema.optional().describe('wait this long before acting; delays of several matching rules add up'),
+    reply: replySchema.optional().describe('answer with this reply (421 also closes the connection, RFC 5321 §3.8)'),
+    stall: z.literal(true).optional().describe('never answer: the client runs into its own timeout'),
+    disconnect: z
+      .object({
+        partialReply: z.string().optional().describe('bytes to send before dropping the connection'),
+        afterBytes: z.number().int().nonnegative().optional().describe('data-start only: let the 354 go and drop after this many bytes of the message'),
+      })
+      .strict()
+      .optional()
+      .describe('drop the connection without a reply'),
+    tarpit: z
+      .object({ bytesPerSecond: z.number().positive().default(20) })
+      .strict()
+      .optional()
+      .describe('drip the reply (the normal one, or `reply`) a few bytes at a time'),
+    blackhole: z.literal(true).optional().describe('data-end only: answer 250 but store nothing'),
+    accept: z.literal(true).optional().describe('answer normally and stop evaluating later rules and limits'),
+  })
+  .strict()
+  .refine((a) => [a.stall, a.disconnect, a.blackhole, a.accept].filter(Boolean).length + (a.reply && !a.tarpit ? 1 : 0) <= 1, {
+    message: 'an action takes at most one of reply, stall, disconnect, blackhole, accept (tarpit may carry a reply)',
+  })
+  .refine((a) => Object.values(a).some((v) => v !== undefined), { message: 'an action needs at least one of delay, reply, stall, disconnect, tarpit, blackhole, accept' });
+export type Action = z.infer<typeof actionSchema>;
+
+export const ruleSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    description: z.string().optional(),
+    when: whenSchema,
+    select: selectSchema.default({ per: 'global' }),
+    action: actionSchema,
+  })
+  .strict();
+export type Rule = z.infer<typeof ruleSchema>;
+
+const keySchema = z.enum(['global', 'user', 'sender', 'sender-domain', 'client']).describe('what the counter is kept per');
+
+const windowSchema = z.union([
+  z
+    .object({
+      fixed: durationSchema.describe('window length; windows are aligned, not sliding'),
+      resetAt: clockTimeSchema.optional().describe('for day-long windows: the time of day a new window starts (e.g. 23:00)'),
+      timeZone: z.string().default('UTC'),
+    })
+    .strict(),
+  z.object({ rolling: durationSchema.describe('sliding window: events in the last ...') }).strict(),
+]);
+export type WindowSpec = z.infer<typeof windowSchema>;
+
+const limitBase = {
+  name: z.string().min(1),
+  description: z.string().optional(),
+  reply: replySchema,
+};
+
+export const limitSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      ...limitBase,
+      kind: z.literal('messages'),
+      key: keySchema.default('global'),
+      max: z.number().int().nonnegative(),
+      window: windowSchema,
+      phase: z.enum(['mail', 'rcpt', 'data-start', 'data-end']).default('data-end').describe('where an over-limit message is refused'),
+    })
+    .strict(),
+  z
+    .object({
+      ...limitBase,
+      kind: z.literal('recipients'),
+      max: z.number().int().positive().describe('recipients per message; the next RCPT gets the reply'),
+    })
+    .strict(),
+  z
+    .object({
+      ...limitBase,
+      kind: z.literal('concurrent'),
+      key: keySchema.default('client'),
+      max: z.number().int().positive().describe('open connections per key'),
+      phase: z.enum(['connect', 'auth', 'mail', 'data-start', 'data-end']).default('connect'),
+    })
+    .strict(),
+  z
+    .object({
+      ...limitBase,
+      kind: z.literal('connections'),
+      key: z.enum(['global', 'client']).default('client'),
+      max: z.number().int().nonnegative(),
+      window: windowSchema,
+    })
+    .strict(),
+  z
+    .object({
+      ...limitBase,
+      kind: z.literal('greylist'),
+      delay: durationSchema.default('300s').describe('how long a new client/sender/recipient triple is refused'),
+      clientPrefix: z.number().int().min(8).max(32).default(24).describe('IPv4 prefix length the client address is reduced to (postgrey: /24)'),
+      forget: durationSchema.default('35d').describe('a passed triple is remembered this long'),
+    })
+    .strict(),
+]);
+export type Limit = z.infer<typeof limitSchema>;
+
+/** The extensions mailsim can honestly offer (it implements each of them). */
+export const EXTENSIONS = ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'DSN', 'SIZE', 'STARTTLS', 'AUTH'] as const;
+export const AUTH_MECHANISMS = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'] as const;
+
+const accountSchema = z.object({ user: z.string().min(1), password: z.string() }).strict();
+
+export const authSchema = z
+  .object({
+    mechanisms: z.array(z.enum(AUTH_MECHANISMS)).min(1).default(['PLAIN', 'LOGIN', 'CRAM-MD5']),
+    required: z.boolean().default(false).describe('MAIL FROM without AUTH gets `replies.required`'),
+    accounts: z.array(accountSchema).default([]).describe('known user/password pairs'),
+    acceptAny: z.boolean().default(true).describe('any credentials pass (unless appPassword says otherwise)'),
+    appPassword: z
+      .boolean()
+      .default(false)
+      .describe('the password must look like a Google app password (16 letters, spaces allowed); otherwise `replies.appPasswordRequired`'),
+    replies: z
+      .object({
+        badCredentials: replySchema.default({ code: 535, enhanced: '5.7.8', text: 'Authentication credentials invalid' }),
+        appPasswordRequired: replySchema.optional(),
+        required: replySchema.default({ code: 530, enhanced: '5.7.0', text: 'Authentication required' }),
+      })
+      .strict()
+      .default({
+        badCredentials: { code: 535, enhanced: '5.7.8', text: 'Authentication credentials invalid' },
+        required: { code: 530, enhanced: '5.7.0', text: 'Authentication required' },
+      }),
+    /** Extra time before any AUTH failure reply (Microsoft 365 takes ~5 s). */
+    failureDelay: durationSchema.default(0),
+  })
+  .strict();
+export type AuthSpec = z.infer<typeof authSchema>;
+
+/** TLS policy. The listeners' TLS modes and these policies are implemented by the TLS issue. */
+export const tlsSchema = z
+  .object({
+    starttls: z.enum(['off', 'optional', 'required']).default('optional').describe('advertise STARTTLS; "required": commands other than EHLO/STARTTLS/NOOP/QUIT get `replies.required`'),
+    authBeforeTls: z.enum(['allowed', 'hidden', 'refused']).default('allowed').describe('AUTH on a plain connection: allowed; not advertised until TLS; or advertised but refused'),
+    fault: z
+      .enum(['none', 'not-advertised', 'unavailable', 'handshake-abort', 'expired-certificate', 'wrong-host', 'self-signed', 'old-protocols'])
+      .default('none'),
+    replies: z
+      .object({
+        required: replySchema.default({ code: 530, enhanced: '5.7.0', text: 'Must issue a STARTTLS command first' }),
+        unavailable: replySchema.default({ code: 454, enhanced: '4.7.0', text: 'TLS not available due to temporary reason' }),
+      })
+      .strict()
+      .default({
+        required: { code: 530, enhanced: '5.7.0', text: 'Must issue a STARTTLS command first' },
+        unavailable: { code: 454, enhanced: '4.7.0', text: 'TLS not available due to temporary reason' },
+      }),
+  })
+  .strict();
+export type TlsSpec = z.infer<typeof tlsSchema>;
+
+/** How the server presents itself; templates accept the reply placeholders. */
+export const personaSchema = z
+  .object({
+    hostname: z.string().min(1).optional().describe('name in the banner and EHLO reply; defaults to --hostname'),
+    banner: z.string().default('{hostname} ESMTP mailsim').describe('text after "220 "'),
+    ehlo: z.string().default('{hostname} Nice to meet you, {clientIp}').describe('first line of the EHLO reply'),
+    extensions: z.array(z.enum(EXTENSIONS)).default(['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'SIZE', 'AUTH']),
+    size: z.number().int().positive().optional().describe('SIZE limit in bytes; defaults to --max-message-size'),
+    sizeReply: replySchema.default({ code: 552, enhanced: '5.3.4', text: 'Message size exceeds fixed maximum message size' }),
+    auth: authSchema.default(authSchema.parse({})),
+    tls: tlsSchema.default(tlsSchema.parse({})),
+    replies: z
+      .object({
+        mail: z.string().optional().describe('text of the 250 to MAIL FROM'),
+        rcpt: z.string().optional(),
+        data: z.string().optional().describe('text of the 354'),
+        queued: z.string().optional().describe('text of the 250 after the message ({queueId} is the stored ID)'),
+        quit: z.string().optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+export type Persona = z.infer<typeof personaSchema>;
+
+export const scenarioSchema = z
+  .object({
+    $schema: z.string().optional(),
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes').optional().describe('defaults to the file name'),
+    description: z.string().default(''),
+    /** Unknown or uncertain provider behaviour is said so here, per the providers catalogue. */
+    notes: z.string().optional(),
+    seed: z.number().int().nonnegative().default(1).describe('seed for probability selections; same seed, same faults'),
+    persona: personaSchema.default(personaSchema.parse({})),
+    rules: z.array(ruleSchema).default([]),
+    limits: z.array(limitSchema).default([]),
+  })
+  .strict();
+export type Scenario = z.infer<typeof scenarioSchema> & { name: string };
+export type ScenarioInput = z.input<typeof scenarioSchema>;
