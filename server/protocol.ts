@@ -178,3 +178,74 @@ export interface AppInfo {
 export interface ApiError {
   Error: string;
 }
+
+/** A decision of the fault engine that changed what a client experienced. */
+export interface FaultEvent {
+  SessionID: string;
+  At: number;
+  Phase: string;
+  /** rule | limit | persona | one-shot | chaos */
+  Source: string;
+  Name: string;
+  Reason: string;
+  /** The reply sent instead of the normal one, if any ("421 4.7.0 Try again later"). */
+  Reply: string | null;
+}
+
+export interface ScenarioError {
+  File: string;
+  Line: number;
+  Column: number;
+  /** Dotted path of the offending field ("rules.2.action.reply.code"), "" for syntax errors. */
+  Field: string;
+  Message: string;
+}
+
+export interface ScenarioInfo {
+  Name: string;
+  Description: string;
+  Notes: string;
+  /** builtin (scenarios/ in the package), user (--scenarios DIR) or inline (uploaded through the API). */
+  Source: 'builtin' | 'user' | 'inline';
+  File: string | null;
+  /** False when the file's latest version is invalid; the last valid version (if any) keeps running. */
+  Valid: boolean;
+  Error: ScenarioError | null;
+}
+
+export interface ListenerInfo {
+  Address: string;
+  Port: number;
+  Mode: 'plain' | 'starttls' | 'tls';
+  Scenario: string;
+}
+
+export interface ScenariosList {
+  scenarios: ScenarioInfo[];
+  listeners: ListenerInfo[];
+}
+
+export interface ClockInfo {
+  /** The scenario clock (real time plus the offset a test advanced it by), RFC 3339. */
+  Now: string;
+  OffsetMs: number;
+}
+
+export interface CounterInfo {
+  Scenario: string;
+  Limit: string;
+  Kind: string;
+  Key: string;
+  Count: number;
+  Max: number;
+  WindowStart: string | null;
+  NextReset: string | null;
+}
+
+export interface OneShotFaultInfo {
+  ID: string;
+  When: Record<string, unknown>;
+  Action: Record<string, unknown>;
+  Remaining: number;
+  Scenario: string | null;
+}

@@ -1,4 +1,4 @@
-import type { MessageSummary, SessionSummary } from '../protocol.js';
+import type { ClockInfo, FaultEvent, ListenerInfo, MessageSummary, ScenarioInfo, SessionSummary } from '../protocol.js';
 
 /** Every event mailsim publishes, by dotted name. */
 export interface EventMap {
@@ -9,6 +9,10 @@ export interface EventMap {
   'session.opened': SessionSummary;
   'session.closed': SessionSummary;
   'store.reset': Record<string, never>;
+  'fault.fired': FaultEvent;
+  /** A listener switched scenario, or a scenario file was (re)loaded or failed to load. */
+  'scenario.changed': { Scenario: ScenarioInfo; Listeners: ListenerInfo[] };
+  'clock.changed': ClockInfo;
 }
 
 export type EventName = keyof EventMap;
