@@ -35,18 +35,24 @@ export const replySchema = z
   .strict();
 export type ReplySpec = z.infer<typeof replySchema>;
 
-/** A string matcher: a glob ("*@example.com", "?" one character, case-insensitive) or {regex}. */
-const matcherSchema = z.union([
-  z.string().min(1),
-  z.object({ regex: z.string().min(1), flags: z.string().regex(/^[imsu]*$/).default('i') }).strict(),
-]);
-export type Matcher = z.infer<typeof matcherSchema>;
-const matchersSchema = z.union([matcherSchema, z.array(matcherSchema).min(1)]).describe('a glob, {regex: ...}, or a list of them (any may match)');
-export type MatcherList = z.infer<typeof matchersSchema>;
+/**
+ * A string matcher: a glob ("*@example.com", "?" one character, case-insensitive), {regex}, a
+ * list of matchers (any may match), or {not: ...} (none may match).
+ */
+export type Matcher = string | { regex: string; flags?: string } | { not: MatcherList };
+export type MatcherList = Matcher | Matcher[];
+const matcherSchema: z.ZodType<Matcher> = z.lazy(() =>
+  z.union([
+    z.string().min(1),
+    z.object({ regex: z.string().min(1), flags: z.string().regex(/^[imsu]*$/).default('i') }).strict(),
+    z.object({ not: matchersSchema }).strict(),
+  ]),
+);
+const matchersSchema: z.ZodType<MatcherList> = z
+  .lazy(() => z.union([matcherSchema, z.array(matcherSchema).min(1)]))
+  .describe('a glob, {regex: ...}, {not: ...}, or a list of them (any may match)');
 
-export const whenSchema = z
-  .object({
-    phase: phaseSchema,
+const conditions = {
     sender: matchersSchema.optional().describe('MAIL FROM address'),
     recipient: matchersSchema.optional().describe('RCPT TO address (in data phases: any recipient)'),
     user: matchersSchema.optional().describe('AUTH username'),
@@ -63,11 +69,20 @@ export const whenSchema = z
       .strict()
       .optional()
       .describe('message size in bytes (data-end), or the SIZE= announced at MAIL'),
+    from: matchersSchema.optional().describe('address in the From header (data-end only)'),
+    password: matchersSchema.optional().describe('AUTH password (auth phase; not available with CRAM-MD5)'),
+    fromNotUser: z
+      .boolean()
+      .optional()
+      .describe('the From header (data-end) or MAIL FROM (mail) is not the authenticated user: Microsoft 365 SendAs'),
     authenticated: z.boolean().optional(),
     secure: z.boolean().optional().describe('the session is (or is not) on TLS'),
-  })
-  .strict();
+};
+export const whenSchema = z.object({ phase: phaseSchema, ...conditions }).strict();
 export type When = z.infer<typeof whenSchema>;
+/** The conditions of a `when` without its phase: which sessions or events a limit applies to. */
+export const matchSchema = z.object(conditions).strict();
+export type Match = z.infer<typeof matchSchema>;
 
 /** Which of the matching events a rule acts on. All given fields must hold. */
 export const selectSchema = z
@@ -146,6 +161,7 @@ export type WindowSpec = z.infer<typeof windowSchema>;
 const limitBase = {
   name: z.string().min(1),
   description: z.string().optional(),
+  match: matchSchema.optional().describe('only count and refuse events that match (e.g. users of one plan)'),
   reply: replySchema,
 };
 
@@ -233,7 +249,10 @@ export type AuthSpec = z.infer<typeof authSchema>;
 /** TLS policy. The listeners' TLS modes and these policies are implemented by the TLS issue. */
 export const tlsSchema = z
   .object({
-    starttls: z.enum(['off', 'optional', 'required']).default('optional').describe('advertise STARTTLS; "required": commands other than EHLO/STARTTLS/NOOP/QUIT get `replies.required`'),
+    starttls: z
+      .enum(['off', 'optional', 'required'])
+      .default('off')
+      .describe('offer STARTTLS (on listeners that can); "required": MAIL, RCPT and DATA before it get `replies.required` (RFC 3207 §4)'),
     authBeforeTls: z.enum(['allowed', 'hidden', 'refused']).default('allowed').describe('AUTH on a plain connection: allowed; not advertised until TLS; or advertised but refused'),
     fault: z
       .enum(['none', 'not-advertised', 'unavailable', 'handshake-abort', 'expired-certificate', 'wrong-host', 'self-signed', 'old-protocols'])
@@ -265,6 +284,7 @@ export const personaSchema = z
     tls: tlsSchema.default(tlsSchema.parse({})),
     replies: z
       .object({
+        auth: z.string().optional().describe('text of the 235 after a successful AUTH'),
         mail: z.string().optional().describe('text of the 250 to MAIL FROM'),
         rcpt: z.string().optional(),
         data: z.string().optional().describe('text of the 354'),

@@ -44,16 +44,40 @@ export function timeZoneOffset(timeZone: string, at: number): number {
   return asUtc - (at - (at % 1000));
 }
 
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
 /**
- * The instant at which the wall clock in `timeZone` reads the given local time. Wall times that
- * a DST jump skips resolve to the instant after the jump.
+ * The first instant the wall clock in `timeZone` reads `msOfDay` on civil day `day` (days since
+ * 1970-01-01). A time that occurs twice (fall back) gives the first occurrence; a time a DST jump
+ * skips gives the jump itself, the first instant the clock is past it, so boundaries stay in order.
  */
+export function wallTimeToInstant(timeZone: string, day: number, msOfDay = 0): number {
+  const local = day * DAY_MS + msOfDay;
+  // The instant is within ±14 h of `local`; one sample either side of that catches both offsets of a transition.
+  const offsets = new Set([-18, 0, 18].map((h) => timeZoneOffset(timeZone, local + h * HOUR_MS)));
+  const candidates = [...offsets].map((offset) => local - offset);
+  const valid = candidates.filter((at) => at + timeZoneOffset(timeZone, at) === local);
+  if (valid.length > 0) return Math.min(...valid);
+  return offsetChange(timeZone, Math.min(...candidates), Math.max(...candidates));
+}
+
+/** The first instant in (low, high] whose UTC offset is that of `high`: a DST transition. */
+function offsetChange(timeZone: string, low: number, high: number): number {
+  const offset = timeZoneOffset(timeZone, high);
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (timeZoneOffset(timeZone, middle) === offset) high = middle;
+    else low = middle;
+  }
+  return high;
+}
+
+/** The instant the wall clock in `timeZone` reads this local date and time (see wallTimeToInstant). */
 export function zonedTimeToUtc(
   timeZone: string,
   local: { year: number; month: number; day: number; hour?: number; minute?: number; second?: number },
 ): number {
-  const guess = Date.UTC(local.year, local.month - 1, local.day, local.hour ?? 0, local.minute ?? 0, local.second ?? 0);
-  const first = guess - timeZoneOffset(timeZone, guess);
-  const second = guess - timeZoneOffset(timeZone, first);
-  return Math.max(first, second);
+  const day = Date.UTC(local.year, local.month - 1, local.day) / DAY_MS;
+  return wallTimeToInstant(timeZone, day, (((local.hour ?? 0) * 60 + (local.minute ?? 0)) * 60 + (local.second ?? 0)) * 1000);
 }

@@ -1,0 +1,48 @@
+import type { Decision, Fired, Verdict } from './decision.js';
+
+type Tarpit = { bytesPerSecond: number };
+
+/** What one rule, check, limit, one-shot or chaos trigger adds to a decision. */
+export interface Contribution {
+  fired: Fired;
+  delayMs: number;
+  /** A terminal verdict: evaluation stops here. Absent for delay- or tarpit-only actions. */
+  verdict?: Verdict;
+  /** A tarpit without a reply: drips whichever reply ends up being sent. */
+  tarpit?: Tarpit;
+}
+
+/**
+ * Folds contributions in evaluation order: delays add up, the first terminal verdict wins and
+ * settles the decision, a free-standing tarpit applies to the reply that is finally sent.
+ */
+export class DecisionBuilder {
+  private delayMs = 0;
+  private readonly fired: Fired[] = [];
+  private verdict: Verdict | undefined;
+  private tarpit: Tarpit | undefined;
+
+  get settled(): boolean {
+    return this.verdict !== undefined;
+  }
+
+  /** The terminal verdict so far, if any. */
+  get current(): Verdict | undefined {
+    return this.verdict;
+  }
+
+  add(contribution: Contribution): void {
+    this.fired.push(contribution.fired);
+    this.delayMs += contribution.delayMs;
+    this.tarpit ??= contribution.tarpit;
+    this.verdict ??= contribution.verdict;
+  }
+
+  build(): Decision {
+    let verdict: Verdict = this.verdict ?? { kind: 'continue' };
+    if (this.tarpit && (verdict.kind === 'continue' || verdict.kind === 'reply') && !verdict.tarpit) {
+      verdict = { ...verdict, tarpit: this.tarpit };
+    }
+    return { delayMs: this.delayMs, verdict, fired: [...this.fired] };
+  }
+}

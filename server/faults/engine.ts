@@ -1,0 +1,156 @@
+import type { Clock } from '../contracts.js';
+import { formatDuration } from '../util/duration.js';
+import { replyContribution } from './action.js';
+import type { FaultContext, SessionView } from './context.js';
+import { DecisionBuilder } from './decision-builder.js';
+import type { Decision } from './decision.js';
+import { durationMs } from './duration-ms.js';
+import { createLimit, type CounterState, type LimitRuntime } from './limits.js';
+import { OpenSessions } from './open-sessions.js';
+import { checkPersona } from './persona-checks.js';
+import { placeholderValues, renderTemplate, type PlaceholderSource } from './placeholders.js';
+import { scenarioProblems } from './problems.js';
+import { CompiledRule } from './rules.js';
+import type { Scenario } from './schema.js';
+
+export type { CounterState } from './limits.js';
+
+export interface EngineDeps {
+  clock: Clock;
+  defaults: { hostname: string; maxMessageSize: number };
+}
+
+/**
+ * The runtime state of one scenario: compiled rules, persona checks and limit counters.
+ * Pure: time from the injected clock, chance from seeded streams, delays returned as numbers.
+ * Order per event: rules (file order), persona checks, limits; the first terminal verdict wins.
+ */
+export class FaultEngine {
+  private readonly rules: CompiledRule[];
+  private readonly limits: LimitRuntime[];
+  private readonly sessions = new OpenSessions();
+  private readonly failureDelayMs: number;
+
+  constructor(
+    readonly scenario: Scenario,
+    private readonly deps: EngineDeps,
+  ) {
+    const problems = scenarioProblems(scenario);
+    if (problems.length > 0) throw new Error(`scenario ${scenario.name}: ${problems.join('; ')}`);
+    this.rules = scenario.rules.map((rule, index) => new CompiledRule(rule, index, scenario.seed));
+    this.limits = scenario.limits.map((limit) => createLimit(limit, this.sessions));
+    this.failureDelayMs = durationMs(scenario.persona.auth.failureDelay);
+  }
+
+  /** The connect decision; from here on the session counts for client/global concurrency. */
+  sessionOpened(session: SessionView): Decision {
+    const builder = new DecisionBuilder();
+    this.open(session, builder);
+    return builder.build();
+  }
+
+  /**
+   * sessionOpened on a decision the controller may have started. The attempt is counted and the
+   * session tracked whatever the verdict: a refused connection was still an attempt.
+   */
+  open(session: SessionView, builder: DecisionBuilder): void {
+    this.evaluate({ phase: 'connect', session, recipients: [] }, builder);
+    const now = this.deps.clock.now();
+    this.sessions.opened(session);
+    for (const limit of this.limits) limit.opened?.(session, now);
+  }
+
+  /**
+   * Starts counting an open session for concurrency without a connect decision or a connection
+   * attempt: for a session that switches to this scenario mid-way (a `+scenario-x` address).
+   */
+  trackSession(session: SessionView): void {
+    this.sessions.opened(session);
+    if (session.user !== '') this.sessions.authenticated(session);
+  }
+
+  sessionAuthenticated(session: SessionView): void {
+    this.sessions.authenticated(session);
+  }
+
+  sessionClosed(sessionId: string): void {
+    this.sessions.closed(sessionId);
+  }
+
+  decide(ctx: FaultContext): Decision {
+    const builder = new DecisionBuilder();
+    this.evaluate(ctx, builder);
+    return builder.build();
+  }
+
+  /**
+   * Adds this scenario's contributions to a decision others may have started (the controller's
+   * one-shot faults and chaos). A settled builder skips rules, checks and limits, but an auth
+   * failure still gets the persona's failure delay.
+   */
+  evaluate(ctx: FaultContext, builder: DecisionBuilder): void {
+    if (ctx.sender !== undefined) this.sessions.sawSender(ctx.session.id, ctx.sender);
+    const now = this.deps.clock.now();
+    const render = (text: string): string => this.render(text, ctx);
+    for (const rule of this.rules) {
+      if (builder.settled) break;
+      const contribution = rule.evaluate(ctx, now, render);
+      if (contribution) builder.add(contribution);
+    }
+    if (!builder.settled) this.checkPersona(ctx, builder);
+    if (!builder.settled) this.checkLimits(ctx, builder, now);
+    this.addAuthFailureDelay(ctx, builder);
+  }
+
+  private checkPersona(ctx: FaultContext, builder: DecisionBuilder): void {
+    const hit = checkPersona(ctx, this.scenario.persona, this.deps.defaults.maxMessageSize);
+    if (!hit) return;
+    const fired = { source: 'persona' as const, name: hit.name, phase: ctx.phase, reason: hit.reason };
+    builder.add(replyContribution(fired, hit.reply, (text) => this.render(text, ctx)));
+  }
+
+  private checkLimits(ctx: FaultContext, builder: DecisionBuilder, now: number): void {
+    for (const limit of this.limits) {
+      const hit = limit.check(ctx, now);
+      if (!hit) continue;
+      const fired = { source: 'limit' as const, name: limit.limit.name, phase: ctx.phase, reason: hit.reason };
+      builder.add(replyContribution(fired, hit.reply, (text) => this.render(text, ctx, hit.extra)));
+      return;
+    }
+  }
+
+  /** Microsoft 365 answers a failed AUTH only after ~5 s (providers §2.1): any refusal at AUTH waits auth.failureDelay. */
+  private addAuthFailureDelay(ctx: FaultContext, builder: DecisionBuilder): void {
+    const verdict = builder.current;
+    if (ctx.phase !== 'auth' || this.failureDelayMs <= 0 || verdict?.kind !== 'reply' || verdict.reply.code < 400) return;
+    const reason = `persona: auth failures are answered after ${formatDuration(this.failureDelayMs)} (auth.failureDelay)`;
+    builder.add({ fired: { source: 'persona', name: 'auth-failure-delay', phase: ctx.phase, reason }, delayMs: this.failureDelayMs });
+  }
+
+  /** A message was stored: count it for 'messages' limits. */
+  delivered(ctx: FaultContext): void {
+    const now = this.deps.clock.now();
+    for (const limit of this.limits) limit.delivered?.(ctx, now);
+  }
+
+  counters(): CounterState[] {
+    const now = this.deps.clock.now();
+    return this.limits.flatMap((limit) => limit.counters(now));
+  }
+
+  render(template: string, source: PlaceholderSource, extra?: Record<string, string>): string {
+    const hostname = this.scenario.persona.hostname ?? this.deps.defaults.hostname;
+    return renderTemplate(template, placeholderValues(source, { hostname, now: this.deps.clock.now() }, extra));
+  }
+
+  /** Forgets counters, rule match counts, greylist memory and PRNG positions; open connections stay open. */
+  reset(): void {
+    for (const rule of this.rules) rule.reset();
+    for (const limit of this.limits) limit.reset();
+  }
+
+  /** Takes over the open connections of the engine this one replaces (a reloaded scenario file). */
+  adoptSessionsFrom(previous: FaultEngine): void {
+    this.sessions.adopt(previous.sessions);
+  }
+}

@@ -1,0 +1,41 @@
+import type { FaultContext } from './context.js';
+import { plural } from './format.js';
+import { describeKey, keyFor, keySourceOf } from './limit-keys.js';
+import type { CounterState, LimitHit, LimitOf, LimitRuntime } from './limit-runtime.js';
+import type { OpenSessions } from './open-sessions.js';
+
+/**
+ * Open connections per key. Microsoft 365 enforces its per-mailbox limit at the end of DATA
+ * (`432 4.3.2 Concurrent connections limit exceeded`), SES and Exim at connect (`421 Too many
+ * concurrent SMTP connections`), so the phase is the limit's choice.
+ */
+export class ConcurrentLimit implements LimitRuntime {
+  constructor(
+    readonly limit: LimitOf<'concurrent'>,
+    private readonly sessions: OpenSessions,
+  ) {}
+
+  check(ctx: FaultContext): LimitHit | undefined {
+    if (ctx.phase !== this.limit.phase) return undefined;
+    const key = keyFor(this.limit.key, keySourceOf(ctx));
+    if (key === undefined) return undefined;
+    const others = this.sessions.list().filter((s) => s.id !== ctx.session.id && keyFor(this.limit.key, s) === key).length;
+    if (others < this.limit.max) return undefined;
+    return {
+      reply: this.limit.reply,
+      reason: `limit '${this.limit.name}': ${plural(others, 'other session')} open ${describeKey(this.limit.key, key)} (max ${this.limit.max})`,
+    };
+  }
+
+  counters(): CounterState[] {
+    const counts = new Map<string, number>();
+    for (const facts of this.sessions.list()) {
+      const key = keyFor(this.limit.key, facts);
+      if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    if (this.limit.key === 'global' && !counts.has('*')) counts.set('*', 0);
+    return [...counts].map(([key, count]) => ({ limit: this.limit.name, kind: 'concurrent', key, count, max: this.limit.max, windowStart: null, nextReset: null }));
+  }
+
+  reset(): void {}
+}

@@ -1,0 +1,49 @@
+import { globToRegExp } from './glob.js';
+import { normaliseAddress, parseCidr } from './ip-address.js';
+import type { Matcher, MatcherList } from './schema.js';
+
+export type StringTest = (value: string) => boolean;
+
+function asList(list: MatcherList): Matcher[] {
+  return Array.isArray(list) ? list : [list];
+}
+
+function compileOne(matcher: Matcher): StringTest {
+  if (typeof matcher === 'string') {
+    const glob = globToRegExp(matcher);
+    return (value) => glob.test(value);
+  }
+  if ('not' in matcher) {
+    const inner = compileMatchers(matcher.not);
+    return (value) => !inner(value);
+  }
+  // flags come from the schema (default 'i'); no g/y there, so test() stays stateless.
+  const regex = new RegExp(matcher.regex, matcher.flags ?? 'i');
+  return (value) => regex.test(value);
+}
+
+/** Every {regex} inside a matcher list, however deeply negated: for load-time checks. */
+export function regexesOf(list: MatcherList): { regex: string; flags?: string }[] {
+  return asList(list).flatMap((matcher) => {
+    if (typeof matcher === 'string') return [];
+    return 'not' in matcher ? regexesOf(matcher.not) : [matcher];
+  });
+}
+
+/** Compiled once per rule; a list matches if any of its items does. */
+export function compileMatchers(list: MatcherList): StringTest {
+  const tests = asList(list).map(compileOne);
+  return (value) => tests.some((test) => test(value));
+}
+
+/** Like compileMatchers, but strings may be CIDR blocks and addresses are normalised first. */
+export function compileClientMatchers(list: MatcherList): StringTest {
+  const tests = asList(list).map((matcher): StringTest => {
+    const cidr = typeof matcher === 'string' ? parseCidr(matcher) : undefined;
+    if (cidr) return cidr;
+    // A glob written for the mapped form (::ffff:10.0.0.*) matches the IPv4 form we compare.
+    const test = compileOne(typeof matcher === 'string' ? matcher.replace(/^::ffff:(?=[\d*?.]+$)/i, '') : matcher);
+    return (value) => test(normaliseAddress(value));
+  });
+  return (value) => tests.some((test) => test(value));
+}

@@ -1,0 +1,67 @@
+import { actionContribution } from './action.js';
+import type { FaultContext } from './context.js';
+import type { Contribution } from './decision-builder.js';
+import { normaliseAddress } from './ip-address.js';
+import type { Rule } from './schema.js';
+import { RuleSelector, type Selection } from './select.js';
+import { compileWhen, type WhenTest } from './when.js';
+
+/** What the event was about, for a reason a person can read in the transcript. */
+export function describeEvent(ctx: FaultContext): string {
+  const { session } = ctx;
+  switch (ctx.phase) {
+    case 'connect':
+      return `connect from ${normaliseAddress(session.clientAddress)}`;
+    case 'helo':
+      return `helo ${session.helo}`;
+    case 'auth':
+      return `auth ${ctx.auth?.user ?? session.user}`;
+    case 'mail':
+      return `mail <${ctx.sender ?? ''}>`;
+    case 'rcpt':
+      return `rcpt ${ctx.recipient ?? ''}`;
+    case 'data-start':
+    case 'data-end':
+      return `${ctx.phase} <${ctx.sender ?? ''}> to ${ctx.recipients.join(', ') || 'nobody'}`;
+    default:
+      return ctx.phase;
+  }
+}
+
+/** A scenario rule with its matchers compiled and its selection state. */
+export class CompiledRule {
+  readonly name: string;
+  private readonly test: WhenTest;
+  private readonly selector: RuleSelector;
+
+  constructor(
+    readonly rule: Rule,
+    index: number,
+    seed: number,
+  ) {
+    this.name = rule.name ?? `#${index + 1}`;
+    this.test = compileWhen(rule.when);
+    this.selector = new RuleSelector(rule.select ?? { per: 'global' }, seed, index);
+  }
+
+  evaluate(ctx: FaultContext, now: number, render: (text: string) => string): Contribution | undefined {
+    if (!this.test(ctx)) return undefined;
+    const selection = this.selector.pick(ctx, now);
+    if (!selection) return undefined;
+    const reason = `rule '${this.name}' matched ${describeEvent(ctx)} (${this.details(selection)})`;
+    return actionContribution(this.rule.action, { source: 'rule', name: this.name, phase: ctx.phase, reason }, render);
+  }
+
+  private details({ event, key }: Selection): string {
+    const { per, probability, window } = this.rule.select ?? { per: 'global' };
+    const parts = [`event ${event}`];
+    if (per !== undefined && per !== 'global') parts.push(`per ${per} ${key}`);
+    if (probability !== undefined) parts.push(`probability ${probability}`);
+    if (window) parts.push(`window ${window.from}-${window.to} ${window.timeZone ?? 'UTC'}`);
+    return parts.join(', ');
+  }
+
+  reset(): void {
+    this.selector.reset();
+  }
+}

@@ -1,0 +1,121 @@
+import type { FaultContext } from './context.js';
+import { compileClientMatchers, compileMatchers, type StringTest } from './matcher.js';
+import type { Match, When } from './schema.js';
+
+export type WhenTest = (ctx: FaultContext) => boolean;
+type Check = (ctx: FaultContext) => boolean;
+
+/** All values of a header, whatever case the adapter stored its name in: field names compare case-insensitively. */
+export function headerValues(headers: Record<string, string[]>, name: string): string[] {
+  const wanted = name.toLowerCase();
+  return Object.entries(headers).flatMap(([key, values]) => (key.toLowerCase() === wanted ? values : []));
+}
+
+/** At RCPT the recipient being decided; in the DATA phases any recipient of the transaction. */
+export function recipientsOf(ctx: FaultContext): string[] {
+  if (ctx.phase === 'rcpt') return ctx.recipient === undefined ? [] : [ctx.recipient];
+  return ctx.recipient === undefined ? ctx.recipients : [ctx.recipient];
+}
+
+/** The addresses in the From header: "Name <a@b>" gives a@b; several are comma-separated. */
+export function fromAddresses(ctx: FaultContext): string[] {
+  if (!ctx.message) return [];
+  return headerValues(ctx.message.headers, 'from').flatMap((value) =>
+    value
+      .split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)
+      .map((part) => (/<([^>]*)>/.exec(part)?.[1] ?? part).trim())
+      .filter(Boolean),
+  );
+}
+
+/** Microsoft 365's SendAs check: the From (end of DATA) or MAIL FROM (MAIL) is someone else. */
+function fromIsNotUser(ctx: FaultContext): boolean {
+  const user = ctx.session.user.toLowerCase();
+  if (user === '') return false;
+  const from = ctx.phase === 'mail' ? (ctx.sender === undefined ? [] : [ctx.sender]) : fromAddresses(ctx);
+  return from.length > 0 && from.some((address) => address.toLowerCase() !== user);
+}
+
+/** SIZE= at MAIL (RFC 1870), the received size at the end of DATA. */
+function sizeOf(ctx: FaultContext): number | undefined {
+  return ctx.message?.size ?? ctx.announcedSize;
+}
+
+const someMatch = (test: StringTest, values: string[]): boolean => values.some(test);
+
+function stringChecks(when: Match): Check[] {
+  const checks: Check[] = [];
+  if (when.sender !== undefined) {
+    const test = compileMatchers(when.sender);
+    // '' is the null sender (RFC 5321 §4.5.5), a real value; undefined is "no MAIL yet".
+    checks.push((ctx) => ctx.sender !== undefined && test(ctx.sender));
+  }
+  if (when.recipient !== undefined) {
+    const test = compileMatchers(when.recipient);
+    checks.push((ctx) => someMatch(test, recipientsOf(ctx)));
+  }
+  if (when.user !== undefined) {
+    const test = compileMatchers(when.user);
+    checks.push((ctx) => ctx.session.user !== '' && test(ctx.session.user));
+  }
+  if (when.client !== undefined) {
+    const test = compileClientMatchers(when.client);
+    checks.push((ctx) => test(ctx.session.clientAddress));
+  }
+  if (when.helo !== undefined) {
+    const test = compileMatchers(when.helo);
+    checks.push((ctx) => ctx.session.helo !== '' && test(ctx.session.helo));
+  }
+  if (when.password !== undefined) {
+    const test = compileMatchers(when.password);
+    // CRAM-MD5 never reveals the password: such a rule cannot match it.
+    checks.push((ctx) => ctx.auth?.password !== undefined && test(ctx.auth.password));
+  }
+  return checks;
+}
+
+function messageChecks(when: Match): Check[] {
+  const checks: Check[] = [];
+  if (when.subject !== undefined) {
+    const test = compileMatchers(when.subject);
+    checks.push((ctx) => ctx.message !== undefined && someMatch(test, headerValues(ctx.message.headers, 'subject')));
+  }
+  if (when.header !== undefined) {
+    const { name, value } = when.header;
+    const test = value === undefined ? () => true : compileMatchers(value);
+    checks.push((ctx) => ctx.message !== undefined && someMatch(test, headerValues(ctx.message.headers, name)));
+  }
+  if (when.from !== undefined) {
+    const test = compileMatchers(when.from);
+    checks.push((ctx) => someMatch(test, fromAddresses(ctx)));
+  }
+  if (when.size !== undefined) {
+    const { min = 0, max = Infinity } = when.size;
+    checks.push((ctx) => {
+      const size = sizeOf(ctx);
+      return size !== undefined && size >= min && size <= max;
+    });
+  }
+  return checks;
+}
+
+function sessionChecks(when: Match): Check[] {
+  const checks: Check[] = [];
+  const { authenticated, secure, fromNotUser } = when;
+  if (authenticated !== undefined) checks.push((ctx) => (ctx.session.user !== '') === authenticated);
+  if (secure !== undefined) checks.push((ctx) => ctx.session.secure === secure);
+  if (fromNotUser !== undefined) checks.push((ctx) => fromIsNotUser(ctx) === fromNotUser);
+  return checks;
+}
+
+/** Compiles conditions once (regexes included); every given matcher must hold. */
+export function compileMatch(match: Match): WhenTest {
+  const checks = [...stringChecks(match), ...messageChecks(match), ...sessionChecks(match)];
+  return (ctx) => checks.every((check) => check(ctx));
+}
+
+/** A rule's `when`: its phase, then its conditions. */
+export function compileWhen(when: When): WhenTest {
+  const conditions = compileMatch(when);
+  return (ctx) => ctx.phase === when.phase && conditions(ctx);
+}
