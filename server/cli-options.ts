@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { ConfigInput } from './config.js';
+import { parseUiAuth } from './http/security.js';
 import { parseDuration } from './util/duration.js';
-import { parseHostPort, type HostPort } from './util/host-port.js';
+import { parseHostPort, parseListener, type HostPort, type ListenerSpec } from './util/host-port.js';
 import { parseSize } from './util/size.js';
 
 export class UsageError extends Error {}
@@ -34,11 +35,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     flag: 'smtp',
     key: 'smtp',
-    value: 'HOST:PORT',
+    value: 'HOST:PORT[=MODE,SCENARIO]',
     multiple: true,
-    help: 'SMTP listener address; repeat for several listeners. Port 0 picks a free port.',
+    help: 'SMTP listener; repeat for several. MODE: auto, plain, starttls or tls. Port 0 picks a free port.',
     defaultText: '127.0.0.1:1025',
-    parse: (text) => must<HostPort>(parseHostPort(text), 'smtp', text, 'HOST:PORT'),
+    parse: (text) => must<ListenerSpec>(parseListener(text), 'smtp', text, 'HOST:PORT[=MODE,SCENARIO]'),
   },
   {
     flag: 'http',
@@ -102,6 +103,38 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: '5m',
     parse: (text) => must(parseDuration(text) || undefined, 'idle-timeout', text, 'a duration such as 5m or 30s'),
   },
+  {
+    flag: 'scenario',
+    key: 'scenario',
+    value: 'NAME',
+    help: 'Scenario for listeners that do not name one (see GET /api/v1/scenarios).',
+    defaultText: 'default',
+  },
+  {
+    flag: 'scenarios',
+    key: 'scenarios',
+    value: 'DIR',
+    help: 'Directory of your scenario files (YAML/JSON), watched for changes.',
+    defaultText: 'none',
+  },
+  {
+    flag: 'seed',
+    key: 'seed',
+    value: 'N',
+    help: "Seed for every scenario's random faults (overrides the files' seed).",
+    defaultText: "each scenario's own",
+    parse: (text) => must(/^\d+$/.test(text) ? Number(text) : undefined, 'seed', text, 'a whole number'),
+  },
+  // --- web UI (issue 5) ---
+  {
+    flag: 'ui-auth',
+    key: 'uiAuth',
+    value: 'USER:PASSWORD',
+    help: 'Require HTTP basic auth for the web UI, the API and the WebSocket (not /livez, /readyz).',
+    defaultText: 'off',
+    parse: (text) => must(parseUiAuth(text), 'ui-auth', text, 'USER:PASSWORD'),
+  },
+  // --- end web UI ---
   { flag: 'quiet', key: 'quiet', help: 'Print nothing but errors.', defaultText: 'off' },
 ];
 
@@ -154,7 +187,8 @@ function fromEnv(option: OptionSpec, env: NodeJS.ProcessEnv): string | string[] 
   const text = env[envName(option.flag)];
   if (text === undefined || text === '') return undefined;
   if (!option.value) return /^(1|true|yes|on)$/i.test(text);
-  return option.multiple ? text.split(',').map((part) => part.trim()).filter(Boolean) : text;
+  // Listener specs contain commas (=tls,gmail), so several of them are separated by spaces.
+  return option.multiple ? text.split(/\s+/).filter(Boolean) : text;
 }
 
 function convert(option: OptionSpec, raw: string | string[] | boolean): unknown {
@@ -171,7 +205,9 @@ export function helpText(version: string): string {
   return [
     `mailsim ${version}: local SMTP capture server and fault simulator`,
     '',
-    'Usage: mailsim [options]',
+    'Usage: mailsim [options]          start the server',
+    '       mailsim validate FILE...   check scenario files (exit 1 if any is invalid)',
+    '       mailsim schema             print the scenario JSON Schema (for editors)',
     '',
     'Options:',
     ...rows,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ZodError } from 'zod';
+import { schemaCommand, validateCommand } from './cli-commands.js';
 import { helpText, OPTIONS, parseCli, UsageError } from './cli-options.js';
 import { Harness, type HarnessLog, type RunningAddresses } from './harness.js';
 import { formatHostPort } from './util/host-port.js';
@@ -76,6 +77,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  if (cli.command === 'validate') return validateCommand(cli.positionals, print);
+  if (cli.command === 'schema') return schemaCommand(print);
   if (cli.command !== undefined) throw new UsageError(`unknown command "${cli.command}" (see mailsim --help)`);
   const log = consoleLog(cli.config.quiet ?? false);
   await serve(new Harness(cli.config, log), log);

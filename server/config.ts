@@ -7,12 +7,24 @@ const hostPort = z.object({
   port: z.number().int().min(0).max(65_535),
 });
 
+export const LISTENER_MODES = ['auto', 'plain', 'starttls', 'tls'] as const;
+
+/**
+ * One SMTP listener. `auto` offers STARTTLS exactly when the scenario's persona does; `plain`
+ * never offers TLS; `starttls` always offers it; `tls` is implicit TLS (SMTPS, port 465 style).
+ */
+const listener = hostPort.extend({
+  scenario: z.string().min(1).optional().describe('scenario for this listener; --scenario otherwise'),
+  mode: z.enum(LISTENER_MODES).default('auto'),
+});
+export type ListenerConfig = z.infer<typeof listener>;
+
 /**
  * Everything mailsim can be told at start-up, with its default. The CLI, the environment
  * variables, the in-process test helper and the README's option table all follow this list.
  */
 export const configSchema = z.object({
-  smtp: z.array(hostPort).min(1).default([{ host: '127.0.0.1', port: 1025 }]),
+  smtp: z.array(listener).min(1).default([{ host: '127.0.0.1', port: 1025, mode: 'auto' }]),
   http: hostPort.default({ host: '127.0.0.1', port: 8025 }),
   db: z.string().min(1).default(() => defaultDbPath()),
   maxMessages: z.number().int().positive().default(10_000),
@@ -23,6 +35,14 @@ export const configSchema = z.object({
   hostname: z.string().min(1).default(() => hostname()),
   /** RFC 5321 §4.5.3.2.7: a server should wait at least 5 minutes for the next command. */
   idleTimeout: z.number().int().positive().default(5 * 60_000),
+  /** Scenario of listeners that do not name one. */
+  scenario: z.string().min(1).default('default'),
+  /** A directory of the user's scenario files (same names override the built-ins). */
+  scenarios: z.string().min(1).optional(),
+  /** Overrides every scenario's seed (same seed, same faults). */
+  seed: z.number().int().nonnegative().optional(),
+  /** HTTP basic credentials for the web UI, the API and the WebSocket (issue 5); none by default. */
+  uiAuth: z.object({ user: z.string().min(1), password: z.string().min(1) }).optional(),
   quiet: z.boolean().default(false),
 });
 

@@ -25,3 +25,23 @@ const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '0:0:0:0:0:0:0:
 export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_NAMES.has(host.toLowerCase()) || host.startsWith('127.') || host.toLowerCase().endsWith('.localhost');
 }
+
+export const MODE_WORDS = ['auto', 'plain', 'starttls', 'tls'] as const;
+export type ListenerSpec = HostPort & { scenario?: string; mode?: (typeof MODE_WORDS)[number] };
+
+/**
+ * "127.0.0.1:2587=gmail", "127.0.0.1:1465=tls", "127.0.0.1:1587=starttls,office365":
+ * an address, then optionally "=" and a comma-separated listener mode and/or scenario name.
+ */
+export function parseListener(text: string): ListenerSpec | string {
+  const [address = '', options] = text.split('=', 2);
+  const hostPort = parseHostPort(address);
+  if (typeof hostPort === 'string') return hostPort;
+  const spec: ListenerSpec = { ...hostPort };
+  for (const word of (options ?? '').split(',').map((w) => w.trim()).filter(Boolean)) {
+    if ((MODE_WORDS as readonly string[]).includes(word)) spec.mode = word as ListenerSpec['mode'];
+    else if (/^[a-z0-9][a-z0-9-]*$/.test(word)) spec.scenario = word;
+    else return `"${word}" is neither a listener mode (${MODE_WORDS.join(', ')}) nor a scenario name`;
+  }
+  return spec;
+}
