@@ -1,12 +1,21 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { type Config, type ConfigInput, configSchema } from './config.js';
 import { type Clock, type Endpoint, systemClock } from './contracts.js';
+import { ControlPlane } from './control-plane.js';
 import { EventBus } from './events/bus.js';
+import { FaultController } from './faults/controller.js';
+import { ScenarioClock } from './faults/scenario-clock.js';
 import { createApp } from './http/app.js';
+import { checkRequest, isLoopbackAddress, type SecurityOptions } from './http/security.js';
 import { Mailbox } from './mail/mailbox.js';
+import type { ScenarioInfo } from './protocol.js';
+import { ScenarioRegistry } from './scenarios/registry.js';
+import { ScenarioWatcher } from './scenarios/watcher.js';
 import { SmtpListener } from './smtp/listener.js';
-import { VERSION } from './version.js';
+import { EventHub } from './ws/hub.js';
+import { packageRoot, VERSION } from './version.js';
 
 export interface HarnessLog {
   info(message: string): void;
@@ -25,8 +34,12 @@ export class Harness {
   readonly config: Config;
   readonly bus: EventBus;
   readonly mailbox: Mailbox;
+  readonly scenarios: ScenarioRegistry;
+  readonly control: ControlPlane;
   readonly #listeners: SmtpListener[];
   readonly #http: Server;
+  readonly #hub: EventHub;
+  #watcher: ScenarioWatcher | undefined;
   #ready = false;
   #sweeper: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
@@ -46,43 +59,105 @@ export class Harness {
       limits: { maxMessages, maxSessions, maxAgeMs: maxAge },
       report: (error) => log.warn(`store: ${error instanceof Error ? error.message : String(error)}`),
     });
+    this.scenarios = new ScenarioRegistry({ builtin: builtinScenarioDir(), user: this.config.scenarios }, this.config.seed);
+    const scenarioClock = new ScenarioClock(clock);
+    const { hostname, maxMessageSize } = this.config;
+    const faults = new FaultController({ clock: scenarioClock, defaults: { hostname, maxMessageSize } });
     this.#listeners = this.config.smtp.map(
-      ({ host, port }) =>
+      ({ host, port, scenario }) =>
         new SmtpListener({
           host,
           port,
-          hostname: this.config.hostname,
-          maxMessageSize: this.config.maxMessageSize,
+          hostname,
+          maxMessageSize,
           idleTimeoutMs: this.config.idleTimeout,
+          scenario: scenario ?? this.config.scenario,
+          scenarios: (name) => this.scenarios.get(name),
+          faults,
           messages: this.mailbox,
           sessions: this.mailbox,
           clock,
+          onFault: (event) => this.bus.publish('fault.fired', event),
           warn: (message) => log.warn(message),
         }),
     );
+    this.control = new ControlPlane(this.scenarios, this.#listeners, faults, scenarioClock, this.bus);
+    this.scenarios.onChange((info) => this.#scenarioChanged(info));
+    // --- web UI (issue 5): browser safety checks shared by the API and the WebSocket ---
+    const security: SecurityOptions = {
+      boundHost: () => (this.#http.address() as AddressInfo | null)?.address ?? this.config.http.host,
+      auth: this.config.uiAuth,
+    };
+    // --- end web UI ---
     const app = createApp({
+      security,
       mailbox: this.mailbox,
+      control: this.control,
       version: VERSION,
       ready: () => this.#ready && this.mailbox.healthy,
       reset: () => this.reset(),
       report: (error) => log.warn(`HTTP: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     });
     this.#http = createServer(app);
+    // --- web UI (issue 5): live events at /api/events ---
+    this.#hub = new EventHub({
+      bus: this.bus,
+      counts: () => {
+        const { total, unread } = this.mailbox.messages.countMatching();
+        return { Total: total, Unread: unread };
+      },
+      version: VERSION,
+      authorize: (request) => checkRequest({ url: request.url, method: request.method, headers: request.headers }, security),
+      report: (error) => log.warn(`WebSocket: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    this.#hub.attach(this.#http);
+    // --- end web UI ---
   }
 
   async start(): Promise<RunningAddresses> {
+    this.#checkScenarios();
     await this.mailbox.open();
     const smtp = await Promise.all(this.#listeners.map((listener) => listener.listen()));
     const http = await listen(this.#http, this.config.http.host, this.config.http.port);
+    // --- web UI (issue 5) ---
+    if (!isLoopbackAddress(http.address) && !this.config.uiAuth) {
+      this.log.warn(
+        `the web UI and API on ${http.address}:${http.port} are reachable from other machines without a password: anyone who can reach it reads every captured mail; set --ui-auth USER:PASSWORD or listen on 127.0.0.1`,
+      );
+    }
+    // --- end web UI ---
     const sweep = () => this.mailbox.sweep().catch((error: Error) => this.log.warn(`retention: ${error.message}`));
     await sweep();
     this.#sweeper = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
+    const dirs = [builtinScenarioDir(), this.config.scenarios].filter((dir): dir is string => dir !== undefined);
+    this.#watcher = new ScenarioWatcher(this.scenarios, dirs, (message) => this.log.warn(message));
     this.#ready = true;
     return { smtp, http };
   }
 
-  reset(): Promise<void> {
-    return this.mailbox.reset();
+  /** Test isolation: messages, sessions, fault counters, one-shot faults, chaos and the clock. */
+  async reset(): Promise<void> {
+    this.control.reset();
+    await this.mailbox.reset();
+  }
+
+  /** Fail fast on a listener whose scenario does not exist; report files that did not load. */
+  #checkScenarios(): void {
+    for (const info of this.scenarios.list()) if (info.Error) this.#scenarioChanged(info);
+    for (const listener of this.#listeners) {
+      if (!this.scenarios.has(listener.scenario)) {
+        throw new Error(`unknown scenario "${listener.scenario}" (available: ${this.scenarios.names().join(', ')})`);
+      }
+    }
+  }
+
+  #scenarioChanged(info: ScenarioInfo): void {
+    const error = info.Error;
+    if (error) {
+      const kept = this.scenarios.has(info.Name) ? 'the last valid version stays active' : 'not loaded';
+      this.log.warn(`scenario ${error.File}:${error.Line}:${error.Column}${error.Field ? ` ${error.Field}` : ''}: ${error.Message} (${kept})`);
+    }
+    this.bus.publish('scenario.changed', { Scenario: info, Listeners: this.control.listenerInfo() });
   }
 
   /** Idempotent: SIGINT twice, or stop() from a test after a signal, closes once. */
@@ -94,13 +169,19 @@ export class Harness {
   async #stop(): Promise<void> {
     this.#ready = false;
     clearInterval(this.#sweeper);
+    this.#watcher?.close();
     await Promise.all(this.#listeners.map((listener) => listener.close()));
+    await this.#hub.close(); // web UI (issue 5): WebSocket clients first, or the HTTP close waits on them
     await new Promise<void>((resolve) => {
       this.#http.close(() => resolve());
       this.#http.closeAllConnections();
     });
     await this.mailbox.close();
   }
+}
+
+function builtinScenarioDir(): string {
+  return join(packageRoot(), 'scenarios');
 }
 
 function listen(server: Server, host: string, port: number): Promise<Endpoint> {

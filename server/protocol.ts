@@ -106,6 +106,8 @@ export type SessionOutcome =
   | 'timed-out'
   | 'dropped'
   | 'no-mail'
+  | 'blackholed'
+  | 'disconnected'
   | 'interrupted';
 
 /** C: client command, S: server reply, I: what the server observed or decided. */

@@ -89,7 +89,7 @@ describe('REST API: sessions', () => {
     const rejected = (await getJson<SessionsList>(`${sim.url}/api/v1/sessions?outcome=rejected`)).body;
     expect(rejected.sessions).toHaveLength(1);
     expect(rejected.sessions[0]).toMatchObject({ OutcomeCode: 552, Messages: 0 });
-    expect(rejected.sessions[0]!.OutcomeDetail).toMatch(/^552 5\.3\.4 .*\(reply to MAIL FROM:<a@example\.com> SIZE=999999999999\)$/);
+    expect(rejected.sessions[0]!.OutcomeDetail).toMatch(/^552 5\.3\.4 .*\(reply to MAIL FROM:<a@example\.com> SIZE=999999999999\) \[persona 'message-size'\]$/);
     const page = (await getJson<SessionsList>(`${sim.url}/api/v1/sessions?start=1&limit=1&outcome=delivered,rejected`)).body;
     expect(page).toMatchObject({ total: 3, count: 1, start: 1 });
     expect(page.sessions[0]!.Outcome).toBe('rejected');

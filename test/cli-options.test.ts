@@ -25,8 +25,8 @@ describe('command-line options', () => {
   });
 
   it('takes environment variables, flags winning', () => {
-    const cli = parseCli(['--max-messages', '9'], { MAILSIM_SMTP: '127.0.0.1:1,127.0.0.1:2', MAILSIM_MAX_MESSAGES: '3', MAILSIM_QUIET: 'true' });
-    expect(cli.config).toMatchObject({ smtp: [{ port: 1 }, { port: 2 }], maxMessages: 9, quiet: true });
+    const cli = parseCli(['--max-messages', '9'], { MAILSIM_SMTP: '127.0.0.1:1 127.0.0.1:2=tls,gmail', MAILSIM_MAX_MESSAGES: '3', MAILSIM_QUIET: 'true' });
+    expect(cli.config).toMatchObject({ smtp: [{ port: 1 }, { port: 2, mode: 'tls', scenario: 'gmail' }], maxMessages: 9, quiet: true });
   });
 
   it.each([

@@ -129,7 +129,7 @@ describe('capturing mail sent with nodemailer', () => {
 
     const session = (await getJson<Session>(`${sim.url}/api/v1/session/${summary.ID}`)).body;
     const lines = session.Transcript.map((e) => `${e.Dir}: ${e.Text}`);
-    expect(lines[1]).toBe('S: 220 mailsim.test ESMTP mailsim');
+    expect(lines.find((line) => line.startsWith('S: '))).toBe('S: 220 mailsim.test ESMTP mailsim');
     expect(lines).toContain('C: AUTH PLAIN ****');
     expect(JSON.stringify(session)).not.toContain(Buffer.from('\u0000app@example.com\u0000hunter2-secret').toString('base64'));
     expect(JSON.stringify(session)).not.toContain('hunter2');

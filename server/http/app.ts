@@ -1,26 +1,39 @@
 import express, { type Express } from 'express';
 import type { Mailbox } from '../mail/mailbox.js';
 import { errorHandler, unknownRoute } from './errors.js';
+import { type SecurityOptions, securityMiddleware } from './security.js';
+import { uiStatic } from './ui-static.js';
 import { messageRouter } from './routes/message.js';
 import { messagesRouter } from './routes/messages.js';
+import { type ScenarioControl, scenariosRouter } from './routes/scenarios.js';
 import { sessionsRouter } from './routes/sessions.js';
 import { systemRouter, type SystemDeps } from './routes/system.js';
 
 export interface AppDeps extends SystemDeps {
   mailbox: Mailbox;
+  control: ScenarioControl;
   report: (error: unknown) => void;
+  /** Origin, Host and --ui-auth checks (issue 5); mounted before every route. */
+  security?: SecurityOptions;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // --- web UI (issue 5): refuse cross-origin, rebinding and unauthenticated requests first ---
+  if (deps.security) app.use(securityMiddleware(deps.security));
+  // --- end web UI ---
   // Mailpit clients send DELETE/PUT bodies with or without a JSON content type.
   app.use(express.json({ limit: '1mb', type: () => true, strict: false }));
   app.use(systemRouter(deps));
   app.use(messagesRouter(deps.mailbox));
   app.use(messageRouter(deps.mailbox));
   app.use(sessionsRouter(deps.mailbox));
+  app.use(scenariosRouter(deps.control));
+  // --- web UI (issue 5): the built Svelte app at /, after the API, before the 404 ---
+  app.use(uiStatic());
+  // --- end web UI ---
   app.use(unknownRoute);
   app.use(errorHandler(deps.report));
   return app;

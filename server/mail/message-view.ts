@@ -3,6 +3,7 @@ import { simpleParser, type Attachment as ParsedAttachment, type ParsedMail } fr
 import type { Attachment, ListUnsubscribe, Message } from '../protocol.js';
 import { addressList, bodyText, isInline, stripAngles } from './message-parser.js';
 import type { StoredMessage } from './message-store.js';
+export { headerMap } from '../util/headers.js';
 
 /** The full parse behind GET /api/v1/message/{ID}: done on request, never at ingest. */
 export async function parseFull(raw: Buffer): Promise<ParsedMail> {
@@ -88,26 +89,4 @@ function listUnsubscribe(mail: ParsedMail): ListUnsubscribe {
     if (!/^(mailto:|https?:\/\/)/i.test(link)) errors.push(`"${link}" is not a mailto: or http(s): link`);
   }
   return { Header: header, Links: links, Errors: errors.join('; '), HeaderPost: headerText(mail, 'list-unsubscribe-post') };
-}
-
-/**
- * Header map as Mailpit returns it: Go's canonical key spelling ("Message-Id"), values unfolded
- * but not decoded, repeated headers in order. Read from the raw bytes so nothing is normalised.
- */
-export function headerMap(raw: Buffer): Record<string, string[]> {
-  const text = raw.toString('utf8');
-  const end = text.search(/\r?\n\r?\n/);
-  const block = end === -1 ? text : text.slice(0, end);
-  const map: Record<string, string[]> = {};
-  for (const line of block.replace(/\r?\n(?=[ \t])/g, '').split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const key = canonicalKey(line.slice(0, colon).trim());
-    (map[key] ??= []).push(line.slice(colon + 1).trim());
-  }
-  return map;
-}
-
-function canonicalKey(key: string): string {
-  return key.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, char: string) => dash + char.toUpperCase());
 }

@@ -1,50 +1,56 @@
 import type { AddressInfo, Socket } from 'node:net';
-import type { SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { Clock, Endpoint, MessageSink, SessionSink } from '../contracts.js';
-import { honourExplicitStatusCodes, withStatus } from './explicit-status.js';
+import type { Scenario } from '../faults/schema.js';
+import type { FaultEvent } from '../protocol.js';
+import { ConnectionDriver } from './connection-driver.js';
+import type { FaultPort, ScenarioLookup } from './fault-port.js';
 import { PromptSMTPServer, type SMTPConnection } from './prompt-server.js';
-import { SessionState } from './session-state.js';
 import { transcriptLogger } from './transcript-tap.js';
 
 export interface ListenerOptions {
   host: string;
   port: number;
-  /** Name in the banner and the EHLO reply. */
+  /** Name in the banner and the EHLO reply unless the scenario's persona names one. */
   hostname: string;
+  /** Hard limit on message size, whatever a persona advertises (protects memory). */
   maxMessageSize: number;
   idleTimeoutMs: number;
+  /** Name of the scenario new connections get. */
+  scenario: string;
+  scenarios: ScenarioLookup;
+  faults: FaultPort;
   messages: MessageSink;
   sessions: SessionSink;
   clock: Clock;
+  onFault(event: FaultEvent): void;
   warn: (message: string) => void;
 }
 
-interface Live {
-  state: SessionState;
-  connection: SMTPConnection;
-}
-
-/** AUTH mechanisms from the capture-core issue: what common clients try first. */
-const AUTH_METHODS = ['PLAIN', 'LOGIN', 'CRAM-MD5'];
+/** The mechanisms smtp-server will run; which of them a session offers is the persona's call. */
+const AUTH_METHODS = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'];
+const SHUTDOWN_REPLY = '4.3.2 Service shutting down, try again later';
 
 /**
- * One SMTP listening socket: smtp-server configured as a permissive capture server, with every
- * connection tracked as a session and every message handed to the sink before the 250.
+ * One SMTP listening socket: smtp-server with every connection handed to a ConnectionDriver,
+ * which consults the fault engine under the listener's scenario and records the session.
  */
 export class SmtpListener {
   readonly #server: PromptSMTPServer;
-  readonly #live = new Map<string, Live>();
+  readonly #drivers = new Map<string, ConnectionDriver>();
+  #scenario: string;
   #address: Endpoint | undefined;
 
   constructor(private readonly options: ListenerOptions) {
+    this.#scenario = options.scenario;
     this.#server = new PromptSMTPServer(
       {
         name: options.hostname,
         banner: 'mailsim',
         size: options.maxMessageSize,
-        // smtp-server then answers an oversized DATA itself with 552 5.3.4 (RFC 3463: message length exceeds limit).
+        // smtp-server answers a message over the hard limit itself with 552 5.3.4 (RFC 3463).
         rejectOversized: true,
         authMethods: AUTH_METHODS,
+        // The persona decides whether AUTH is required (the engine answers MAIL without it).
         authOptional: true,
         allowInsecureAuth: true,
         disableReverseLookup: true,
@@ -53,12 +59,9 @@ export class SmtpListener {
         socketTimeout: options.idleTimeoutMs,
         closeTimeout: 10_000,
         logger: transcriptLogger(this.#tap()) as never,
-        // Synchronous, unlike smtp-server's default (setImmediate): the banner is then written in
-        // the same tick the connection is accepted, before any client bytes are read, so a client
-        // that sends EHLO without waiting for it is not refused as an early talker.
-        onConnect: (_session, callback) => callback(),
-        onAuth: (auth, session, callback) => this.#onAuth(auth, session, callback),
-        onData: (stream, session, callback) => this.#onData(stream, session, callback),
+        onConnect: (session, callback) => this.#driver(session.id).onConnect(callback),
+        onAuth: (auth, session, callback) => this.#driver(session.id).onAuth(auth, callback),
+        onData: (stream, session, callback) => this.#driver(session.id).onData(stream, session, callback),
       },
       (connection, socket) => this.#track(connection, socket),
       options.warn,
@@ -84,8 +87,17 @@ export class SmtpListener {
     return this.#address;
   }
 
+  get scenario(): string {
+    return this.#scenario;
+  }
+
+  /** New connections get this scenario; open ones keep theirs. */
+  set scenario(name: string) {
+    this.#scenario = name;
+  }
+
   get activeSessions(): number {
-    return this.#live.size;
+    return this.#drivers.size;
   }
 
   /**
@@ -94,92 +106,66 @@ export class SmtpListener {
    */
   async close(graceMs = 10_000): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(resolve));
-    for (const { state, connection } of this.#live.values()) {
-      if (!state.midExchange) (connection as unknown as { send(code: number, text: string): void }).send(421, '4.3.2 Service shutting down, try again later');
+    for (const driver of this.#drivers.values()) {
+      if (!driver.state.midExchange || driver.stalled) driver.shutdown(SHUTDOWN_REPLY);
     }
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([closed, deadline]);
     // Whatever is still open past the grace period is cut, and its session recorded now,
     // while the store is still open.
-    for (const [id, { state, connection }] of this.#live) {
-      state.note('server shut down while the session was open');
+    for (const [id, driver] of this.#drivers) {
+      driver.state.note('server shut down while the session was open');
       this.#closed(id);
-      (connection as unknown as { close(): void }).close();
+      driver.shutdown(SHUTDOWN_REPLY);
     }
   }
 
+  #driver(id: string): ConnectionDriver {
+    const driver = this.#drivers.get(id);
+    if (!driver) throw new Error(`no session ${id}`);
+    return driver;
+  }
+
   #track(connection: SMTPConnection, socket: Socket): void {
-    honourExplicitStatusCodes(connection);
-    const client = { address: normalize(socket.remoteAddress), port: socket.remotePort ?? 0 };
-    const server = { address: normalize(socket.localAddress), port: socket.localPort ?? 0 };
-    const state = new SessionState(connection.id, client, server, this.options.clock);
-    this.#live.set(connection.id, { state, connection });
-    socket.on('timeout', () => state.timedOut());
+    const { options } = this;
+    const scenario: Scenario | undefined = options.scenarios(this.#scenario);
+    if (!scenario) {
+      options.warn(`scenario "${this.#scenario}" is not available; refusing the connection`);
+      socket.destroy();
+      return;
+    }
+    const driver = new ConnectionDriver(connection, socket, {
+      faults: options.faults,
+      scenarios: options.scenarios,
+      scenario,
+      hostname: options.hostname,
+      maxMessageSize: options.maxMessageSize,
+      canStartTls: false,
+      clock: options.clock,
+      messages: options.messages,
+      onFault: options.onFault,
+      warn: options.warn,
+    });
+    this.#drivers.set(connection.id, driver);
+    socket.on('timeout', () => driver.state.timedOut());
     socket.once('close', () => this.#closed(connection.id));
-    this.options.sessions.opened(state);
+    options.sessions.opened(driver.state);
   }
 
   #closed(id: string): void {
-    const live = this.#live.get(id);
-    if (!live) return;
-    this.#live.delete(id);
-    live.state.note(live.state.facts.quit ? 'connection closed' : 'connection closed without QUIT');
-    this.options.sessions.closed(live.state.end());
+    const driver = this.#drivers.get(id);
+    if (!driver) return;
+    this.#drivers.delete(id);
+    driver.closed();
+    driver.state.note(driver.state.facts.quit ? 'connection closed' : 'connection closed without QUIT');
+    this.options.sessions.closed(driver.state.end());
   }
 
   #tap() {
-    const state = (id: string | undefined) => (id === undefined ? undefined : this.#live.get(id)?.state);
+    const state = (id: string | undefined) => (id === undefined ? undefined : this.#drivers.get(id)?.state);
     return {
-      command: (id: string, line: string) => state(id)?.command(line),
       reply: (id: string, payload: string) => state(id)?.reply(payload),
       error: (id: string | undefined, message: string) => state(id)?.note(`socket error: ${message}`),
     };
   }
-
-  #onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: (err: Error | null, response?: { user: string }) => void): void {
-    const state = this.#live.get(session.id)?.state;
-    const user = auth.username ?? '';
-    if (state) {
-      state.user = user;
-      state.note(`authenticated as "${user}" with ${auth.method} (no scenario: any credentials accepted)`);
-    }
-    callback(null, { user });
-  }
-
-  #onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
-    const state = this.#live.get(session.id)?.state;
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    stream.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      state?.dataProgress(bytes);
-      // Past the limit the message is refused anyway (552); keep reading, stop buffering.
-      if (!stream.sizeExceeded) chunks.push(chunk);
-    });
-    stream.on('error', () => state?.note(`message aborted after ${bytes} bytes; nothing stored`));
-    stream.once('end', () => {
-      state?.dataEnded(bytes);
-      if (stream.sizeExceeded || !state) return callback(null);
-      const envelope = {
-        from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-        to: session.envelope.rcptTo.map((r) => r.address),
-      };
-      this.options.messages
-        .ingest({ raw: Buffer.concat(chunks, bytes), envelope, session: state.record() })
-        .then(({ id }) => {
-          state.note(`message stored as ${id}`);
-          callback(null, `Ok: queued as ${id}`);
-        })
-        .catch((error: Error) => {
-          state.note(`storing the message failed: ${error.message}`);
-          this.options.warn(`store: ${error.message}`);
-          callback(withStatus(451, '4.3.0 Temporary failure storing the message, try again later'));
-        });
-    });
-  }
-}
-
-/** IPv4 clients of a dual-stack socket appear as ::ffff:a.b.c.d; show the address users know. */
-function normalize(address: string | undefined): string {
-  return (address ?? '').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
 }

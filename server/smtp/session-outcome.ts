@@ -5,6 +5,8 @@ export interface Reply {
   text: string;
   /** The command this reply answered ("RCPT TO:<a@b>", "end of DATA"). */
   command: string;
+  /** The rule or limit that made the server send it, if it was a simulated fault. */
+  fault?: string;
 }
 
 /** What a session did, gathered while it ran; the outcome is derived from it at close. */
@@ -23,6 +25,12 @@ export interface SessionFacts {
   authFailure: Reply | null;
   /** A 421 the server sent on its own (shutdown, too many errors). */
   serverClosed: Reply | null;
+  /** Messages answered 250 by a blackhole rule and not stored. */
+  blackholed: number;
+  /** A fault made the server stop answering (names of the rules). */
+  stalledBy: string | null;
+  /** A fault made the server drop the connection (names of the rules). */
+  disconnectedBy: string | null;
 }
 
 export interface Outcome {
@@ -41,11 +49,15 @@ export function emptyFacts(): SessionFacts {
     rejection: null,
     authFailure: null,
     serverClosed: null,
+    blackholed: 0,
+    stalledBy: null,
+    disconnectedBy: null,
   };
 }
 
 function describe(reply: Reply): string {
-  return `${reply.text.split('\n').join(' ')} (reply to ${reply.command})`;
+  const fault = reply.fault ? ` [${reply.fault}]` : '';
+  return `${reply.text.split('\n').join(' ')} (reply to ${reply.command})${fault}`;
 }
 
 /**
@@ -58,6 +70,16 @@ export function classify(facts: SessionFacts): Outcome {
     const plural = facts.delivered === 1 ? 'message' : 'messages';
     const later = facts.rejection ? `; then ${describe(facts.rejection)}` : '';
     return { outcome: 'delivered', code: 250, detail: `${facts.delivered} ${plural} delivered${later}` };
+  }
+  if (facts.disconnectedBy) {
+    return { outcome: 'disconnected', code: null, detail: `the server dropped the connection [${facts.disconnectedBy}]` };
+  }
+  if (facts.stalledBy && !facts.quit) {
+    return { outcome: 'timed-out', code: null, detail: `the server stopped answering and the client gave up [${facts.stalledBy}]` };
+  }
+  if (facts.blackholed > 0) {
+    const plural = facts.blackholed === 1 ? 'message' : 'messages';
+    return { outcome: 'blackholed', code: 250, detail: `${facts.blackholed} ${plural} answered 250 and discarded (blackhole)` };
   }
   if (facts.inData && facts.dataBytes === 0 && !facts.quit && !facts.timedOut) {
     // Odoo's "Test Connection" (and similar health checks) stop right after the 354.

@@ -10,7 +10,8 @@ const TRANSCRIPT_LIMIT = 2_000;
 
 /**
  * The live state of one SMTP connection: its transcript, the facts its outcome is derived from,
- * and the record the store keeps. Fed by the adapter from smtp-server's hooks and logger.
+ * and the record the store keeps. Fed by the connection driver (commands, notes) and by
+ * smtp-server's logger (replies).
  */
 export class SessionState {
   readonly facts: SessionFacts = emptyFacts();
@@ -24,6 +25,7 @@ export class SessionState {
   #commandLine = '';
   #awaitingSecret = false;
   #awaitingReply = false;
+  #pendingFault: string | undefined;
   #dropped = 0;
 
   constructor(
@@ -82,6 +84,23 @@ export class SessionState {
     this.facts.timedOut = true;
   }
 
+  /** The next reply is a simulated fault: its rejection names the rule. */
+  faultReply(name: string): void {
+    this.#pendingFault = name;
+  }
+
+  stalled(names: string): void {
+    this.facts.stalledBy = names;
+  }
+
+  faultDisconnect(names: string): void {
+    this.facts.disconnectedBy = names;
+  }
+
+  blackholed(): void {
+    this.facts.blackholed++;
+  }
+
   end(): SessionRecord {
     this.ended ??= this.clock.now();
     return this.record();
@@ -114,7 +133,8 @@ export class SessionState {
     }
     if ((command === 'EHLO' || command === 'HELO') && code === 250) this.helo = this.#commandLine.split(' ')[1] ?? '';
     if (command === 'END-OF-DATA' && code === 250) this.facts.delivered++;
-    const reply = { code, text, command: this.#commandLine };
+    const reply = { code, text, command: this.#commandLine, fault: this.#pendingFault };
+    this.#pendingFault = undefined;
     if (command === 'AUTH' && code >= 400) this.facts.authFailure = reply;
     if (command === 'AUTH' && code === 235) this.facts.authFailure = null;
     if (code >= 400 && (TRANSACTION_COMMANDS.has(command) || command === 'END-OF-DATA')) this.facts.rejection = reply;

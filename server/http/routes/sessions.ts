@@ -15,6 +15,8 @@ const OUTCOMES = [
   'timed-out',
   'dropped',
   'no-mail',
+  'blackholed',
+  'disconnected',
   'interrupted',
 ] as const satisfies readonly SessionOutcome[];
 

@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { BadRequest, describeIssue } from './bad-request.js';
+import type { EventBus } from './events/bus.js';
+import { chaosTriggersSchema } from './faults/chaos.js';
+import type { FaultController } from './faults/controller.js';
+import { oneShotSchema } from './faults/one-shot.js';
+import type { ScenarioClock } from './faults/scenario-clock.js';
+import { scenarioSchema } from './faults/schema.js';
+import type { ScenarioControl } from './http/routes/scenarios.js';
+import type { ClockInfo, ListenerInfo } from './protocol.js';
+import type { ScenarioRegistry } from './scenarios/registry.js';
+import type { SmtpListener } from './smtp/listener.js';
+import { formatHostPort } from './util/host-port.js';
+
+/**
+ * The control plane behind the scenario, fault, chaos and clock endpoints: it ties the scenario
+ * registry, the listeners and the fault controller together and announces every change.
+ */
+export class ControlPlane implements ScenarioControl {
+  constructor(
+    private readonly registry: ScenarioRegistry,
+    private readonly listeners: SmtpListener[],
+    private readonly controller: FaultController,
+    private readonly scenarioClock: ScenarioClock,
+    private readonly bus: EventBus,
+  ) {}
+
+  list() {
+    return { scenarios: this.registry.list(), listeners: this.listenerInfo() };
+  }
+
+  info(name: string) {
+    const info = this.registry.info(name);
+    if (!info) return undefined;
+    const scenario = this.registry.get(name);
+    const text = info.File ? readFileSync(info.File, 'utf8') : JSON.stringify(scenario ?? {}, null, 2);
+    return { ...info, Text: text };
+  }
+
+  activate(selection: { name: string } | { definition: unknown }, listener?: string): ListenerInfo[] {
+    const name = 'name' in selection ? selection.name : this.#register(selection.definition);
+    if (!this.registry.has(name)) throw new BadRequest(`no valid scenario named "${name}" (known: ${this.registry.names().join(', ')})`);
+    const targets = listener === undefined ? this.listeners : this.listeners.filter((l) => l.address && formatHostPort({ host: l.address.address, port: l.address.port }) === listener);
+    if (!targets.length) throw new BadRequest(`no listener ${listener} (listeners: ${this.listenerInfo().map((l) => formatHostPort({ host: l.Address, port: l.Port })).join(', ')})`);
+    for (const target of targets) target.scenario = name;
+    const listeners = this.listenerInfo();
+    this.bus.publish('scenario.changed', { Scenario: this.registry.info(name)!, Listeners: listeners });
+    return listeners;
+  }
+
+  listenerInfo(): ListenerInfo[] {
+    return this.listeners.map((l) => ({ Address: l.address?.address ?? '', Port: l.address?.port ?? 0, Mode: 'plain', Scenario: l.scenario }));
+  }
+
+  clock(): ClockInfo {
+    return { Now: new Date(this.scenarioClock.now()).toISOString(), OffsetMs: this.scenarioClock.offset };
+  }
+
+  moveClock(change: { advanceMs: number } | { set: number } | 'reset'): ClockInfo {
+    if (change === 'reset') this.scenarioClock.reset();
+    else if ('advanceMs' in change) this.scenarioClock.advance(change.advanceMs);
+    else this.scenarioClock.set(change.set);
+    const info = this.clock();
+    this.bus.publish('clock.changed', info);
+    return info;
+  }
+
+  counters() {
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    return this.controller.counters().map((c) => ({
+      Scenario: c.scenario,
+      Limit: c.limit,
+      Kind: c.kind,
+      Key: c.key,
+      Count: c.count,
+      Max: c.max,
+      WindowStart: iso(c.windowStart),
+      NextReset: iso(c.nextReset),
+    }));
+  }
+
+  faults() {
+    return this.controller.oneShots.list().map((f) => ({
+      ID: f.id,
+      When: f.when as Record<string, unknown>,
+      Action: f.action as Record<string, unknown>,
+      Remaining: f.remaining,
+      Scenario: f.scenario ?? null,
+    }));
+  }
+
+  addFault(request: unknown): string {
+    const parsed = oneShotSchema.safeParse(request ?? {});
+    if (!parsed.success) throw new BadRequest(describeIssue('body', parsed.error));
+    return this.controller.oneShots.add(parsed.data);
+  }
+
+  removeFault(id: string): boolean {
+    return this.controller.oneShots.remove(id);
+  }
+
+  clearFaults(): void {
+    this.controller.oneShots.clear();
+  }
+
+  chaos() {
+    return this.controller.chaos.get();
+  }
+
+  setChaos(triggers: unknown) {
+    const parsed = chaosTriggersSchema.safeParse(triggers);
+    if (!parsed.success) throw new BadRequest(describeIssue('body', parsed.error));
+    return this.controller.chaos.set(parsed.data);
+  }
+
+  /** Forgets counters, one-shot faults, chaos settings and the clock offset (POST /api/v1/reset). */
+  reset(): void {
+    this.controller.reset();
+    this.scenarioClock.reset();
+  }
+
+  #register(definition: unknown): string {
+    const parsed = scenarioSchema.safeParse(definition);
+    if (!parsed.success) throw new BadRequest(describeIssue('Scenario', parsed.error));
+    const name = parsed.data.name ?? this.registry.nextInlineName();
+    try {
+      this.registry.addInline({ ...parsed.data, name });
+    } catch (error) {
+      throw new BadRequest((error as Error).message);
+    }
+    return name;
+  }
+}

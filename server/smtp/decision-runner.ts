@@ -1,0 +1,86 @@
+import type { Socket } from 'node:net';
+import type { Decision, Reply } from '../faults/decision.js';
+import { dripNextWrites } from './drip-writer.js';
+
+/** How to carry out each verdict at one decision point. */
+export interface Carry {
+  /** Do what the server normally does at this point. */
+  proceed(): void;
+  /** Send this reply instead of the normal one. */
+  reply(reply: Reply): void;
+  /** data-end only: answer as if stored, store nothing. */
+  blackhole?(): void;
+}
+
+/** A stalled connection is still cut eventually, so a client that never gives up cannot pin it forever. */
+const STALL_CAP_MS = 30 * 60_000;
+
+/**
+ * Executes the engine's decisions on one connection: waits, stalls, drops, drips or replies.
+ * Owns the timers so that a connection that closes mid-delay leaves nothing behind.
+ */
+export class DecisionRunner {
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #stalled = false;
+  /** data-start disconnect: drop after this many bytes of the message. */
+  cutAfterBytes: number | undefined;
+
+  constructor(private readonly socket: Socket) {}
+
+  get stalled(): boolean {
+    return this.#stalled;
+  }
+
+  run(decision: Decision, carry: Carry): void {
+    const act = () => this.#act(decision, carry);
+    if (decision.delayMs > 0) this.after(decision.delayMs, act);
+    else act();
+  }
+
+  after(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (!this.socket.destroyed) fn();
+    }, ms);
+    this.#timers.add(timer);
+  }
+
+  /** Never answer: the client's own timeout decides (RFC 5321 §4.5.3.2 lists what it should be). */
+  stall(): void {
+    this.#stalled = true;
+    // smtp-server's idle timer would otherwise answer 421 and spoil the silence.
+    this.socket.setTimeout(0);
+    this.after(STALL_CAP_MS, () => this.socket.destroy());
+  }
+
+  disconnect(partialReply?: string): void {
+    if (partialReply) this.socket.write(partialReply);
+    this.socket.destroy();
+  }
+
+  dispose(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  #act({ verdict }: Decision, carry: Carry): void {
+    switch (verdict.kind) {
+      case 'continue':
+        if (verdict.tarpit) dripNextWrites(this.socket, verdict.tarpit.bytesPerSecond);
+        return carry.proceed();
+      case 'reply':
+        if (verdict.tarpit) dripNextWrites(this.socket, verdict.tarpit.bytesPerSecond);
+        return carry.reply(verdict.reply);
+      case 'stall':
+        return this.stall();
+      case 'disconnect':
+        if (verdict.afterBytes !== undefined) {
+          this.cutAfterBytes = verdict.afterBytes;
+          return carry.proceed();
+        }
+        return this.disconnect(verdict.partialReply);
+      case 'blackhole':
+        return carry.blackhole ? carry.blackhole() : carry.proceed();
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import type { Reply } from '../faults/decision.js';
+import type { Persona, Phase } from '../faults/schema.js';
+import type { SMTPConnection } from './prompt-server.js';
+
+type Send = (code: number, data?: string | string[], context?: unknown) => void;
+
+export interface ShaperHooks {
+  /** The phase whose reply is being sent. */
+  phase(): Phase | 'other';
+  persona(): Persona;
+  render(template: string): string;
+  /** Capability lines for an EHLO reply in the session's current state. */
+  capabilities(): string[];
+  /** A reply the engine prepared for the next reply with this code (hook errors carry one line only). */
+  takeOverride(code: number): Reply | undefined;
+}
+
+const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3}(?: |$)/;
+
+/** The persona's text for a normal reply, keyed by phase and code. */
+const PERSONA_TEXT: Partial<Record<Phase, [number, (p: Persona) => string | undefined]>> = {
+  connect: [220, (p) => p.banner],
+  mail: [250, (p) => p.replies.mail],
+  rcpt: [250, (p) => p.replies.rcpt],
+  'data-start': [354, (p) => p.replies.data],
+  auth: [235, (p) => p.replies.auth],
+  quit: [221, (p) => p.replies.quit],
+};
+
+export function withEnhanced(reply: Reply): string[] {
+  return reply.lines.map((line) => (reply.enhanced ? `${reply.enhanced}${line ? ` ${line}` : ''}` : line));
+}
+
+/**
+ * Every reply of the connection passes through here (smtp-server's send() is its single write
+ * site). It gives replies the persona's wording and enforces the enhanced-status-code policy:
+ * smtp-server picks codes from its own table ("550 5.1.1" for any 550); a persona that does not
+ * advertise ENHANCEDSTATUSCODES sends none (RFC 2034), and a text that already starts with a
+ * code is sent as written.
+ */
+export function shapeReplies(connection: SMTPConnection, hooks: ShaperHooks): void {
+  const target = connection as unknown as { send: Send };
+  const send = target.send.bind(connection);
+  target.send = (code, data, context) => {
+    const override = hooks.takeOverride(code);
+    if (override) return send(override.code, multiline(withEnhanced(override)), false);
+    const persona = hooks.persona();
+    const text = personaText(hooks, persona, code, data) ?? data;
+    const first = Array.isArray(text) ? text[0] : text;
+    const explicit = !persona.extensions.includes('ENHANCEDSTATUSCODES') || (typeof first === 'string' && ENHANCED.test(first));
+    send(code, text, explicit ? false : context);
+  };
+}
+
+function personaText(hooks: ShaperHooks, persona: Persona, code: number, data: string | string[] | undefined): string | string[] | undefined {
+  const phase = hooks.phase();
+  if (phase === 'helo' && code === 250) {
+    const greeting = hooks.render(persona.ehlo);
+    return Array.isArray(data) ? [greeting, ...hooks.capabilities()] : greeting;
+  }
+  if (phase === 'other') return undefined;
+  const entry = PERSONA_TEXT[phase];
+  if (!entry || entry[0] !== code) return undefined;
+  const template = entry[1](persona);
+  return template === undefined ? undefined : multiline(template.split('\n').map((line) => hooks.render(line)));
+}
+
+function multiline(lines: string[]): string | string[] {
+  return lines.length === 1 ? (lines[0] as string) : lines;
+}
