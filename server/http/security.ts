@@ -1,0 +1,130 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RequestHandler } from 'express';
+import type { ApiError } from '../protocol.js';
+
+export interface UiAuth {
+  user: string;
+  password: string;
+}
+
+export interface SecurityOptions {
+  /** The address the HTTP listener is bound to; read per request because port 0 resolves late. */
+  boundHost: () => string;
+  auth?: UiAuth | undefined;
+}
+
+export interface Refusal {
+  status: 401 | 403;
+  message: string;
+  headers?: Record<string, string>;
+}
+
+/** What a request looks like to the checks: Express requests and upgrade requests alike. */
+export interface RequestLike {
+  url?: string | undefined;
+  method?: string | undefined;
+  headers: IncomingHttpHeaders;
+}
+
+/**
+ * Chromium sends `Origin: null` even on plain image loads from sandboxed frames, such as our own
+ * message preview loading inline cid: parts. A GET that the page cannot read (no-cors) is what
+ * any site may do without an Origin at all, so such a request is treated like one without.
+ */
+function opaqueButHarmless(request: RequestLike): boolean {
+  const method = (request.method ?? 'GET').toUpperCase();
+  return request.headers.origin === 'null' && (method === 'GET' || method === 'HEAD') && request.headers['sec-fetch-mode'] === 'no-cors';
+}
+
+/** Health probes stay reachable without credentials (they reveal nothing). */
+const NO_AUTH_PATHS = new Set(['/livez', '/readyz']);
+
+/** "127.0.0.1", "::1", "localhost": addresses only this machine can reach. */
+export function isLoopbackAddress(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare) || /^::ffff:127\./.test(bare);
+}
+
+/** The host name of a Host header ("[::1]:8025" → "[::1]", "Example.test:80" → "example.test"). */
+export function hostName(hostHeader: string): string {
+  const value = hostHeader.trim().toLowerCase();
+  if (value.startsWith('[')) return value.slice(0, value.indexOf(']') + 1);
+  return value.replace(/:\d*$/, '');
+}
+
+/** Names a DNS rebinding attack cannot point at us: localhost, *.localhost, 127.x.y.z, [::1]. */
+export function isLoopbackHostName(name: string): boolean {
+  return name === 'localhost' || name.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) || name === '[::1]';
+}
+
+/**
+ * Same origin means the Origin's host:port is the Host the browser sent; the scheme may be
+ * https when a TLS-terminating proxy sits in front. `null` (sandboxed frames, privacy contexts)
+ * is never same-origin.
+ */
+export function isSameOrigin(origin: string, host: string | undefined): boolean {
+  if (!host) return false;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  const defaultPort = url.protocol === 'https:' ? '443' : '80';
+  const normal = (value: string) => value.toLowerCase().replace(new RegExp(`:${defaultPort}$`), '');
+  return normal(url.host) === normal(host.trim());
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** Checks HTTP basic credentials in constant time. */
+export function credentialsMatch(header: string | undefined, auth: UiAuth): boolean {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!match) return false;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  return timingSafeEqual(digest(decoded), digest(`${auth.user}:${auth.password}`));
+}
+
+/**
+ * The browser-facing safety checks, shared by the REST API, the static UI and the WebSocket
+ * upgrade:
+ * - a request with an Origin must come from our own origin: a page on another site must not
+ *   read captured mail or drive the API (cross-site WebSocket hijacking, GHSA-524m-q5m7-79mm);
+ *   clients that send no Origin (curl, test suites, Mailpit API clients) are not browsers and pass;
+ * - while the listener is bound to loopback, the Host must be a loopback name (DNS rebinding);
+ * - with --ui-auth, HTTP basic credentials for everything except the health probes.
+ */
+export function checkRequest(request: RequestLike, options: SecurityOptions): Refusal | null {
+  const { headers } = request;
+  const host = headers.host;
+  if (host !== undefined && isLoopbackAddress(options.boundHost()) && !isLoopbackHostName(hostName(host))) {
+    return { status: 403, message: `refused: Host "${host}" is not a loopback name, and mailsim only listens on loopback (DNS rebinding protection); use http://localhost or http://127.0.0.1` };
+  }
+  const origin = headers.origin;
+  if (origin !== undefined && !isSameOrigin(origin, host) && !opaqueButHarmless(request)) {
+    return { status: 403, message: `refused: cross-origin request from ${origin}` };
+  }
+  const path = (request.url ?? '/').split('?')[0]!;
+  if (options.auth && !NO_AUTH_PATHS.has(path) && !credentialsMatch(headers.authorization, options.auth)) {
+    return { status: 401, message: 'authentication required', headers: { 'WWW-Authenticate': 'Basic realm="mailsim", charset="UTF-8"' } };
+  }
+  return null;
+}
+
+/** Express middleware: mount before every route. */
+export function securityMiddleware(options: SecurityOptions): RequestHandler {
+  return (req, res, next) => {
+    const refusal = checkRequest({ url: req.originalUrl, method: req.method, headers: req.headers }, options);
+    if (!refusal) return next();
+    res.status(refusal.status).set(refusal.headers ?? {}).set('Cache-Control', 'no-store').json({ Error: refusal.message } satisfies ApiError);
+  };
+}
+
+/** Parses --ui-auth "user:password" (the password may itself contain colons). */
+export function parseUiAuth(text: string): UiAuth | undefined {
+  const colon = text.indexOf(':');
+  if (colon <= 0 || colon === text.length - 1) return undefined;
+  return { user: text.slice(0, colon), password: text.slice(colon + 1) };
+}

@@ -1,0 +1,87 @@
+import type {
+  ApiError,
+  ClockInfo,
+  CounterInfo,
+  ListenerInfo,
+  Message,
+  MessagesSummary,
+  OneShotFaultInfo,
+  ScenarioInfo,
+  ScenariosList,
+  Session,
+  SessionsList,
+} from '../../../server/protocol.js';
+import { listUrl } from './query.js';
+
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function request<T>(path: string, init?: RequestInit & { json?: unknown }): Promise<T> {
+  const { json, ...rest } = init ?? {};
+  const response = await fetch(path, {
+    ...rest,
+    headers: json !== undefined ? { 'Content-Type': 'application/json', ...rest.headers } : rest.headers,
+    body: json !== undefined ? JSON.stringify(json) : rest.body,
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    let message = text || response.statusText;
+    try {
+      message = (JSON.parse(text) as ApiError).Error ?? message;
+    } catch {
+      // not JSON
+    }
+    throw new ApiFailure(response.status, message);
+  }
+  const type = response.headers.get('content-type') ?? '';
+  return (type.includes('json') && text ? JSON.parse(text) : text) as T;
+}
+
+const id = encodeURIComponent;
+
+/** The REST API as the UI uses it. */
+export const api = {
+  messages: (query: string, start: number, limit: number, signal?: AbortSignal) =>
+    request<MessagesSummary>(listUrl(query, start, limit, timeZone()), { signal }),
+  message: (messageId: string) => request<Message>(`/api/v1/message/${id(messageId)}`),
+  headers: (messageId: string) => request<Record<string, string[]>>(`/api/v1/message/${id(messageId)}/headers`),
+  raw: (messageId: string) => request<string>(`/api/v1/message/${id(messageId)}/raw`),
+  rawUrl: (messageId: string, download = false) => `/api/v1/message/${id(messageId)}/raw${download ? '?dl=1' : ''}`,
+  partUrl: (messageId: string, partId: string) => `/api/v1/message/${id(messageId)}/part/${id(partId)}`,
+  deleteMessages: (ids: string[] | 'all') =>
+    request<string>('/api/v1/messages', ids === 'all' ? { method: 'DELETE' } : { method: 'DELETE', json: { IDs: ids } }),
+  deleteSearch: (query: string) => request<string>(`/api/v1/search?${new URLSearchParams({ query, tz: timeZone() ?? 'UTC' }).toString()}`, { method: 'DELETE' }),
+  setRead: (read: boolean, ids: string[] | 'all') =>
+    request<string>('/api/v1/messages', { method: 'PUT', json: ids === 'all' ? { Read: read } : { Read: read, IDs: ids } }),
+  sessions: (start: number, limit: number, outcomes: string[], signal?: AbortSignal) => {
+    const params = new URLSearchParams({ start: String(start), limit: String(limit) });
+    if (outcomes.length) params.set('outcome', outcomes.join(','));
+    return request<SessionsList>(`/api/v1/sessions?${params.toString()}`, { signal });
+  },
+  session: (sessionId: string) => request<Session>(`/api/v1/session/${id(sessionId)}`),
+  info: () => request<import('../../../server/protocol.js').AppInfo>('/api/v1/info'),
+  scenarios: () => request<ScenariosList>('/api/v1/scenarios'),
+  scenario: (name: string) => request<ScenarioInfo & { Text?: string }>(`/api/v1/scenarios/${id(name)}`),
+  useScenario: (body: { Name: string; Listener?: string } | { Scenario: unknown; Listener?: string }) =>
+    request<ListenerInfo[]>('/api/v1/scenario', { method: 'PUT', json: body }),
+  clock: () => request<ClockInfo>('/api/v1/clock'),
+  moveClock: (body: { advance: string } | { set: string } | { reset: true }) => request<ClockInfo>('/api/v1/clock', { method: 'POST', json: body }),
+  counters: () => request<{ counters: CounterInfo[] }>('/api/v1/counters'),
+  faults: () => request<{ faults: OneShotFaultInfo[] }>('/api/v1/faults'),
+  addFault: (body: unknown) => request<{ ID: string }>('/api/v1/faults', { method: 'POST', json: body }),
+  removeFault: (faultId: string) => request<unknown>(`/api/v1/faults/${id(faultId)}`, { method: 'DELETE' }),
+};
+
+function timeZone(): string | undefined {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}

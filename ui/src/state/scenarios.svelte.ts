@@ -1,0 +1,138 @@
+import type { ClockInfo, CounterInfo, FaultEvent, OneShotFaultInfo, ScenarioInfo, ScenariosList } from '../../../server/protocol.js';
+import { ApiFailure, api } from '../lib/api.js';
+import type { Frame } from '../lib/frames.js';
+
+type Part<T> = { value: T | null; error: string | null; missing: boolean };
+
+const empty = <T>(): Part<T> => ({ value: null, error: null, missing: false });
+
+async function attempt<T>(load: () => Promise<T>): Promise<Part<T>> {
+  try {
+    return { value: await load(), error: null, missing: false };
+  } catch (error) {
+    const missing = error instanceof ApiFailure && (error.status === 404 || error.status === 405);
+    return { value: null, error: missing ? null : (error as Error).message, missing };
+  }
+}
+
+/** Scenarios per listener, one-shot faults, counters and the scenario clock. */
+export class ScenariosState {
+  scenarios = $state.raw<Part<ScenariosList>>(empty());
+  clock = $state.raw<Part<ClockInfo>>(empty());
+  counters = $state.raw<Part<{ counters: CounterInfo[] }>>(empty());
+  faults = $state.raw<Part<{ faults: OneShotFaultInfo[] }>>(empty());
+  /** The local time when `clock` was read, to tick it forward between reads. */
+  clockReadAt = $state(0);
+  viewing = $state.raw<(ScenarioInfo & { Text?: string }) | null>(null);
+  /** Fault decisions seen live since the page opened, newest first (bounded). */
+  recentFaults = $state.raw<FaultEvent[]>([]);
+  faultsFired = $state(0);
+  actionError = $state<string | null>(null);
+  actionNote = $state<string | null>(null);
+  loaded = $state(false);
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  async load(): Promise<void> {
+    const [scenarios, clock, counters, faults] = await Promise.all([
+      attempt(api.scenarios),
+      attempt(api.clock),
+      attempt(api.counters),
+      attempt(api.faults),
+    ]);
+    this.scenarios = scenarios;
+    this.clock = clock;
+    this.clockReadAt = Date.now();
+    this.counters = counters;
+    this.faults = faults;
+    this.loaded = true;
+  }
+
+  #reloadSoon(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.loaded) void this.load();
+    }, 200);
+  }
+
+  apply(frames: readonly Frame[]): void {
+    let fired: FaultEvent[] = [];
+    for (const frame of frames) {
+      switch (frame.Type) {
+        case 'scenario':
+        case 'reset':
+          this.#reloadSoon();
+          break;
+        case 'clock':
+          this.clock = { value: frame.Data, error: null, missing: false };
+          this.clockReadAt = Date.now();
+          this.#reloadSoon();
+          break;
+        case 'fault':
+          fired.push(frame.Data);
+          break;
+        default:
+          break;
+      }
+    }
+    if (fired.length) {
+      this.faultsFired += fired.length;
+      fired = fired.reverse();
+      this.recentFaults = [...fired, ...this.recentFaults].slice(0, 50);
+      this.#reloadSoon();
+    }
+  }
+
+  async #act(what: () => Promise<unknown>, note: string): Promise<boolean> {
+    this.actionError = null;
+    this.actionNote = null;
+    try {
+      await what();
+      this.actionNote = note;
+      await this.load();
+      return true;
+    } catch (error) {
+      this.actionError = (error as Error).message;
+      return false;
+    }
+  }
+
+  use(name: string, listener?: string): Promise<boolean> {
+    return this.#act(() => api.useScenario(listener ? { Name: name, Listener: listener } : { Name: name }), `Scenario "${name}" is now active${listener ? ` on ${listener}` : ' on every listener'}.`);
+  }
+
+  useInline(text: string, listener?: string): Promise<boolean> {
+    let scenario: unknown;
+    try {
+      scenario = JSON.parse(text);
+    } catch (error) {
+      this.actionError = `not valid JSON: ${(error as Error).message}`;
+      return Promise.resolve(false);
+    }
+    return this.#act(() => api.useScenario(listener ? { Scenario: scenario, Listener: listener } : { Scenario: scenario }), 'Inline scenario is now active.');
+  }
+
+  async view(name: string | null): Promise<void> {
+    if (!name) {
+      this.viewing = null;
+      return;
+    }
+    try {
+      this.viewing = await api.scenario(name);
+    } catch (error) {
+      this.actionError = (error as Error).message;
+    }
+  }
+
+  addFault(body: unknown, note: string): Promise<boolean> {
+    return this.#act(() => api.addFault(body), note);
+  }
+
+  removeFault(id: string): Promise<boolean> {
+    return this.#act(() => api.removeFault(id), 'Fault removed.');
+  }
+
+  moveClock(body: { advance: string } | { reset: true } | { set: string }, note: string): Promise<boolean> {
+    return this.#act(() => api.moveClock(body), note);
+  }
+}

@@ -1,0 +1,101 @@
+import type { Session, SessionSummary } from '../../../server/protocol.js';
+import { api } from '../lib/api.js';
+import type { Frame } from '../lib/frames.js';
+import { PagedList } from './paged-list.svelte.js';
+
+/** Every SMTP connection, open ones first, updated live; plus the one open in the detail pane. */
+export class SessionsState {
+  outcomes = $state.raw<string[]>([]);
+  detail = $state.raw<Session | null>(null);
+  detailId = $state<string | null>(null);
+  detailError = $state<string | null>(null);
+  total = $state(0);
+  resetCount = $state(0);
+  readonly paged: PagedList<SessionSummary>;
+  #detailRequest = 0;
+
+  constructor() {
+    this.paged = new PagedList<SessionSummary>(async (start, limit) => {
+      const outcomes = this.outcomes;
+      const answer = await api.sessions(start, limit, outcomes);
+      if (outcomes !== this.outcomes) throw Object.assign(new Error('superseded'), { name: 'AbortError' });
+      this.total = answer.total;
+      return { items: answer.sessions, total: answer.total };
+    });
+  }
+
+  load(): Promise<void> {
+    return this.paged.refresh();
+  }
+
+  filter(outcomes: string[]): void {
+    const next = [...new Set(outcomes)].sort();
+    if (next.join(',') === this.outcomes.join(',')) return;
+    this.outcomes = next;
+    this.resetCount++;
+    void this.paged.reset();
+  }
+
+  #matches(session: SessionSummary): boolean {
+    return !this.outcomes.length || this.outcomes.includes(session.Outcome);
+  }
+
+  apply(frames: readonly Frame[]): void {
+    const list = this.paged.list;
+    const updates: SessionSummary[] = [];
+    let changed = false;
+    for (const frame of frames) {
+      if (frame.Type === 'reset') {
+        list.reset(0);
+        this.total = 0;
+        updates.length = 0;
+        changed = true;
+        if (this.detail && this.detail.Outcome !== 'active') this.detail = null;
+      } else if (frame.Type === 'session') {
+        updates.push(frame.Data);
+        if (frame.Data.ID === this.detailId && frame.Data.Outcome !== 'active') void this.#loadDetail(frame.Data.ID);
+      }
+    }
+    if (updates.length) {
+      // The latest state of each session in this batch.
+      const latest = new Map<string, SessionSummary>();
+      for (const s of updates) latest.set(s.ID, s);
+      const absent = list.replaceMany([...latest.values()].filter((s) => this.#matches(s)));
+      const leaving = [...latest.values()].filter((s) => !this.#matches(s)).map((s) => s.ID);
+      if (leaving.length) {
+        const known = leaving.filter((id) => list.indexOf(id) >= 0);
+        if (known.length) {
+          list.remove(known);
+          this.total -= known.length;
+        }
+      }
+      const fresh = absent.reverse();
+      const added = list.prepend(fresh);
+      this.total += added;
+      if (added) this.paged.prepended += added;
+      changed = true;
+    }
+    if (changed) this.paged.touch();
+  }
+
+  async open(id: string | null): Promise<void> {
+    this.detailId = id;
+    this.detailError = null;
+    if (!id) {
+      this.detail = null;
+      return;
+    }
+    if (this.detail?.ID !== id) this.detail = null;
+    await this.#loadDetail(id);
+  }
+
+  async #loadDetail(id: string): Promise<void> {
+    const request = ++this.#detailRequest;
+    try {
+      const session = await api.session(id);
+      if (request === this.#detailRequest && id === this.detailId) this.detail = session;
+    } catch (error) {
+      if (request === this.#detailRequest && id === this.detailId) this.detailError = (error as Error).message;
+    }
+  }
+}
