@@ -113,8 +113,12 @@ export class ControlPlane implements ScenarioControl {
     return this.controller.chaos.set(parsed.data);
   }
 
-  /** Forgets counters, one-shot faults, chaos settings and the clock offset (POST /api/v1/reset). */
+  /**
+   * Back to the start-up state (POST /api/v1/reset): each listener's scenario, counters,
+   * one-shot faults, chaos settings and the clock offset.
+   */
   reset(): void {
+    for (const listener of this.listeners) listener.scenario = listener.initialScenario;
     this.controller.reset();
     this.scenarioClock.reset();
   }

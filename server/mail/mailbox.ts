@@ -65,6 +65,8 @@ export class Mailbox implements MessageSink, SessionSink {
   #forgotten = new Set<string>();
   #sessionWrites = 0;
   #started = 0;
+  /** Bumped by reset(): a write queued before it must not announce itself after it. */
+  #epoch = 0;
   #store: Opened | undefined;
 
   constructor(private readonly options: MailboxOptions) {}
@@ -117,9 +119,10 @@ export class Mailbox implements MessageSink, SessionSink {
     }
     if (session.outcome === 'rejected' || session.outcome === 'deferred') this.#stats.rejected++;
     const prune = ++this.#sessionWrites % SESSION_PRUNE_EVERY === 0;
+    const epoch = this.#epoch;
     this.#s.writer
       .call({ op: 'saveSession', session, prune })
-      .then(() => this.options.bus.publish('session.closed', summarize(session)), this.options.report)
+      .then(() => epoch === this.#epoch && this.options.bus.publish('session.closed', summarize(session)), this.options.report)
       .finally(() => this.#live.delete(session.id));
   }
 
@@ -224,6 +227,7 @@ export class Mailbox implements MessageSink, SessionSink {
 
   /** Empties messages and sessions: the test-isolation reset. */
   async reset(): Promise<void> {
+    this.#epoch++;
     this.#stats.deleted += await this.#s.writer.call({ op: 'reset' });
     this.#forgotten = new Set(this.#live.keys());
     this.#stats.accepted = this.#stats.acceptedSize = this.#stats.rejected = 0;

@@ -44,6 +44,8 @@ export class ConnectionDriver {
   readonly #runner: DecisionRunner;
   readonly #conn: Internals;
   #override: Reply | undefined;
+  /** The rule that asked to drop the connection part-way through the message. */
+  #cutCause = '';
 
   constructor(
     connection: SMTPConnection,
@@ -111,15 +113,22 @@ export class ConnectionDriver {
   onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
     const chunks: Buffer[] = [];
     let bytes = 0;
+    let cut = false;
     stream.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
       this.state.dataProgress(bytes);
       if (!stream.sizeExceeded) chunks.push(chunk);
-      const cut = this.#runner.cutAfterBytes;
-      if (cut !== undefined && bytes >= cut) this.#runner.disconnect();
+      const cutAt = this.#runner.cutAfterBytes;
+      if (cutAt !== undefined && bytes >= cutAt && !cut) {
+        // The rest of the message may already be in this chunk: it must not be stored.
+        cut = true;
+        this.state.faultDisconnect(`${this.#cutCause}, after ${cutAt} bytes of DATA`);
+        this.#runner.disconnect();
+      }
     });
     stream.on('error', () => this.state.note(`message aborted after ${bytes} bytes; nothing stored`));
     stream.once('end', () => {
+      if (cut) return;
       this.phase = 'data-end';
       this.state.dataEnded(bytes);
       if (stream.sizeExceeded) return callback(null);
@@ -208,7 +217,10 @@ export class ConnectionDriver {
     }
     const causes = decision.fired.map((f) => `${f.source} '${f.name}'`).join(', ');
     if (decision.verdict.kind === 'stall') this.state.stalled(causes);
-    if (decision.verdict.kind === 'disconnect' && decision.verdict.afterBytes === undefined) this.state.faultDisconnect(causes);
+    if (decision.verdict.kind === 'disconnect') {
+      if (decision.verdict.afterBytes === undefined) this.state.faultDisconnect(causes);
+      else this.#cutCause = causes;
+    }
     if (decision.verdict.kind === 'reply') this.state.faultReply(decision.fired.at(-1) ? `${decision.fired.at(-1)!.source} '${decision.fired.at(-1)!.name}'` : 'fault');
     this.#runner.run(decision, carry);
   }

@@ -39,9 +39,12 @@ export class SmtpListener {
   readonly #drivers = new Map<string, ConnectionDriver>();
   #scenario: string;
   #address: Endpoint | undefined;
+  /** The scenario the listener was started with: POST /api/v1/reset goes back to it. */
+  readonly initialScenario: string;
 
   constructor(private readonly options: ListenerOptions) {
     this.#scenario = options.scenario;
+    this.initialScenario = options.scenario;
     this.#server = new PromptSMTPServer(
       {
         name: options.hostname,

@@ -26,6 +26,7 @@ export class SessionState {
   #awaitingSecret = false;
   #awaitingReply = false;
   #pendingFault: string | undefined;
+  #blackholing = false;
   #dropped = 0;
 
   constructor(
@@ -99,6 +100,7 @@ export class SessionState {
 
   blackholed(): void {
     this.facts.blackholed++;
+    this.#blackholing = true;
   }
 
   end(): SessionRecord {
@@ -132,13 +134,28 @@ export class SessionState {
       this.facts.dataBytes = 0;
     }
     if ((command === 'EHLO' || command === 'HELO') && code === 250) this.helo = this.#commandLine.split(' ')[1] ?? '';
-    if (command === 'END-OF-DATA' && code === 250) this.facts.delivered++;
+    // A blackholed message gets its 250 too, but was counted as blackholed, not delivered.
+    if (command === 'END-OF-DATA' && code === 250) {
+      if (this.#blackholing) this.#blackholing = false;
+      else this.facts.delivered++;
+    }
     const reply = { code, text, command: this.#commandLine, fault: this.#pendingFault };
     this.#pendingFault = undefined;
     if (command === 'AUTH' && code >= 400) this.facts.authFailure = reply;
     if (command === 'AUTH' && code === 235) this.facts.authFailure = null;
-    if (code >= 400 && (TRANSACTION_COMMANDS.has(command) || command === 'END-OF-DATA')) this.facts.rejection = reply;
+    if (code >= 400 && (TRANSACTION_COMMANDS.has(command) || command === 'END-OF-DATA') && !this.#outranked(reply)) this.facts.rejection = reply;
     else if (code === 421) this.facts.serverClosed = reply;
+  }
+
+  /**
+   * A sequence or syntax error (500-504) that follows a real refusal is its echo — nodemailer
+   * pipelines DATA behind its RCPTs, and the server answers that DATA 503 once every RCPT was
+   * refused — so it does not replace the refusal as the reason for the outcome.
+   */
+  #outranked(reply: { code: number }): boolean {
+    const previous = this.facts.rejection;
+    const protocolError = (code: number) => code >= 500 && code <= 504;
+    return previous !== null && !protocolError(previous.code) && protocolError(reply.code);
   }
 
   #mask(line: string): string {
