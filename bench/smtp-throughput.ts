@@ -127,6 +127,31 @@ async function measure(server: Server) {
   return { reuse, perMessage, banner, stored, memory: memory(server.child.pid!) };
 }
 
+/** MAIL FROM round trips on one connection, ms each. */
+async function mailRoundTrips(port: number, samples: number): Promise<number[]> {
+  const client = await LeanSmtpClient.open(port);
+  await client.greet();
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t0 = performance.now();
+    await client.send('MAIL FROM:<bench@example.com>\r\n', '250');
+    times.push(performance.now() - t0);
+    await client.send('RSET\r\n', '250');
+  }
+  await client.quit();
+  return times.sort((a, b) => a - b);
+}
+
+/** How exactly a scenario's `delay` is honoured: the extra time a 100 ms delay adds to a reply. */
+async function delayAccuracy(server: Server): Promise<{ p50: number; p99: number; max: number }> {
+  const baseline = percentile(await mailRoundTrips(server.port, 50), 50);
+  const put = (body: unknown) => fetch(`${server.httpUrl}/api/v1/scenario`, { method: 'PUT', body: JSON.stringify(body) });
+  await put({ Scenario: { name: 'bench-delay', rules: [{ when: { phase: 'mail' }, action: { delay: 100 } }] } });
+  const delayed = (await mailRoundTrips(server.port, 100)).map((t) => t - baseline - 100);
+  await put({ Name: 'default' });
+  return { p50: percentile(delayed, 50), p99: percentile(delayed, 99), max: delayed.at(-1) ?? NaN };
+}
+
 const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(9);
 
 async function main(): Promise<void> {
@@ -143,6 +168,7 @@ async function main(): Promise<void> {
     console.log(`10 senders, ${MESSAGE.length}-byte messages, up to ${MEASURE_MESSAGES} messages or ${MEASURE_MS / 1000} s per run\n`);
     const ours = await measure(mailsim);
     const theirs = await measure(bare);
+    const delay = await delayAccuracy(mailsim);
     const rows: [string, string, string, string][] = [
       ['(a) reused connections  msg/s', fmt(ours.reuse.rate), fmt(theirs.reuse.rate), fmt(ours.reuse.rate / theirs.reuse.rate, 2)],
       ['    end of DATA→250 p50 ms', fmt(ours.reuse.p50, 2), fmt(theirs.reuse.p50, 2), ''],
@@ -155,6 +181,8 @@ async function main(): Promise<void> {
       ['messages stored', fmt(ours.stored), '        -', ''],
       ['RSS now / peak MB', `${fmt(ours.memory.rss, 1)} /${ours.memory.peak.toFixed(1)}`, `${fmt(theirs.memory.rss, 1)} /${theirs.memory.peak.toFixed(1)}`, ''],
       ['process start→ready ms', fmt(mailsim.readyMs), fmt(bare.readyMs), ''],
+      ['100 ms delay: overshoot p50 ms', fmt(delay.p50, 2), '        -', ''],
+      ['100 ms delay: overshoot p99/max ms', `${fmt(delay.p99, 2)} /${delay.max.toFixed(2)}`, '        -', ''],
     ];
     console.log(`${'metric'.padEnd(34)}${'mailsim'.padStart(12)}${'bare'.padStart(16)}${'ratio'.padStart(10)}`);
     for (const [label, a, b, ratio] of rows) console.log(`${label.padEnd(34)}${a.padStart(12)}${b.padStart(16)}${ratio.padStart(10)}`);
@@ -163,6 +191,7 @@ async function main(): Promise<void> {
       ['(b) ≥ 2000 msg/s', ours.perMessage.rate >= 2000],
       ['peak RSS < 150 MB with 10,000 stored', ours.stored >= STORED_TARGET && ours.memory.peak < 150],
       ['ready < 1000 ms after start', mailsim.readyMs < 1000],
+      ['a delay is honoured within 15 ms (p99)', delay.p99 < 15 && delay.p50 > -1],
     ] as const;
     console.log('');
     for (const [name, ok] of targets) console.log(`${ok ? 'PASS' : 'MISS'}  ${name}`);

@@ -135,8 +135,62 @@ export const OPTIONS: readonly OptionSpec[] = [
     parse: (text) => must(parseUiAuth(text), 'ui-auth', text, 'USER:PASSWORD'),
   },
   // --- end web UI ---
+  {
+    flag: 'tls-cert',
+    key: 'tlsCert',
+    value: 'FILE',
+    help: 'PEM certificate (chain) for STARTTLS and implicit TLS, instead of one from mailsim\'s CA.',
+    defaultText: 'issued by mailsim',
+  },
+  { flag: 'tls-key', key: 'tlsKey', value: 'FILE', help: 'PEM private key for --tls-cert.', defaultText: 'issued by mailsim' },
+  {
+    flag: 'tls-dir',
+    key: 'tlsDir',
+    value: 'DIR',
+    help: "Where mailsim keeps its CA and certificates (see mailsim cert).",
+    defaultText: '<data dir>/tls',
+  },
+  // --- CI integration (issue 6) ---
+  {
+    flag: 'webhook',
+    key: 'webhook',
+    value: 'URL',
+    multiple: true,
+    help: 'POST each new message summary (JSON) to this URL; repeat for several. Retried with backoff.',
+    defaultText: 'none',
+    parse: (text) => must(/^https?:\/\/\S+$/i.test(text) && URL.canParse(text) ? { url: text } : undefined, 'webhook', text, 'an http:// or https:// URL').url,
+  },
+  {
+    flag: 'webhook-events',
+    key: 'webhookEvents',
+    value: 'LIST',
+    help: 'What webhooks get: messages, sessions (closed SMTP sessions), or both comma-separated.',
+    defaultText: 'messages',
+    parse: (text) => must(listOf(text, ['messages', 'sessions']), 'webhook-events', text, 'messages, sessions or messages,sessions'),
+  },
+  {
+    flag: 'tags-username',
+    key: 'tagsUsername',
+    help: 'Tag each message with the authenticated SMTP user name.',
+    defaultText: 'off',
+  },
+  {
+    flag: 'tags-disable',
+    key: 'tagsDisable',
+    value: 'LIST',
+    help: 'Automatic tags to turn off: plus-addresses, x-tags (comma-separated).',
+    defaultText: 'none',
+    parse: (text) => must(listOf(text, ['plus-addresses', 'x-tags']), 'tags-disable', text, 'plus-addresses, x-tags or both comma-separated'),
+  },
+  // --- end CI integration ---
   { flag: 'quiet', key: 'quiet', help: 'Print nothing but errors.', defaultText: 'off' },
 ];
+
+/** "a,b" → ["a", "b"] when every item is one of `allowed`. */
+function listOf(text: string, allowed: readonly string[]): string[] | undefined {
+  const items = text.split(',').map((item) => item.trim().toLowerCase()).filter(Boolean);
+  return items.length && items.every((item) => allowed.includes(item)) ? [...new Set(items)] : undefined;
+}
 
 /** MAILSIM_MAX_MESSAGES for --max-messages. */
 export const envName = (flag: string): string => `MAILSIM_${flag.toUpperCase().replace(/-/g, '_')}`;
@@ -208,6 +262,8 @@ export function helpText(version: string): string {
     'Usage: mailsim [options]          start the server',
     '       mailsim validate FILE...   check scenario files (exit 1 if any is invalid)',
     '       mailsim schema             print the scenario JSON Schema (for editors)',
+    '       mailsim wait [options]     wait for messages or sessions (CI; see mailsim wait --help)',
+    '       mailsim cert               create/show the TLS CA and certificate, and how to trust them',
     '',
     'Options:',
     ...rows,

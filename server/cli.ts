@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { ZodError } from 'zod';
-import { schemaCommand, validateCommand } from './cli-commands.js';
+import { certCommand, schemaCommand, validateCommand } from './cli-commands.js';
+import { configSchema } from './config.js';
 import { helpText, OPTIONS, parseCli, UsageError } from './cli-options.js';
 import { Harness, type HarnessLog, type RunningAddresses } from './harness.js';
 import { formatHostPort } from './util/host-port.js';
@@ -68,6 +69,11 @@ function explain(error: unknown): string {
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
+  // issue 6: `mailsim wait` has options of its own, so it is dispatched before the server's parsing.
+  if (argv[0] === 'wait') {
+    const { waitCommand } = await import('./cli-wait.js');
+    return waitCommand(argv.slice(1), env, { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) });
+  }
   const cli = parseCli(argv, env);
   if (cli.help) {
     process.stdout.write(helpText(VERSION));
@@ -80,6 +86,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const print = (line: string) => process.stdout.write(`${line}\n`);
   if (cli.command === 'validate') return validateCommand(cli.positionals, print);
   if (cli.command === 'schema') return schemaCommand(print);
+  if (cli.command === 'cert') {
+    const { tlsDir, hostname } = configSchema.parse(cli.config);
+    return certCommand(tlsDir, hostname, print);
+  }
   if (cli.command !== undefined) throw new UsageError(`unknown command "${cli.command}" (see mailsim --help)`);
   const log = consoleLog(cli.config.quiet ?? false);
   await serve(new Harness(cli.config, log), log);

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { defaultDbPath } from './data-dir.js';
+import { join } from 'node:path';
+import { defaultDataDir, defaultDbPath } from './data-dir.js';
+import { WEBHOOK_EVENT_KINDS } from './webhooks/dispatcher.js';
 
 const hostPort = z.object({
   host: z.string().min(1),
@@ -43,7 +45,24 @@ export const configSchema = z.object({
   seed: z.number().int().nonnegative().optional(),
   /** HTTP basic credentials for the web UI, the API and the WebSocket (issue 5); none by default. */
   uiAuth: z.object({ user: z.string().min(1), password: z.string().min(1) }).optional(),
+  /** Your own certificate and key (PEM files) instead of the one mailsim issues from its CA. */
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
+  /** Where mailsim keeps its CA and certificates; the data directory's tls/ by default. */
+  tlsDir: z.string().min(1).default(() => join(defaultDataDir(), 'tls')),
+  // --- CI integration (issue 6) ---
+  /** URLs that get each new message (and, with webhookEvents, each closed session) POSTed. */
+  webhook: z.array(z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })).default([]),
+  webhookEvents: z.array(z.enum(WEBHOOK_EVENT_KINDS)).min(1).default(['messages']),
+  /** Tag each message with the authenticated SMTP user name (Mailpit's --tags-username). */
+  tagsUsername: z.boolean().default(false),
+  /** Automatic tag sources to turn off (Mailpit's --tags-disable). */
+  tagsDisable: z.array(z.enum(['plus-addresses', 'x-tags'])).default([]),
+  // --- end CI integration ---
   quiet: z.boolean().default(false),
+}).refine((config) => (config.tlsCert === undefined) === (config.tlsKey === undefined), {
+  message: '--tls-cert and --tls-key go together',
+  path: ['tlsKey'],
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -49,7 +49,12 @@ export class ControlPlane implements ScenarioControl {
   }
 
   listenerInfo(): ListenerInfo[] {
-    return this.listeners.map((l) => ({ Address: l.address?.address ?? '', Port: l.address?.port ?? 0, Mode: 'plain', Scenario: l.scenario }));
+    return this.listeners.map((l) => ({
+      Address: l.address?.address ?? '',
+      Port: l.address?.port ?? 0,
+      Mode: l.mode === 'tls' ? 'tls' : l.mode === 'plain' ? 'plain' : 'starttls',
+      Scenario: l.scenario,
+    }));
   }
 
   clock(): ClockInfo {

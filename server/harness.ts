@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Config, type ConfigInput, configSchema } from './config.js';
 import { type Clock, type Endpoint, systemClock } from './contracts.js';
@@ -14,7 +15,10 @@ import type { ScenarioInfo } from './protocol.js';
 import { ScenarioRegistry } from './scenarios/registry.js';
 import { ScenarioWatcher } from './scenarios/watcher.js';
 import { SmtpListener } from './smtp/listener.js';
+import { Certificates } from './tls/certificates.js';
+import { TlsContexts } from './tls/contexts.js';
 import { EventHub } from './ws/hub.js';
+import { Integrations, taggingOptions } from './integrations.js';
 import { packageRoot, VERSION } from './version.js';
 
 export interface HarnessLog {
@@ -39,6 +43,8 @@ export class Harness {
   readonly #listeners: SmtpListener[];
   readonly #http: Server;
   readonly #hub: EventHub;
+  /** CI integration (issue 6): waits, webhooks, metrics. */
+  readonly integrations: Integrations;
   #watcher: ScenarioWatcher | undefined;
   #ready = false;
   #sweeper: NodeJS.Timeout | undefined;
@@ -58,16 +64,18 @@ export class Harness {
       clock,
       limits: { maxMessages, maxSessions, maxAgeMs: maxAge },
       report: (error) => log.warn(`store: ${error instanceof Error ? error.message : String(error)}`),
+      tagging: taggingOptions(this.config), // issue 6
     });
     this.scenarios = new ScenarioRegistry({ builtin: builtinScenarioDir(), user: this.config.scenarios }, this.config.seed);
     const scenarioClock = new ScenarioClock(clock);
     const { hostname, maxMessageSize } = this.config;
     const faults = new FaultController({ clock: scenarioClock, defaults: { hostname, maxMessageSize } });
     this.#listeners = this.config.smtp.map(
-      ({ host, port, scenario }) =>
+      ({ host, port, scenario, mode }) =>
         new SmtpListener({
           host,
           port,
+          mode,
           hostname,
           maxMessageSize,
           idleTimeoutMs: this.config.idleTimeout,
@@ -89,7 +97,18 @@ export class Harness {
       auth: this.config.uiAuth,
     };
     // --- end web UI ---
+    // --- CI integration (issue 6) ---
+    this.integrations = new Integrations({
+      config: this.config,
+      bus: this.bus,
+      mailbox: this.mailbox,
+      version: VERSION,
+      activeSessions: () => this.#listeners.reduce((sum, listener) => sum + listener.activeSessions, 0),
+      warn: (message) => log.warn(message),
+    });
+    // --- end CI integration ---
     const app = createApp({
+      integrations: { bus: this.bus, waits: this.integrations.waits, metrics: () => this.integrations.scrape() }, // issue 6
       security,
       mailbox: this.mailbox,
       control: this.control,
@@ -117,6 +136,8 @@ export class Harness {
   async start(): Promise<RunningAddresses> {
     this.#checkScenarios();
     await this.mailbox.open();
+    const tls = await this.#tlsContexts();
+    for (const listener of this.#listeners) listener.useTls(tls);
     const smtp = await Promise.all(this.#listeners.map((listener) => listener.listen()));
     const http = await listen(this.#http, this.config.http.host, this.config.http.port);
     // --- web UI (issue 5) ---
@@ -139,6 +160,18 @@ export class Harness {
   async reset(): Promise<void> {
     this.control.reset();
     await this.mailbox.reset();
+  }
+
+  /**
+   * mailsim's CA and certificate (made once, kept in --tls-dir) or the user's own; the fault
+   * certificates are made per start from the same CA.
+   */
+  async #tlsContexts(): Promise<TlsContexts> {
+    const { tlsDir, tlsCert, tlsKey, hostname } = this.config;
+    const names = [...new Set(['localhost', '127.0.0.1', '::1', hostname])];
+    const certificates = await Certificates.open(tlsDir, names);
+    const own = tlsCert && tlsKey ? { cert: readFileSync(tlsCert, 'utf8'), key: readFileSync(tlsKey, 'utf8') } : undefined;
+    return TlsContexts.create(certificates, own);
   }
 
   /** Fail fast on a listener whose scenario does not exist; report files that did not load. */
@@ -168,6 +201,7 @@ export class Harness {
 
   async #stop(): Promise<void> {
     this.#ready = false;
+    this.integrations.endWaits(); // issue 6: open waits answer 503 now rather than hold the close
     clearInterval(this.#sweeper);
     this.#watcher?.close();
     await Promise.all(this.#listeners.map((listener) => listener.close()));
@@ -176,6 +210,7 @@ export class Harness {
       this.#http.close(() => resolve());
       this.#http.closeAllConnections();
     });
+    this.integrations.close(); // issue 6: webhooks stop (what is still queued is dropped)
     await this.mailbox.close();
   }
 }

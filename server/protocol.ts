@@ -108,6 +108,7 @@ export type SessionOutcome =
   | 'no-mail'
   | 'blackholed'
   | 'disconnected'
+  | 'tls-failed'
   | 'interrupted';
 
 /** C: client command, S: server reply, I: what the server observed or decided. */
@@ -188,6 +189,8 @@ export interface FaultEvent {
   Phase: string;
   /** rule | limit | persona | one-shot | chaos */
   Source: string;
+  /** The scenario the session ran under (issue 6: the label of mailsim_faults_fired_total). */
+  Scenario?: string;
   Name: string;
   Reason: string;
   /** The reply sent instead of the normal one, if any ("421 4.7.0 Try again later"). */

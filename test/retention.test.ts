@@ -47,19 +47,19 @@ describe('retention', () => {
     expect(sessions.total).toBe(1);
   });
 
-  it('removes raw bytes and search rows with the message', () => {
+  it('removes raw bytes, search rows and tag links with the message, and tags nothing carries', () => {
     const db = openDatabase({ path: ':memory:' });
     const store = new MessageStore(db);
     const summary = store.insert({
       id: 'abc', sessionId: null, created: 1, envelopeFrom: 'a@x', envelopeTo: ['b@y'], messageId: '', subject: 's',
       addresses: { From: null, To: [], Cc: [], Bcc: [], ReplyTo: [] }, date: null, size: 3, snippet: '', attachments: 0,
-      inline: 0, username: '', raw: Buffer.from('raw'), bodyText: 'raw',
+      inline: 0, username: '', raw: Buffer.from('raw'), bodyText: 'raw', tags: ['t1', 't2'],
     });
-    expect(summary.ID).toBe('abc');
+    expect(summary).toMatchObject({ ID: 'abc', Tags: ['t1', 't2'] });
     const count = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
-    expect([count('message_raw'), count('message_search')]).toEqual([1, 1]);
+    expect([count('message_raw'), count('message_search'), count('message_tags'), count('tags')]).toEqual([1, 1, 2, 2]);
     expect(store.delete(['abc', 'missing'])).toEqual(['abc']);
-    expect([count('messages'), count('message_raw'), count('message_search')]).toEqual([0, 0, 0]);
+    expect([count('messages'), count('message_raw'), count('message_search'), count('message_tags'), count('tags')]).toEqual([0, 0, 0, 0, 0]);
     expect(store.count).toBe(0);
   });
 });

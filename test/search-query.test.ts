@@ -21,6 +21,16 @@ describe('search language', () => {
     ]);
   });
 
+  it('parses tag: (a whole name, quoted for spaces) and is:tagged', () => {
+    expect(parseSearch('tag:"Team A" -is:tagged')).toEqual([
+      { kind: 'text', field: 'tag', value: 'Team A', negate: false },
+      { kind: 'flag', flag: 'tagged', negate: true },
+    ]);
+    expect(toSql(parseSearch('tag:x is:tagged')).where).toBe(
+      'm.seq IN (SELECT mt.seq FROM message_tags mt JOIN tags t ON t.id = mt.tag_id WHERE t.name = ?) AND EXISTS (SELECT 1 FROM message_tags mt WHERE mt.seq = m.seq)',
+    );
+  });
+
   it('treats an unknown prefix as a free word (a URL, a time of day)', () => {
     expect(parseSearch('https://example.com 10:30')).toEqual([
       { kind: 'text', field: 'text', value: 'https://example.com', negate: false },

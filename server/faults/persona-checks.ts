@@ -27,15 +27,17 @@ function passwordMatches(auth: Auth, expected: string): boolean {
 
 function credentialsHit(auth: Auth, spec: AuthSpec): PersonaHit | undefined {
   const bad = spec.replies.badCredentials;
-  // The shape comes first: Gmail cannot tell a wrong password from the right non-app one either.
-  if (spec.appPassword && auth.password !== undefined && !looksLikeAppPassword(auth.password)) {
-    const reason = `persona: the password for ${auth.user} does not look like an app password (auth.appPassword)`;
-    return { name: 'app-password-required', reply: spec.replies.appPasswordRequired ?? bad, reason };
-  }
+  // A listed account has a known password: anything else is simply wrong (Gmail's 535 5.7.8).
   const account = spec.accounts.find((a) => a.user.toLowerCase() === auth.user.toLowerCase());
   if (account) {
     if (passwordMatches(auth, account.password)) return undefined;
     return { name: 'bad-credentials', reply: bad, reason: `persona: wrong password for account ${auth.user} (${auth.mechanism})` };
+  }
+  // For everyone else only the shape can be judged: Gmail answers a normal account password
+  // with 534 5.7.9 once 2-Step Verification is on, and cannot tell it from a wrong one either.
+  if (spec.appPassword && auth.password !== undefined && !looksLikeAppPassword(auth.password)) {
+    const reason = `persona: the password for ${auth.user} does not look like an app password (auth.appPassword)`;
+    return { name: 'app-password-required', reply: spec.replies.appPasswordRequired ?? bad, reason };
   }
   if (spec.acceptAny) return undefined;
   return { name: 'bad-credentials', reply: bad, reason: `persona: unknown user ${auth.user} (not in auth.accounts, acceptAny is off)` };

@@ -284,6 +284,7 @@ export const personaSchema = z
     tls: tlsSchema.default(tlsSchema.parse({})),
     replies: z
       .object({
+        starttls: z.string().optional().describe('text of the 220 to STARTTLS'),
         auth: z.string().optional().describe('text of the 235 after a successful AUTH'),
         mail: z.string().optional().describe('text of the 250 to MAIL FROM'),
         rcpt: z.string().optional(),

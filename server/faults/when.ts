@@ -56,7 +56,11 @@ function stringChecks(when: Match): Check[] {
   }
   if (when.user !== undefined) {
     const test = compileMatchers(when.user);
-    checks.push((ctx) => ctx.session.user !== '' && test(ctx.session.user));
+    // At AUTH the session has no user yet: the one logging in is the one to match.
+    checks.push((ctx) => {
+      const user = ctx.auth?.user ?? ctx.session.user;
+      return user !== '' && test(user);
+    });
   }
   if (when.client !== undefined) {
     const test = compileClientMatchers(when.client);

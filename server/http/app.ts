@@ -7,6 +7,10 @@ import { messageRouter } from './routes/message.js';
 import { messagesRouter } from './routes/messages.js';
 import { type ScenarioControl, scenariosRouter } from './routes/scenarios.js';
 import { sessionsRouter } from './routes/sessions.js';
+import { tagsRouter } from './routes/tags.js';
+import { waitRouter } from './routes/wait.js';
+import type { EventBus } from '../events/bus.js';
+import type { WaitRegistry } from './waiting.js';
 import { systemRouter, type SystemDeps } from './routes/system.js';
 
 export interface AppDeps extends SystemDeps {
@@ -15,6 +19,8 @@ export interface AppDeps extends SystemDeps {
   report: (error: unknown) => void;
   /** Origin, Host and --ui-auth checks (issue 5); mounted before every route. */
   security?: SecurityOptions;
+  /** Issue 6: server-side waits (need the bus) and GET /metrics. */
+  integrations?: { bus: EventBus; waits: WaitRegistry; metrics: () => { contentType: string; text: string } };
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -31,6 +37,17 @@ export function createApp(deps: AppDeps): Express {
   app.use(messageRouter(deps.mailbox));
   app.use(sessionsRouter(deps.mailbox));
   app.use(scenariosRouter(deps.control));
+  // --- CI integration (issue 6): tags, server-side waits, Prometheus metrics ---
+  app.use(tagsRouter(deps.mailbox));
+  const integrations = deps.integrations;
+  if (integrations) {
+    app.use(waitRouter({ mailbox: deps.mailbox, bus: integrations.bus, waits: integrations.waits }));
+    app.get('/metrics', (_req, res) => {
+      const { contentType, text } = integrations.metrics();
+      res.type(contentType).send(text);
+    });
+  }
+  // --- end CI integration ---
   // --- web UI (issue 5): the built Svelte app at /, after the API, before the 404 ---
   app.use(uiStatic());
   // --- end web UI ---

@@ -68,6 +68,20 @@ const MIGRATIONS: readonly string[] = [
     transcript     TEXT    NOT NULL
   );
   `,
+  // 2: message tags (issue 6), Mailpit's model: one row per tag, its name unique without regard
+  // to case, and links keyed by message seq. Messages without tags cost nothing here.
+  `
+  CREATE TABLE tags (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL COLLATE NOCASE UNIQUE
+  );
+  CREATE TABLE message_tags (
+    seq    INTEGER NOT NULL,
+    tag_id INTEGER NOT NULL,
+    PRIMARY KEY (seq, tag_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX message_tags_by_tag ON message_tags (tag_id, seq);
+  `,
 ];
 
 export interface OpenOptions {

@@ -3,6 +3,7 @@ import { releaseFreePages } from './database.js';
 import { parseSummary, type ParsedSummary } from './message-parser.js';
 import { MessageStore, type NewMessage } from './message-store.js';
 import { SessionStore } from './session-store.js';
+import { extractTags, type TaggingOptions } from './tags.js';
 import { WriteBatch } from './write-batch.js';
 import type { WriteTarget, WriterLimits, WriterRequest, WriterResults } from './writer-protocol.js';
 import { newId } from '../util/ids.js';
@@ -20,6 +21,7 @@ export class MailWriter {
   constructor(
     private readonly db: Db,
     private readonly limits: WriterLimits,
+    private readonly tagging: TaggingOptions,
   ) {
     this.messages = new MessageStore(db);
     this.sessions = new SessionStore(db);
@@ -51,6 +53,12 @@ export class MailWriter {
           this.sessions.deleteAll();
           return count;
         }, true);
+      case 'setTags':
+        return this.#exclusive(() => this.#setTags(request.ids, request.tags));
+      case 'renameTag':
+        return this.#exclusive(() => this.#renameTag(request.from, request.to));
+      case 'deleteTag':
+        return this.#exclusive(() => this.#deleteTag(request.name));
     }
   }
 
@@ -62,7 +70,7 @@ export class MailWriter {
   async #ingest({ raw, envelope, session, now }: Extract<WriterRequest, { op: 'ingest' }>): Promise<WriterResults['ingest']> {
     const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     const parsed = await parseSummary(bytes).catch(() => emptySummary());
-    const record = toRecord(bytes, envelope, session.id, session.user, now, parsed);
+    const record = toRecord(bytes, envelope, session.id, session.user, now, parsed, this.tagging);
     return this.#batch.run(() => {
       // Open sessions live in memory until they close; the first message writes the row so that
       // the message's link survives a crash (the row then reads "interrupted").
@@ -91,13 +99,46 @@ export class MailWriter {
     return { deleted, count: deleted.length };
   }
 
+  #setTags(ids: string[], tags: string[]): string[] {
+    const changed: string[] = [];
+    for (const id of ids) {
+      const seq = this.messages.seqOf(id);
+      if (seq !== undefined && this.messages.tags.replace(seq, tags)) changed.push(id);
+    }
+    this.messages.tags.pruneUnused();
+    return changed;
+  }
+
+  #renameTag(from: string, to: string): WriterResults['renameTag'] {
+    const tag = this.messages.tags.find(from);
+    const result = this.messages.tags.rename(from, to);
+    return { result, ids: result === 'ok' && tag ? this.messages.idsOf(this.messages.tags.seqsWith(tag.id)) : [] };
+  }
+
+  #deleteTag(name: string): WriterResults['deleteTag'] {
+    const tag = this.messages.tags.find(name);
+    if (!tag) return null;
+    const ids = this.messages.idsOf(this.messages.tags.seqsWith(tag.id));
+    this.messages.tags.remove(tag.id);
+    return ids;
+  }
+
   #setRead(read: boolean, target: WriteTarget): string[] {
     if (target === 'all') return this.messages.setRead(read, { filter: { where: '1', params: [] } });
     return 'ids' in target ? this.messages.setRead(read, { ids: target.ids }) : this.messages.setRead(read, { filter: target.filter });
   }
 }
 
-function toRecord(raw: Buffer, envelope: { from: string; to: string[] }, sessionId: string, user: string, now: number, parsed: ParsedSummary): NewMessage {
+function toRecord(
+  raw: Buffer,
+  envelope: { from: string; to: string[] },
+  sessionId: string,
+  user: string,
+  now: number,
+  parsed: ParsedSummary,
+  tagging: TaggingOptions,
+): NewMessage {
+  const bcc = impliedBcc(parsed, envelope.to);
   return {
     id: newId(),
     sessionId,
@@ -106,7 +147,7 @@ function toRecord(raw: Buffer, envelope: { from: string; to: string[] }, session
     envelopeTo: envelope.to,
     messageId: parsed.messageId,
     subject: parsed.subject,
-    addresses: { From: parsed.from, To: parsed.to, Cc: parsed.cc, Bcc: impliedBcc(parsed, envelope.to), ReplyTo: parsed.replyTo },
+    addresses: { From: parsed.from, To: parsed.to, Cc: parsed.cc, Bcc: bcc, ReplyTo: parsed.replyTo },
     date: parsed.date,
     size: raw.length,
     snippet: parsed.snippet,
@@ -115,6 +156,7 @@ function toRecord(raw: Buffer, envelope: { from: string; to: string[] }, session
     username: user,
     raw,
     bodyText: parsed.text,
+    tags: extractTags({ xTags: parsed.xTags, from: parsed.from, to: parsed.to, cc: parsed.cc, bcc, user }, tagging),
   };
 }
 
@@ -129,5 +171,5 @@ function impliedBcc(parsed: ParsedSummary, recipients: string[]) {
 }
 
 function emptySummary(): ParsedSummary {
-  return { messageId: '', subject: '', from: null, to: [], cc: [], bcc: [], replyTo: [], date: null, text: '', snippet: '', attachments: 0, inline: 0 };
+  return { messageId: '', subject: '', from: null, to: [], cc: [], bcc: [], replyTo: [], date: null, text: '', snippet: '', attachments: 0, inline: 0, xTags: [] };
 }

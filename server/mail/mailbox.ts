@@ -11,6 +11,8 @@ import { findPart, headerMap, messageView, renderHtml, renderText } from './mess
 import { parseSearch } from './search-query.js';
 import { type SqlFilter, toSql } from './search-sql.js';
 import { matchesFilter, type SessionFilter, SessionStore, summarize } from './session-store.js';
+import type { RenameResult } from './tag-store.js';
+import { cleanTag, isValidTag, type TaggingOptions, uniqueTags } from './tags.js';
 import { WriterClient } from './writer-client.js';
 import type { WriteTarget } from './writer-protocol.js';
 
@@ -29,7 +31,11 @@ export interface MailboxOptions {
   limits: MailboxLimits;
   /** Where a failed background write (a session record) is reported. */
   report: (error: unknown) => void;
+  /** Where new messages get tags from; X-Tags and plus addresses by default. */
+  tagging?: TaggingOptions;
 }
+
+export const DEFAULT_TAGGING: TaggingOptions = { sources: ['x-tags', 'plus-addresses'] };
 
 export interface SearchParams {
   query?: string;
@@ -77,7 +83,8 @@ export class Mailbox implements MessageSink, SessionSink {
     const path = scratch ? join(scratch, 'mailsim.db') : dbPath;
     this.#started = clock.now();
     const reportText = (message: string) => report(new Error(message));
-    const writer = await WriterClient.start({ path, limits, openedAt: this.#started, checkpointEveryMs: 250 }, reportText);
+    const tagging = this.options.tagging ?? DEFAULT_TAGGING;
+    const writer = await WriterClient.start({ path, limits, openedAt: this.#started, checkpointEveryMs: 250, tagging }, reportText);
     const reader = new Database(path, { readonly: true });
     reader.pragma('busy_timeout = 5000');
     this.#store = { writer, reader, messages: new MessageStore(reader), sessions: new SessionStore(reader), scratch };
@@ -185,6 +192,38 @@ export class Mailbox implements MessageSink, SessionSink {
     return changed;
   }
 
+  /** Every tag some message carries, in case-insensitive order. */
+  tags(): string[] {
+    return this.#s.messages.tags.list();
+  }
+
+  tagCounts(): Record<string, number> {
+    return this.#s.messages.tags.counts();
+  }
+
+  /** Replaces the tags of messages (Mailpit's PUT /api/v1/tags); invalid tags are dropped. */
+  async setTags(ids: string[], tags: string[]): Promise<string[]> {
+    const changed = await this.#s.writer.call({ op: 'setTags', ids, tags: uniqueTags(tags) });
+    if (changed.length) this.options.bus.publish('message.tagged', { IDs: changed });
+    return changed;
+  }
+
+  /** `invalid` when the new name is empty once cleaned. */
+  async renameTag(from: string, to: string): Promise<RenameResult | 'invalid'> {
+    const name = cleanTag(to);
+    if (!name || !isValidTag(name)) return 'invalid';
+    const { result, ids } = await this.#s.writer.call({ op: 'renameTag', from, to: name });
+    if (ids.length) this.options.bus.publish('message.tagged', { IDs: ids });
+    return result;
+  }
+
+  /** False when there is no such tag; the messages that carried it stay. */
+  async deleteTag(name: string): Promise<boolean> {
+    const ids = await this.#s.writer.call({ op: 'deleteTag', name });
+    if (ids?.length) this.options.bus.publish('message.tagged', { IDs: ids });
+    return ids !== null;
+  }
+
   /** Open sessions first (newest first), then stored ones. */
   listSessions(start: number, limit: number, filter: SessionFilter): { total: number; sessions: SessionSummary[] } {
     const live = this.#liveSummaries().filter((s) => matchesFilter(s, filter));
@@ -227,9 +266,11 @@ export class Mailbox implements MessageSink, SessionSink {
 
   /** Empties messages and sessions: the test-isolation reset. */
   async reset(): Promise<void> {
+    // Both before the first await: a session that closes while the reset runs belongs to the
+    // run being reset and must not be saved or announced after it.
     this.#epoch++;
-    this.#stats.deleted += await this.#s.writer.call({ op: 'reset' });
     this.#forgotten = new Set(this.#live.keys());
+    this.#stats.deleted += await this.#s.writer.call({ op: 'reset' });
     this.#stats.accepted = this.#stats.acceptedSize = this.#stats.rejected = 0;
     this.options.bus.publish('store.reset', {});
   }

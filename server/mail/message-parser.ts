@@ -16,6 +16,8 @@ export interface ParsedSummary {
   snippet: string;
   attachments: number;
   inline: number;
+  /** Values of the X-Tags headers (Mailpit's tagging header), undecoded. */
+  xTags: string[];
 }
 
 const SNIPPET_LENGTH = 250;
@@ -46,6 +48,7 @@ export async function parseSummary(raw: Buffer): Promise<ParsedSummary> {
     snippet: snippet(text),
     attachments: mail.attachments.filter((a) => !isInline(a)).length,
     inline: mail.attachments.filter(isInline).length,
+    xTags: [mail.headers.get('x-tags') ?? []].flat().map(String),
   };
 }
 

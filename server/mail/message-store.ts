@@ -2,6 +2,8 @@ import type { Address, MessageSummary } from '../protocol.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import type { SqlFilter } from './search-sql.js';
+import { TagStore } from './tag-store.js';
+import { sortTags } from './tags.js';
 
 export interface NewMessage {
   id: string;
@@ -20,6 +22,8 @@ export interface NewMessage {
   username: string;
   raw: Buffer;
   bodyText: string;
+  /** Cleaned and de-duplicated (mail/tags.ts). */
+  tags: string[];
 }
 
 export interface StoredAddresses {
@@ -47,6 +51,8 @@ interface MessageRow {
   inline: number;
   username: string;
   read: number;
+  /** Comma-separated (tag names cannot contain commas); null without tags. */
+  tags: string | null;
 }
 
 export interface StoredMessage {
@@ -56,7 +62,8 @@ export interface StoredMessage {
 }
 
 const NO_FILTER: SqlFilter = { where: '1', params: [] };
-const SUMMARY_COLUMNS = 'm.seq, m.id, m.session_id, m.created, m.envelope_from, m.envelope_to, m.message_id, m.subject, m.addresses, m.date, m.size, m.snippet, m.attachments, m.inline, m.username, m.read';
+const TAGS_COLUMN = '(SELECT group_concat(t.name, \',\') FROM message_tags mt JOIN tags t ON t.id = mt.tag_id WHERE mt.seq = m.seq) AS tags';
+const SUMMARY_COLUMNS = `m.seq, m.id, m.session_id, m.created, m.envelope_from, m.envelope_to, m.message_id, m.subject, m.addresses, m.date, m.size, m.snippet, m.attachments, m.inline, m.username, m.read, ${TAGS_COLUMN}`;
 const FROM = 'FROM messages m JOIN message_search s ON s.seq = m.seq';
 
 function lc(addresses: Address[]): string {
@@ -77,7 +84,7 @@ export function toSummary(row: MessageRow): MessageSummary {
     Subject: row.subject,
     Created: new Date(row.created).toISOString(),
     Username: row.username,
-    Tags: [],
+    Tags: row.tags ? sortTags(row.tags.split(',')) : [],
     Size: row.size,
     Attachments: row.attachments,
     Snippet: row.snippet,
@@ -92,6 +99,7 @@ export function toSummary(row: MessageRow): MessageSummary {
  */
 export class MessageStore {
   #count: number;
+  readonly tags: TagStore;
   readonly #insertMessage;
   readonly #insertRaw;
   readonly #insertSearch;
@@ -99,6 +107,7 @@ export class MessageStore {
 
   constructor(private readonly db: Db) {
     this.#count = (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
+    this.tags = new TagStore(db);
     this.#insertMessage = db.prepare(
       `INSERT INTO messages (id, session_id, created, envelope_from, envelope_to, message_id, subject, addresses, date, size, snippet, attachments, inline, username)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -151,6 +160,7 @@ export class MessageStore {
       m.messageId.toLowerCase(),
       m.bodyText.toLowerCase(),
     );
+    const tags = m.tags.length ? this.tags.attach(seq, m.tags) : [];
     this.#count++;
     return {
       ID: m.id,
@@ -164,7 +174,7 @@ export class MessageStore {
       Subject: m.subject,
       Created: new Date(m.created).toISOString(),
       Username: m.username,
-      Tags: [],
+      Tags: tags,
       Size: m.size,
       Attachments: m.attachments,
       Snippet: m.snippet,
@@ -217,8 +227,9 @@ export class MessageStore {
     return deleted;
   }
 
-  /** Deletes seq in [from, to] from all three tables; returns the message IDs. */
+  /** Deletes seq in [from, to] from all three tables (and their tag links); returns the message IDs. */
   #deleteRange(from: number, to: number): string[] {
+    if (this.tags.detachRange(from, to)) this.tags.pruneUnused();
     this.#prepare('DELETE FROM message_raw WHERE seq BETWEEN ? AND ?').run(from, to);
     this.#prepare('DELETE FROM message_search WHERE seq BETWEEN ? AND ?').run(from, to);
     return this.#prepare('DELETE FROM messages WHERE seq BETWEEN ? AND ? RETURNING id').pluck().all(from, to) as string[];
@@ -226,6 +237,7 @@ export class MessageStore {
 
   deleteAll(): number {
     this.db.exec('DELETE FROM message_raw; DELETE FROM message_search;');
+    this.tags.clear();
     const { changes } = this.#prepare('DELETE FROM messages').run();
     this.#count = 0;
     return changes;
@@ -257,6 +269,17 @@ export class MessageStore {
     return this.#prepare(`UPDATE messages SET read = ? WHERE read != ? AND seq IN (SELECT m.seq ${FROM} WHERE ${where}) RETURNING id`)
       .pluck()
       .all(value, value, ...params) as string[];
+  }
+
+  /** The seq of a message ID (links to its raw bytes, search text and tags). */
+  seqOf(id: string): number | undefined {
+    return this.#prepare('SELECT seq FROM messages WHERE id = ?').pluck().get(id) as number | undefined;
+  }
+
+  /** Message IDs of seqs (for events after tag changes). */
+  idsOf(seqs: readonly number[]): string[] {
+    const find = this.#prepare('SELECT id FROM messages WHERE seq = ?').pluck();
+    return seqs.map((seq) => find.get(seq) as string | undefined).filter((id): id is string => id !== undefined);
   }
 
   exists(id: string): boolean {

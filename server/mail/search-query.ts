@@ -8,11 +8,11 @@ import { isValidTimeZone, zonedTimeToUtc } from '../util/time-zone.js';
  * a leading `-` or `!` negates one; double quotes group words.
  */
 export type AddressField = 'from' | 'to' | 'cc' | 'bcc' | 'reply-to' | 'rcpt' | 'addressed';
-export type TextField = AddressField | 'subject' | 'message-id' | 'session' | 'text';
+export type TextField = AddressField | 'subject' | 'message-id' | 'session' | 'tag' | 'text';
 
 export type SearchTerm =
   | { kind: 'text'; field: TextField; value: string; negate: boolean }
-  | { kind: 'flag'; flag: 'read' | 'unread' | 'attachment' | 'inline'; negate: boolean }
+  | { kind: 'flag'; flag: 'read' | 'unread' | 'attachment' | 'inline' | 'tagged'; negate: boolean }
   | { kind: 'time'; op: 'before' | 'after'; at: number; negate: boolean }
   | { kind: 'size'; op: 'larger' | 'smaller'; bytes: number; negate: boolean };
 
@@ -21,11 +21,12 @@ export class SearchSyntaxError extends Error {
   readonly status = 400;
 }
 
-const TEXT_FIELDS = new Set<string>(['from', 'to', 'cc', 'bcc', 'reply-to', 'rcpt', 'addressed', 'subject', 'message-id', 'session']);
+const TEXT_FIELDS = new Set<string>(['from', 'to', 'cc', 'bcc', 'reply-to', 'rcpt', 'addressed', 'subject', 'message-id', 'session', 'tag']);
 type Flag = Extract<SearchTerm, { kind: 'flag' }>['flag'];
 const FLAGS: Record<string, Flag> = {
   'is:read': 'read',
   'is:unread': 'unread',
+  'is:tagged': 'tagged',
   'has:attachment': 'attachment',
   'has:attachments': 'attachment',
   'has:inline': 'inline',

@@ -6,7 +6,7 @@ export interface SqlFilter {
   params: unknown[];
 }
 
-const COLUMNS: Record<Exclude<TextField, 'text' | 'addressed' | 'session'>, string> = {
+const COLUMNS: Record<Exclude<TextField, 'text' | 'addressed' | 'session' | 'tag'>, string> = {
   from: 's.from_lc',
   to: 's.to_lc',
   cc: 's.cc_lc',
@@ -38,6 +38,7 @@ function termSql(term: SearchTerm, params: unknown[]): string {
         unread: 'm.read = 0',
         attachment: 'm.attachments > 0',
         inline: 'm.inline > 0',
+        tagged: 'EXISTS (SELECT 1 FROM message_tags mt WHERE mt.seq = m.seq)',
       }[term.flag];
     case 'time':
       params.push(term.at);
@@ -49,6 +50,11 @@ function termSql(term: SearchTerm, params: unknown[]): string {
       if (term.field === 'session') {
         params.push(term.value);
         return 'm.session_id = ?';
+      }
+      if (term.field === 'tag') {
+        // Whole tag names, without regard to case (the column is COLLATE NOCASE), as Mailpit.
+        params.push(term.value.trim());
+        return 'm.seq IN (SELECT mt.seq FROM message_tags mt JOIN tags t ON t.id = mt.tag_id WHERE t.name = ?)';
       }
       if (term.field === 'text') return anyLike(TEXT_COLUMNS, term.value, params);
       if (term.field === 'addressed') return anyLike(ADDRESS_COLUMNS, term.value, params);

@@ -23,6 +23,8 @@ export interface SessionFilter {
   outcomes?: SessionOutcome[];
   client?: string;
   user?: string;
+  /** Only sessions that started at or after this time (ms since the epoch). */
+  since?: number;
 }
 
 /** The same filter, for sessions still held in memory. */
@@ -30,7 +32,8 @@ export function matchesFilter(session: SessionSummary, filter: SessionFilter): b
   return (
     (!filter.outcomes?.length || filter.outcomes.includes(session.Outcome)) &&
     (!filter.client || session.Client.Address === filter.client) &&
-    (!filter.user || session.User === filter.user)
+    (!filter.user || session.User === filter.user) &&
+    (filter.since === undefined || Date.parse(session.Started) >= filter.since)
   );
 }
 
@@ -97,6 +100,10 @@ function whereOf(filter: SessionFilter): { where: string; params: unknown[] } {
   if (filter.user) {
     clauses.push('username = ?');
     params.push(filter.user);
+  }
+  if (filter.since !== undefined) {
+    clauses.push('started >= ?');
+    params.push(filter.since);
   }
   return { where: clauses.join(' AND '), params };
 }

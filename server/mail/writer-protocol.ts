@@ -2,6 +2,8 @@
 import type { SessionRecord } from '../contracts.js';
 import type { MessageSummary } from '../protocol.js';
 import type { SqlFilter } from './search-sql.js';
+import type { RenameResult } from './tag-store.js';
+import type { TaggingOptions } from './tags.js';
 
 export type WriteTarget = { ids: string[] } | { filter: SqlFilter } | 'all';
 
@@ -17,6 +19,8 @@ export interface WriterInit {
   openedAt: number;
   /** How often the writer checkpoints the WAL into the database file. */
   checkpointEveryMs: number;
+  /** Where new messages get their tags from. */
+  tagging: TaggingOptions;
 }
 
 export type WriterRequest =
@@ -33,7 +37,11 @@ export type WriterRequest =
   | { op: 'delete'; target: WriteTarget }
   | { op: 'setRead'; read: boolean; target: WriteTarget }
   | { op: 'sweep'; cutoff: number }
-  | { op: 'reset' };
+  | { op: 'reset' }
+  /** Tags (cleaned by the caller) replace those of each message. */
+  | { op: 'setTags'; ids: string[]; tags: string[] }
+  | { op: 'renameTag'; from: string; to: string }
+  | { op: 'deleteTag'; name: string };
 
 export interface WriterResults {
   ingest: { summary: MessageSummary; pruned: string[] };
@@ -42,6 +50,11 @@ export interface WriterResults {
   setRead: string[];
   sweep: string[];
   reset: number;
+  /** IDs of the messages whose tags changed. */
+  setTags: string[];
+  renameTag: { result: RenameResult; ids: string[] };
+  /** IDs of the messages that carried the tag; null when there is no such tag. */
+  deleteTag: string[] | null;
 }
 
 export type WriterCall = WriterRequest & { id: number };

@@ -29,7 +29,7 @@ try {
   // instead, PASSIVE so they never wait on the reader. The WAL restarts once one has caught up.
   db.pragma('wal_autocheckpoint = 0');
   const checkpoints = setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), init.checkpointEveryMs);
-  const writer = new MailWriter(db, init.limits);
+  const writer = new MailWriter(db, init.limits, init.tagging);
   writer.sessions.markInterrupted(init.openedAt);
   const handle = (call: WriterCall) => {
     const work = Promise.resolve()

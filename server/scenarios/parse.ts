@@ -22,7 +22,8 @@ export function parseScenario(text: string, file: string): ParseResult {
   }
   const data: unknown = doc.toJS() ?? {};
   if (typeof data !== 'object' || Array.isArray(data)) return fail(file, 1, 1, '', 'a scenario file holds one mapping (name:, persona:, rules:, limits:)');
-  const result = scenarioSchema.safeParse(data);
+  // reportInput: zod 4 leaves the offending value out of issues unless asked ("got ...").
+  const result = scenarioSchema.safeParse(data, { reportInput: true });
   if (!result.success) return fail(file, ...locate(doc, lines, result.error.issues[0]!));
   const name = result.data.name ?? basename(file, extname(file));
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {

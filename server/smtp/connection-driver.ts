@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { Clock, MessageSink } from '../contracts.js';
 import type { FaultContext, SessionView } from '../faults/context.js';
@@ -9,11 +10,13 @@ import { headerMap } from '../util/headers.js';
 import { newId } from '../util/ids.js';
 import { authMechanism, parseAddressCommand, phaseOf, scenarioTag } from './commands.js';
 import { DecisionRunner } from './decision-runner.js';
-import { advertisesAuth, ehloCapabilities } from './ehlo-lines.js';
+import { advertisesAuth, ehloCapabilities, offersStartTls } from './ehlo-lines.js';
 import type { FaultPort, ScenarioLookup } from './fault-port.js';
 import type { SMTPConnection } from './prompt-server.js';
 import { shapeReplies, withEnhanced } from './reply-shaper.js';
 import { SessionState } from './session-state.js';
+import { explainTlsFailure } from './tls-failure.js';
+import type { TlsGate } from './tls-gate.js';
 
 export interface DriverDeps {
   faults: FaultPort;
@@ -22,7 +25,7 @@ export interface DriverDeps {
   scenario: Scenario;
   hostname: string;
   maxMessageSize: number;
-  canStartTls: boolean;
+  tls: Pick<TlsGate, 'canStartTls' | 'forcesStartTls'>;
   clock: Clock;
   messages: MessageSink;
   onFault(event: FaultEvent): void;
@@ -46,6 +49,8 @@ export class ConnectionDriver {
   #override: Reply | undefined;
   /** The rule that asked to drop the connection part-way through the message. */
   #cutCause = '';
+  /** STARTTLS was accepted and the handshake has not finished. */
+  #upgrading = false;
 
   constructor(
     connection: SMTPConnection,
@@ -153,7 +158,24 @@ export class ConnectionDriver {
     this.#conn.send(421, text);
   }
 
+  /** TLS is up (implicit TLS before the banner, or after STARTTLS): RFC 3207 §4.2 resets state. */
+  secured(socket: TLSSocket): void {
+    this.#upgrading = false;
+    const cipher = socket.getCipher();
+    this.state.tls = { Protocol: socket.getProtocol() ?? '', Cipher: cipher?.name ?? '', Servername: typeof socket.servername === 'string' ? socket.servername : '' };
+    this.state.user = '';
+    const sni = this.state.tls.Servername ? `, SNI ${this.state.tls.Servername}` : ', no SNI';
+    this.state.note(`TLS established: ${this.state.tls.Protocol}, ${this.state.tls.Cipher}${sni}`);
+  }
+
+  /** smtp-server reports socket errors per connection; during STARTTLS they are TLS failures. */
+  socketError(message: string): void {
+    this.state.note(`socket error: ${message}`);
+    if (this.#upgrading) this.state.tlsFailed(explainTlsFailure(message));
+  }
+
   closed(): void {
+    if (this.#upgrading && this.state.tls === null) this.state.tlsFailed(explainTlsFailure('Socket closed while initiating TLS'));
     this.#runner.dispose();
     this.deps.faults.sessionClosed(this.scenario, this.state.id);
   }
@@ -175,6 +197,7 @@ export class ConnectionDriver {
 
   /** Every command line passes here before smtp-server sees it. */
   #command(command: Buffer, callback: () => void, original: CommandFn): void {
+    if (command[0] === 0x16 && command[1] === 0x03) return this.#tlsOnPlainPort(command, callback, original);
     const line = command.toString();
     this.state.command(line);
     if (this.#conn._nextHandler || this.#conn._upgrading) return original(command, callback);
@@ -182,11 +205,19 @@ export class ConnectionDriver {
     this.phase = phase ?? 'other';
     if (!phase) return original(command, callback);
     if (phase === 'auth') return this.#authCommand(line, command, callback, original);
+    if (phase === 'starttls' && !this.#offersStartTls()) {
+      // What a server without TLS answers (Postfix: smtpd.c); the command must not reach smtp-server.
+      this.#conn.send(502, '5.5.1 Error: command not implemented', false);
+      return callback();
+    }
     const { address, size } = phase === 'mail' || phase === 'rcpt' ? parseAddressCommand(line) : { address: undefined, size: undefined };
     if (phase === 'mail' && address) this.#maybeSwitchScenario(address, 'MAIL FROM');
     const ctx = this.#context(phase, phase === 'mail' ? { sender: address ?? '', announcedSize: size } : phase === 'rcpt' ? { recipient: address ?? '' } : {});
     this.#run(phase, this.deps.faults.decide(this.scenario, ctx), {
-      proceed: () => original(command, callback),
+      proceed: () => {
+        if (phase === 'starttls') this.#upgrading = true;
+        original(command, callback);
+      },
       reply: (r) => {
         this.#conn.send(r.code, withEnhanced(r), false);
         callback();
@@ -213,7 +244,7 @@ export class ConnectionDriver {
     const reply = decision.verdict.kind === 'reply' ? formatReply(decision.verdict.reply) : null;
     for (const fired of decision.fired) {
       this.state.note(`fault: ${fired.source} '${fired.name}' at ${phase}: ${fired.reason}`);
-      this.deps.onFault({ SessionID: this.state.id, At: this.deps.clock.now(), Phase: phase, Source: fired.source, Name: fired.name, Reason: fired.reason, Reply: reply });
+      this.deps.onFault({ SessionID: this.state.id, At: this.deps.clock.now(), Phase: phase, Source: fired.source, Name: fired.name, Reason: fired.reason, Reply: reply, Scenario: this.scenario.name });
     }
     const causes = decision.fired.map((f) => `${f.source} '${f.name}'`).join(', ');
     if (decision.verdict.kind === 'stall') this.state.stalled(causes);
@@ -269,12 +300,35 @@ export class ConnectionDriver {
 
   #capabilities(): string[] {
     const persona = this.scenario.persona;
-    return ehloCapabilities(persona, {
+    return ehloCapabilities(this.#tlsPersona(), {
       secure: this.state.tls !== null,
       authenticated: this.state.user !== '',
-      canStartTls: this.deps.canStartTls,
-      size: Math.min(persona.size ?? this.deps.maxMessageSize, this.deps.maxMessageSize),
+      canStartTls: this.deps.tls.canStartTls,
+      size: persona.size ?? this.deps.maxMessageSize,
     });
+  }
+
+  /** A `starttls` listener offers STARTTLS even when the persona would not. */
+  #tlsPersona() {
+    const persona = this.scenario.persona;
+    if (!this.deps.tls.forcesStartTls || persona.tls.starttls !== 'off') return persona;
+    return { ...persona, tls: { ...persona.tls, starttls: 'optional' as const } };
+  }
+
+  #offersStartTls(): boolean {
+    return offersStartTls(this.#tlsPersona(), { secure: this.state.tls !== null, canStartTls: this.deps.tls.canStartTls });
+  }
+
+  /**
+   * A TLS ClientHello (record type 0x16, version 3.x) where SMTP commands belong: the client
+   * wanted implicit TLS on a plaintext port (465 settings against 587/25). Recorded as such and
+   * answered the way a plaintext server does, with a 500.
+   */
+  #tlsOnPlainPort(command: Buffer, callback: () => void, original: CommandFn): void {
+    this.state.command('<binary TLS ClientHello>');
+    this.state.tlsFailed('the client started a TLS handshake on a plaintext port (implicit TLS against a STARTTLS or plain listener?)');
+    this.phase = 'other';
+    original(command, callback);
   }
 }
 

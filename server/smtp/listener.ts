@@ -1,10 +1,12 @@
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Clock, Endpoint, MessageSink, SessionSink } from '../contracts.js';
 import type { Scenario } from '../faults/schema.js';
 import type { FaultEvent } from '../protocol.js';
 import { ConnectionDriver } from './connection-driver.js';
 import type { FaultPort, ScenarioLookup } from './fault-port.js';
 import { PromptSMTPServer, type SMTPConnection } from './prompt-server.js';
+import { type ContextSource, type ListenerMode, TlsGate } from './tls-gate.js';
 import { transcriptLogger } from './transcript-tap.js';
 
 export interface ListenerOptions {
@@ -17,6 +19,8 @@ export interface ListenerOptions {
   idleTimeoutMs: number;
   /** Name of the scenario new connections get. */
   scenario: string;
+  /** plain, STARTTLS (auto: when the persona offers it; starttls: always) or implicit TLS. */
+  mode: ListenerMode;
   scenarios: ScenarioLookup;
   faults: FaultPort;
   messages: MessageSink;
@@ -37,6 +41,7 @@ const SHUTDOWN_REPLY = '4.3.2 Service shutting down, try again later';
 export class SmtpListener {
   readonly #server: PromptSMTPServer;
   readonly #drivers = new Map<string, ConnectionDriver>();
+  readonly #tls: TlsGate;
   #scenario: string;
   #address: Endpoint | undefined;
   /** The scenario the listener was started with: POST /api/v1/reset goes back to it. */
@@ -45,8 +50,13 @@ export class SmtpListener {
   constructor(private readonly options: ListenerOptions) {
     this.#scenario = options.scenario;
     this.initialScenario = options.scenario;
+    this.#tls = new TlsGate(options.mode, () => options.scenarios(this.#scenario)?.persona.tls.fault ?? 'none', options.sessions, options.clock);
     this.#server = new PromptSMTPServer(
       {
+        secure: options.mode === 'tls',
+        // Certificates come from the TLS gate (scenario faults pick them); an SNI callback also
+        // tells smtp-server not to fall back to its built-in, publicly known key.
+        SNICallback: (_name, callback) => callback(null, this.#tls.contextMap().get('*')),
         name: options.hostname,
         banner: 'mailsim',
         size: options.maxMessageSize,
@@ -63,13 +73,35 @@ export class SmtpListener {
         closeTimeout: 10_000,
         logger: transcriptLogger(this.#tap()) as never,
         onConnect: (session, callback) => this.#driver(session.id).onConnect(callback),
+        onSecure: (socket, session, callback) => {
+          const driver = this.#driver(session.id);
+          driver.secured(socket as TLSSocket);
+          socket.on('timeout', () => driver.state.timedOut());
+          callback();
+        },
+        onClose: (session) => this.#closed(session.id),
         onAuth: (auth, session, callback) => this.#driver(session.id).onAuth(auth, callback),
         onData: (stream, session, callback) => this.#driver(session.id).onData(stream, session, callback),
       },
       (connection, socket) => this.#track(connection, socket),
       options.warn,
+      (socket) => this.#tls.accepted(socket),
     );
-    this.#server.on('error', (error) => options.warn(`SMTP: ${error.message}`));
+    this.#server.secureContext = this.#tls.contextMap();
+    // Client-caused errors (resets, failed handshakes) are recorded on their sessions; they are
+    // not the operator's problem and must never take the server down.
+    this.#server.on('error', (error: Error & { meta?: { stage?: string; remoteAddress?: string; message?: string } }) => {
+      if (error.meta?.stage === 'connect') this.#tls.handshakeFailed(error.meta.remoteAddress, error.meta.message ?? error.message);
+    });
+  }
+
+  /** Certificates are made asynchronously at start-up, before the listener accepts connections. */
+  useTls(contexts: ContextSource): void {
+    this.#tls.useContexts(contexts);
+  }
+
+  get mode(): ListenerMode {
+    return this.options.mode;
   }
 
   async listen(): Promise<Endpoint> {
@@ -131,6 +163,7 @@ export class SmtpListener {
 
   #track(connection: SMTPConnection, socket: Socket): void {
     const { options } = this;
+    this.#tls.connected(socket);
     const scenario: Scenario | undefined = options.scenarios(this.#scenario);
     if (!scenario) {
       options.warn(`scenario "${this.#scenario}" is not available; refusing the connection`);
@@ -143,15 +176,16 @@ export class SmtpListener {
       scenario,
       hostname: options.hostname,
       maxMessageSize: options.maxMessageSize,
-      canStartTls: false,
+      tls: this.#tls,
       clock: options.clock,
       messages: options.messages,
       onFault: options.onFault,
       warn: options.warn,
     });
     this.#drivers.set(connection.id, driver);
+    // smtp-server strips the raw socket's listeners at STARTTLS, so the close comes through its
+    // onClose hook and the idle timeout is watched on whichever socket carries the session.
     socket.on('timeout', () => driver.state.timedOut());
-    socket.once('close', () => this.#closed(connection.id));
     options.sessions.opened(driver.state);
   }
 
@@ -168,7 +202,7 @@ export class SmtpListener {
     const state = (id: string | undefined) => (id === undefined ? undefined : this.#drivers.get(id)?.state);
     return {
       reply: (id: string, payload: string) => state(id)?.reply(payload),
-      error: (id: string | undefined, message: string) => state(id)?.note(`socket error: ${message}`),
+      error: (id: string | undefined, message: string) => (id === undefined ? undefined : this.#drivers.get(id)?.socketError(message)),
     };
   }
 }

@@ -31,8 +31,12 @@ export class PromptSMTPServer extends SMTPServer {
     options: SMTPServerOptions,
     private readonly onConnection: ConnectionListener,
     private readonly warn: (message: string) => void,
+    onAccept?: (socket: Socket) => void,
   ) {
     super(options);
+    // Before smtp-server's own handler: on an implicit-TLS port that one starts the handshake,
+    // and a connection whose handshake fails never reaches connect().
+    if (onAccept) this.server.prependListener('connection', onAccept);
   }
 
   override connect(socket: Socket, socketOptions?: Parameters<SMTPServer['connect']>[1]): void {

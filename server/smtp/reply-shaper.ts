@@ -23,6 +23,7 @@ const PERSONA_TEXT: Partial<Record<Phase, [number, (p: Persona) => string | unde
   mail: [250, (p) => p.replies.mail],
   rcpt: [250, (p) => p.replies.rcpt],
   'data-start': [354, (p) => p.replies.data],
+  starttls: [220, (p) => p.replies.starttls],
   auth: [235, (p) => p.replies.auth],
   quit: [221, (p) => p.replies.quit],
 };

@@ -31,6 +31,8 @@ export interface SessionFacts {
   stalledBy: string | null;
   /** A fault made the server drop the connection (names of the rules). */
   disconnectedBy: string | null;
+  /** Why TLS did not come up (handshake failure, TLS spoken to a plaintext port...). */
+  tlsFailure: string | null;
 }
 
 export interface Outcome {
@@ -52,6 +54,7 @@ export function emptyFacts(): SessionFacts {
     blackholed: 0,
     stalledBy: null,
     disconnectedBy: null,
+    tlsFailure: null,
   };
 }
 
@@ -70,6 +73,9 @@ export function classify(facts: SessionFacts): Outcome {
     const plural = facts.delivered === 1 ? 'message' : 'messages';
     const later = facts.rejection ? `; then ${describe(facts.rejection)}` : '';
     return { outcome: 'delivered', code: 250, detail: `${facts.delivered} ${plural} delivered${later}` };
+  }
+  if (facts.tlsFailure) {
+    return { outcome: 'tls-failed', code: null, detail: `tls failed: ${facts.tlsFailure}` };
   }
   if (facts.disconnectedBy) {
     return { outcome: 'disconnected', code: null, detail: `the server dropped the connection [${facts.disconnectedBy}]` };

@@ -98,6 +98,10 @@ export class SessionState {
     this.facts.disconnectedBy = names;
   }
 
+  tlsFailed(reason: string): void {
+    this.facts.tlsFailure ??= reason;
+  }
+
   blackholed(): void {
     this.facts.blackholed++;
     this.#blackholing = true;
@@ -141,6 +145,7 @@ export class SessionState {
     }
     const reply = { code, text, command: this.#commandLine, fault: this.#pendingFault };
     this.#pendingFault = undefined;
+    if (command === 'STARTTLS' && code >= 400) this.tlsFailed(`STARTTLS refused: ${text.split('\n').join(' ')}`);
     if (command === 'AUTH' && code >= 400) this.facts.authFailure = reply;
     if (command === 'AUTH' && code === 235) this.facts.authFailure = null;
     if (code >= 400 && (TRANSACTION_COMMANDS.has(command) || command === 'END-OF-DATA') && !this.#outranked(reply)) this.facts.rejection = reply;

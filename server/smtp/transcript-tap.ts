@@ -12,7 +12,8 @@ export interface TranscriptSink {
 interface LogEntry {
   tnx?: string;
   cid?: string;
-  err?: { message?: string };
+  /** smtp-server keeps OpenSSL's own words in meta.message and reports a generic message. */
+  err?: { message?: string; meta?: { message?: string } };
 }
 
 type LogFn = (entry: LogEntry, message?: string, ...args: unknown[]) => void;
@@ -31,7 +32,7 @@ export function transcriptLogger(sink: TranscriptSink): Record<'trace' | 'debug'
     error(entry, message, ...args) {
       // Socket errors are logged as ('%s %s %s', connectionId, address, message) without a cid.
       const cid = entry.cid ?? (entry.tnx === 'error' && typeof args[0] === 'string' ? args[0] : undefined);
-      sink.error(cid, entry.err?.message ?? [message, ...args].join(' '));
+      sink.error(cid, entry.err?.meta?.message ?? entry.err?.message ?? [message, ...args].join(' '));
     },
   };
 }

@@ -72,6 +72,9 @@ describe('persona checks: auth', () => {
     const listed = { auth: { ...gmail.auth, accounts: [{ user: 'me@gmail.com', password: 'abcdefghijklmnop' }] } };
     expect(check(listed, ctx('auth', { auth: auth('me@gmail.com', 'abcd efgh ijkl mnop') }))?.name).toBe('bad-credentials');
     expect(check(listed, ctx('auth', { auth: auth('me@gmail.com', 'abcdefghijklmnop') }))).toBeUndefined();
+    // A listed account's wrong password is a bad password whatever its shape (Gmail's 535 5.7.8),
+    // not a request for an app password.
+    expect(check(listed, ctx('auth', { auth: auth('me@gmail.com', 'not-my-password') }))).toMatchObject({ name: 'bad-credentials', reply: { code: 535 } });
   });
 
   it('authBeforeTls refused (SES) or hidden (Gmail): AUTH on a plain connection gets tls.replies.required', () => {

@@ -32,6 +32,9 @@ describe('compileWhen', () => {
   it('user: only an authenticated user', () => {
     expect(matches({ phase: 'mail', user: 'alice*' }, ctx('mail', { session: { user: 'alice@x' } }))).toBe(true);
     expect(matches({ phase: 'mail', user: '*' }, ctx('mail'))).toBe(false);
+    // At AUTH, the user logging in (the session has none yet).
+    expect(matches({ phase: 'auth', user: 'alice*' }, ctx('auth', { auth: { mechanism: 'PLAIN', user: 'alice@x', password: 'p' } }))).toBe(true);
+    expect(matches({ phase: 'auth', user: { not: 'apikey' } }, ctx('auth', { auth: { mechanism: 'PLAIN', user: 'apikey', password: 'p' } }))).toBe(false);
   });
 
   it('client: CIDR and mapped addresses', () => {

@@ -1,4 +1,6 @@
 import nodemailer from 'nodemailer';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ConfigInput } from '../../server/config.js';
 import type { Clock } from '../../server/contracts.js';
 import { Harness } from '../../server/harness.js';
@@ -6,16 +8,21 @@ import { Harness } from '../../server/harness.js';
 export interface TestSim {
   harness: Harness;
   smtpPort: number;
+  /** Every listener's port, in --smtp order. */
+  smtpPorts: number[];
   url: string;
   warnings: string[];
   stop(): Promise<void>;
 }
 
+/** One CA per test worker process, outside the user's data directory. */
+export const TEST_TLS_DIR = join(tmpdir(), `mailsim-test-tls-${process.pid}`);
+
 /** An in-process mailsim on free loopback ports with an in-memory store. */
 export async function startSim(config: ConfigInput = {}, clock?: Clock): Promise<TestSim> {
   const warnings: string[] = [];
   const harness = new Harness(
-    { smtp: [{ host: '127.0.0.1', port: 0 }], http: { host: '127.0.0.1', port: 0 }, db: ':memory:', hostname: 'mailsim.test', quiet: true, ...config },
+    { smtp: [{ host: '127.0.0.1', port: 0 }], http: { host: '127.0.0.1', port: 0 }, db: ':memory:', hostname: 'mailsim.test', tlsDir: TEST_TLS_DIR, quiet: true, ...config },
     { info: () => {}, warn: (message) => warnings.push(message) },
     clock,
   );
@@ -23,6 +30,7 @@ export async function startSim(config: ConfigInput = {}, clock?: Clock): Promise
   return {
     harness,
     smtpPort: running.smtp[0]!.port,
+    smtpPorts: running.smtp.map((s) => s.port),
     url: `http://127.0.0.1:${running.http.port}`,
     warnings,
     stop: () => harness.stop(),

@@ -35,7 +35,7 @@ export function messagesRouter(mailbox: Mailbox): Router {
       messages_count: result.total,
       messages_unread: result.unread,
       start,
-      tags: [],
+      tags: mailbox.tags(),
       messages: result.messages,
     };
   };

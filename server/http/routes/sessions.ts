@@ -4,7 +4,7 @@ import type { Mailbox } from '../../mail/mailbox.js';
 import type { SessionOutcome, SessionsList } from '../../protocol.js';
 import { notFound, parseInput } from '../errors.js';
 
-const OUTCOMES = [
+export const OUTCOMES = [
   'active',
   'delivered',
   'connection-test',
@@ -17,20 +17,33 @@ const OUTCOMES = [
   'no-mail',
   'blackholed',
   'disconnected',
+  'tls-failed',
   'interrupted',
 ] as const satisfies readonly SessionOutcome[];
+
+/** One outcome or a comma-separated list: ?outcome=rejected,deferred */
+export const outcomeList = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(z.array(z.enum(OUTCOMES, { error: `expected one of ${OUTCOMES.join(', ')}` })));
+
+/** ?since=2026-01-01T10:00:00Z (or milliseconds since the epoch): sessions that started then or later. */
+export const sinceParam = z.string().transform((text, ctx) => {
+  const at = /^\d+$/.test(text) ? Number(text) : /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(at)) {
+    ctx.addIssue({ code: 'custom', message: 'expected an RFC 3339 time with a zone (2026-01-01T10:00:00Z) or milliseconds since the epoch' });
+    return z.NEVER;
+  }
+  return at;
+});
 
 const listQuery = z.object({
   start: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(10_000).default(50),
-  /** One outcome or a comma-separated list: ?outcome=rejected,deferred */
-  outcome: z
-    .string()
-    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(OUTCOMES, { error: `expected one of ${OUTCOMES.join(', ')}` })))
-    .optional(),
+  outcome: outcomeList.optional(),
   client: z.string().optional(),
   user: z.string().optional(),
+  since: sinceParam.optional(),
 });
 
 /** Our extension: every SMTP connection, with its transcript. */
@@ -38,8 +51,8 @@ export function sessionsRouter(mailbox: Mailbox): Router {
   const router = Router();
 
   router.get('/api/v1/sessions', (req, res) => {
-    const { start, limit, outcome, client, user } = parseInput(listQuery, req.query, 'query');
-    const { total, sessions } = mailbox.listSessions(start, limit, { outcomes: outcome, client, user });
+    const { start, limit, outcome, client, user, since } = parseInput(listQuery, req.query, 'query');
+    const { total, sessions } = mailbox.listSessions(start, limit, { outcomes: outcome, client, user, since });
     res.json({ total, count: sessions.length, start, sessions } satisfies SessionsList);
   });
 

@@ -23,7 +23,7 @@ export function systemRouter({ mailbox, version, ready, reset }: SystemDeps): Ro
       DatabaseSize,
       Messages,
       Unread,
-      Tags: {},
+      Tags: mailbox.tagCounts(),
       RuntimeStats: runtime,
     } satisfies AppInfo);
   });

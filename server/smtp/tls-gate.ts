@@ -1,0 +1,102 @@
+import type { Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
+import type { Clock, Endpoint, SessionSink } from '../contracts.js';
+import type { TlsSpec } from '../faults/schema.js';
+import { newId } from '../util/ids.js';
+import { SessionState } from './session-state.js';
+import { explainTlsFailure } from './tls-failure.js';
+
+export type ListenerMode = 'auto' | 'plain' | 'starttls' | 'tls';
+
+/** The part of TlsContexts the listener needs. */
+export interface ContextSource {
+  forFault(fault: TlsSpec['fault']): SecureContext;
+}
+
+interface Pending {
+  /** Read at accept: a closed socket no longer knows its addresses. */
+  client: Endpoint;
+  server: Endpoint;
+  error?: string;
+}
+
+/**
+ * The TLS side of one listener: which certificate a handshake gets (the listener scenario's TLS
+ * fault picks it) and, on an implicit-TLS port, a session record for connections whose
+ * handshake never completed — smtp-server only creates a connection once TLS is up, but a
+ * plaintext client on port 465 is exactly what a user needs to see.
+ */
+export class TlsGate {
+  #contexts: ContextSource | undefined;
+  readonly #pending = new Map<string, Pending>();
+
+  constructor(
+    readonly mode: ListenerMode,
+    private readonly fault: () => TlsSpec['fault'],
+    private readonly sessions: SessionSink,
+    private readonly clock: Clock,
+  ) {}
+
+  get canStartTls(): boolean {
+    return (this.mode === 'auto' || this.mode === 'starttls') && this.#contexts !== undefined;
+  }
+
+  /** A `starttls` listener offers STARTTLS whatever the persona says. */
+  get forcesStartTls(): boolean {
+    return this.mode === 'starttls';
+  }
+
+  useContexts(contexts: ContextSource): void {
+    this.#contexts = contexts;
+  }
+
+  /** smtp-server looks contexts up by server name; every name gets the scenario's. */
+  contextMap(): Map<string, SecureContext> {
+    const gate = this;
+    return new (class extends Map<string, SecureContext> {
+      override get(): SecureContext | undefined {
+        return gate.#contexts?.forFault(gate.fault());
+      }
+    })();
+  }
+
+  accepted(socket: Socket): void {
+    if (this.mode !== 'tls') return;
+    const key = keyOf(socket.remoteAddress, socket.remotePort);
+    this.#pending.set(key, {
+      client: { address: plain(socket.remoteAddress), port: socket.remotePort ?? 0 },
+      server: { address: plain(socket.localAddress), port: socket.localPort ?? 0 },
+    });
+    socket.once('close', () => this.#gaveUp(key));
+  }
+
+  connected(socket: Socket): void {
+    this.#pending.delete(keyOf(socket.remoteAddress, socket.remotePort));
+  }
+
+  /** A handshake error smtp-server reported (it carries the client's address, not its port). */
+  handshakeFailed(remoteAddress: string | undefined, message: string): void {
+    const address = plain(remoteAddress);
+    const pending = [...this.#pending.values()].find((p) => p.client.address === address && p.error === undefined);
+    if (pending) pending.error = message;
+  }
+
+  #gaveUp(key: string): void {
+    const pending = this.#pending.get(key);
+    if (!pending) return;
+    this.#pending.delete(key);
+    const state = new SessionState(newId().slice(0, 16), pending.client, pending.server, this.clock);
+    const reason = explainTlsFailure(pending.error ?? 'Socket closed while initiating TLS');
+    state.note(`implicit TLS handshake failed: ${reason}`);
+    state.tlsFailed(reason);
+    this.sessions.closed(state.end());
+  }
+}
+
+function keyOf(address: string | undefined, port: number | undefined): string {
+  return `${address}|${port}`;
+}
+
+function plain(address: string | undefined): string {
+  return (address ?? '').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+}

@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SessionSummary } from '../server/protocol.js';
+import { nextEvent } from './helpers/events.js';
+import { activate, sendWithNodemailer, smtplib } from './helpers/faults.js';
+import { getJson, startSim, TEST_TLS_DIR, type TestSim } from './helpers/sim.js';
+
+/**
+ * Every built-in profile, driven by real clients: what nodemailer reports (err.code,
+ * responseCode, rejected) and what Python's smtplib raises, as the application sees it.
+ */
+let sim: TestSim;
+let ca: string;
+const cafile = join(TEST_TLS_DIR, 'ca.pem');
+const tls = () => ({ ignoreTLS: false, requireTLS: true, tls: { ca } });
+const advance = (by: string) => getJson(`${sim.url}/api/v1/clock`, { method: 'POST', body: JSON.stringify({ advance: by }) });
+const setClock = (at: string) => getJson(`${sim.url}/api/v1/clock`, { method: 'POST', body: JSON.stringify({ set: at }) });
+const starttls = `import ssl\ns.starttls(context=ssl.create_default_context(cafile='${cafile}'))`;
+
+/** Sends `count` messages over one authenticated connection; returns each reply code. */
+async function sendMany(count: number, auth: { user: string; pass: string }, extra: Record<string, unknown> = {}): Promise<number[]> {
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sim.smtpPort, pool: true, maxConnections: 1, maxMessages: Infinity, auth, ...tls(), ...extra });
+  const codes: number[] = [];
+  for (let i = 0; i < count; i++) {
+    try {
+      await transport.sendMail({ from: auth.user.replace(/\+[^@]*/, ''), to: 'r@example.org', subject: `#${i}`, text: 'x' });
+      codes.push(250);
+    } catch (error) {
+      codes.push((error as { responseCode?: number }).responseCode ?? -1);
+    }
+  }
+  transport.close();
+  return codes;
+}
+
+beforeAll(async () => {
+  sim = await startSim();
+  ca = readFileSync(cafile, 'utf8');
+});
+afterAll(() => sim.stop());
+beforeEach(() => sim.harness.reset());
+
+describe('built-in profiles with real clients', () => {
+  it('default accepts everything', async () => {
+    expect(await sendWithNodemailer(sim.smtpPort, { to: ['a@x.org', 'b@y.org'] }, { auth: { user: 'any', pass: 'thing' } })).toMatchObject({ ok: true, rejected: [] });
+  });
+
+  it('gmail: throttles at 60 a minute (421 4.7.0), then the daily limit (550 5.4.5 to DATA), reset by the clock', async () => {
+    await activate(sim, 'gmail');
+    const auth = { user: 'app@gmail.com', pass: 'abcdefghijklmnop' };
+    const minute = await sendMany(61, auth);
+    expect(minute.slice(0, 60).every((code) => code === 250)).toBe(true);
+    expect(minute[60]).toBe(421);
+    let sent = 60;
+    while (sent < 500) {
+      await advance('61s');
+      const batch = await sendMany(Math.min(60, 500 - sent), auth);
+      expect(batch.every((code) => code === 250)).toBe(true);
+      sent += batch.length;
+    }
+    await advance('61s');
+    const over = await sendWithNodemailer(sim.smtpPort, { from: auth.user }, { ...tls(), auth });
+    expect(over).toMatchObject({ ok: false, code: 'EENVELOPE', responseCode: 550, command: 'DATA' });
+    expect(over.message).toContain('550-5.4.5 Daily user sending limit exceeded. For more information on Gmail');
+    expect(await smtplib(sim.smtpPort, `${starttls}\ns.login('${auth.user}', '${auth.pass}')\ns.sendmail('${auth.user}', ['r@example.org'], 'Subject: x\\r\\n\\r\\nx')`)).toMatch(
+      /^raised SMTPDataError 550 5\.4\.5 Daily user sending limit exceeded\./,
+    );
+    await advance('24h');
+    expect((await sendWithNodemailer(sim.smtpPort, { from: auth.user }, { ...tls(), auth })).ok).toBe(true);
+  });
+
+  it('gmail: a message over 35882577 bytes announced with SIZE= is refused at MAIL (SMTPSenderRefused)', async () => {
+    await activate(sim, 'gmail');
+    const script = `${starttls}\ns.login('app@gmail.com', 'abcd efgh ijkl mnop')\nprint(s.mail('app@gmail.com', ['size=40000000']))`;
+    expect(await smtplib(sim.smtpPort, script)).toMatch(
+      /^\(552, b"5\.3\.4 Your message exceeded Google's message size limits\. Please visit\\n5\.3\.4  https:\/\/support\.google\.com\/mail\/\?p=MaxSizeError/,
+    );
+  });
+
+  it('office365: SMTP AUTH disabled (535 5.7.139, after ~5 s), SendAsDenied (554 5.2.0), concurrent connections (432 4.3.2)', async () => {
+    await activate(sim, 'office365');
+    const started = performance.now();
+    const disabled = await sendWithNodemailer(sim.smtpPort, {}, { ...tls(), auth: { user: 'smtp-auth-disabled@contoso.com', pass: 'x' } });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(4_900);
+    expect(disabled).toMatchObject({ ok: false, code: 'EAUTH', responseCode: 535 });
+    expect(disabled.response).toMatch(/^535 5\.7\.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant\./);
+
+    const auth = { user: 'me@contoso.com', pass: 'secret' };
+    const sendAs = await sendWithNodemailer(sim.smtpPort, { from: 'boss@contoso.com' }, { ...tls(), auth });
+    expect(sendAs).toMatchObject({ ok: false, code: 'EMESSAGE', responseCode: 554 });
+    expect(sendAs.response).toMatch(/^554 5\.2\.0 STOREDRV\.Submission\.Exception:SendAsDeniedException\.MapiExceptionSendAsDenied/);
+    expect((await sendWithNodemailer(sim.smtpPort, { from: auth.user }, { ...tls(), auth })).ok).toBe(true);
+
+    // Four connections of one mailbox open at once: the fourth is refused at the end of DATA.
+    const transports = Array.from({ length: 4 }, () => nodemailer.createTransport({ host: '127.0.0.1', port: sim.smtpPort, pool: true, maxConnections: 1, auth, ...tls() }));
+    await Promise.all(transports.slice(0, 3).map((t) => t.sendMail({ from: auth.user, to: 'r@example.org', text: 'x' })));
+    const fourth = await transports[3]!.sendMail({ from: auth.user, to: 'r@example.org', text: 'x' }).catch((e: { code: string; responseCode: number; response: string }) => e);
+    for (const t of transports) t.close();
+    expect(fourth).toMatchObject({ code: 'EMESSAGE', responseCode: 432 });
+    expect((fourth as { response: string }).response).toMatch(/^432 4\.3\.2 Concurrent connections limit exceeded\./);
+  });
+
+  it('sendgrid: user must be apikey, key must look like one, sender identity must be verified', async () => {
+    await activate(sim, 'sendgrid');
+    const key = 'SG.abcdefghij.ABCDEFGHIJ_klmnop-123';
+    const wrongUser = await sendWithNodemailer(sim.smtpPort, {}, { auth: { user: 'me@example.com', pass: key } });
+    expect(wrongUser).toMatchObject({ ok: false, code: 'EAUTH', responseCode: 535, response: '535 Authentication failed: Bad username / password' });
+    const badKey = await sendWithNodemailer(sim.smtpPort, {}, { auth: { user: 'apikey', pass: 'not-a-key' } });
+    expect(badKey.response).toBe('535 Authentication failed: The provided authorization grant is invalid, expired, or revoked');
+    const unverified = await sendWithNodemailer(sim.smtpPort, { from: 'me@unverified.example' }, { auth: { user: 'apikey', pass: key } });
+    expect(unverified).toMatchObject({ ok: false, code: 'EMESSAGE', responseCode: 550 });
+    expect(unverified.response).toMatch(/^550 The from address does not match a verified Sender Identity\./);
+    expect((await sendWithNodemailer(sim.smtpPort, { from: 'me@verified.example' }, { auth: { user: 'apikey', pass: key } })).ok).toBe(true);
+    expect(await smtplib(sim.smtpPort, "s.sendmail('me@verified.example', ['r@example.org'], 'Subject: x\\r\\n\\r\\nx')")).toBe(
+      'raised SMTPSenderRefused 550 Unauthenticated senders not allowed me@verified.example',
+    );
+  });
+
+  it('amazon-ses: AUTH before STARTTLS is refused, 454 for the sending rate, 554 for an unverified address', async () => {
+    await activate(sim, 'amazon-ses');
+    expect(await smtplib(sim.smtpPort, "s.login('AKIA', 'secret')")).toBe('raised SMTPAuthenticationError 530 Must issue a STARTTLS command first');
+    await setClock('2026-05-01T12:00:00Z');
+    const auth = { user: 'AKIAEXAMPLE', pass: 'secret' };
+    const ok = await sendWithNodemailer(sim.smtpPort, { from: 'app@verified.example' }, { ...tls(), auth });
+    expect(ok.ok).toBe(true);
+    expect(ok.response).toMatch(/^250 Ok 0100[\w-]+-000000$/);
+    const tooFast = await sendWithNodemailer(sim.smtpPort, { from: 'app@verified.example' }, { ...tls(), auth });
+    expect(tooFast).toMatchObject({ ok: false, code: 'EMESSAGE', responseCode: 454, response: '454 Throttling failure: Maximum sending rate exceeded.' });
+    await advance('2s');
+    const unverified = await sendWithNodemailer(sim.smtpPort, { from: 'app@elsewhere.example' }, { ...tls(), auth });
+    expect(unverified.response).toBe('554 Message rejected: Email address is not verified. The following identities failed the check in region US-EAST-1: app@elsewhere.example');
+  });
+
+  it('yahoo-disabled-mailbox: 554 at RCPT for disabled mailboxes (SMTPRecipientsRefused)', async () => {
+    await activate(sim, 'yahoo-disabled-mailbox');
+    const result = await sendWithNodemailer(sim.smtpPort, { to: 'disabled.user@yahoo.com' });
+    expect(result).toMatchObject({ ok: false, code: 'EENVELOPE', responseCode: 554, rejected: ['disabled.user@yahoo.com'] });
+    expect(await smtplib(sim.smtpPort, "print(s.sendmail('a@x.org', ['ok@yahoo.com', 'x@disabled.example'], 'Subject: x\\r\\n\\r\\nx'))")).toContain(
+      "'x@disabled.example': (554, b'delivery error: dd Sorry, your message to x@disabled.example cannot be delivered. This mailbox is disabled (554.30). - mta7.am0.yahoodns.net')",
+    );
+  });
+
+  it('odoo-daily-limit: 50 a day on a trial, refused after that until 23:00 UTC', async () => {
+    await activate(sim, 'odoo-daily-limit');
+    await setClock('2026-06-10T20:00:00Z');
+    const auth = { user: 'company+trial@odoo.example', pass: 'x' };
+    const codes = await sendMany(51, auth, { ignoreTLS: true, requireTLS: false, tls: undefined });
+    expect(codes.filter((c) => c === 250)).toHaveLength(50);
+    expect(codes[50]).toBe(554);
+    const counters = (await getJson<{ counters: { Limit: string; Count: number; NextReset: string }[] }>(`${sim.url}/api/v1/counters`)).body.counters;
+    expect(counters.find((c) => c.Limit === 'trial-daily-limit')).toMatchObject({ Count: 50, NextReset: '2026-06-10T23:00:00.000Z' });
+    await setClock('2026-06-10T23:00:01Z');
+    expect((await sendMany(1, auth, { ignoreTLS: true, requireTLS: false, tls: undefined }))[0]).toBe(250);
+  });
+
+  it('firewall-timeout: no banner ever (ETIMEDOUT Greeting never received / smtplib timeout)', async () => {
+    await activate(sim, 'firewall-timeout');
+    const closed = nextEvent(sim.harness.bus, 'session.closed');
+    expect(await sendWithNodemailer(sim.smtpPort, {}, { greetingTimeout: 300 })).toMatchObject({ ok: false, code: 'ETIMEDOUT', message: 'Greeting never received' });
+    const summary: SessionSummary = await closed;
+    expect(summary).toMatchObject({ Outcome: 'timed-out' });
+    expect(await smtplib(sim.smtpPort, 'pass', 0.3)).toBe('raised SMTPServerDisconnected Connection unexpectedly closed: timed out');
+  });
+
+  it('mailbox-unavailable: per-recipient refusals inside one transaction', async () => {
+    await activate(sim, 'mailbox-unavailable');
+    const result = await sendWithNodemailer(sim.smtpPort, { to: ['ok@example.org', 'x@unknown.example', 'y@full.example', 'z@gone.example'] });
+    expect(result).toMatchObject({ ok: true, accepted: ['ok@example.org'], rejected: ['x@unknown.example', 'y@full.example', 'z@gone.example'] });
+  });
+
+  it('size-limit: 552 5.3.4 at MAIL when announced, after DATA when not', async () => {
+    await activate(sim, 'size-limit');
+    expect(await smtplib(sim.smtpPort, "s.sendmail('a@x.org', ['b@y.org'], 'Subject: x\\r\\n\\r\\n' + 'y' * 1100000)")).toBe(
+      'raised SMTPSenderRefused 552 5.3.4 Message size exceeds fixed limit a@x.org',
+    );
+    const big = await sendWithNodemailer(sim.smtpPort, { text: 'y'.repeat(1_100_000) });
+    expect(big).toMatchObject({ ok: false, code: 'EMESSAGE', responseCode: 552, response: '552 5.3.4 Error: message file too big' });
+  });
+
+  it('flaky-network: random failures that repeat exactly with the same seed', async () => {
+    await activate(sim, 'flaky-network');
+    const run = async () => {
+      const outcomes: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const result = await sendWithNodemailer(sim.smtpPort, { subject: `#${i}` }, { socketTimeout: 300, greetingTimeout: 3000 });
+        outcomes.push(result.ok ? 'ok' : `${result.code}:${result.responseCode ?? ''}`);
+      }
+      return outcomes;
+    };
+    const first = await run();
+    await sim.harness.reset();
+    await activate(sim, 'flaky-network');
+    expect(await run()).toEqual(first);
+  });
+});
