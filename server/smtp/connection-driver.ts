@@ -1,22 +1,22 @@
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import type { SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { Clock, MessageSink } from '../contracts.js';
 import type { FaultContext, SessionView } from '../faults/context.js';
 import type { Decision, Reply } from '../faults/decision.js';
-import type { Phase, Scenario } from '../faults/schema.js';
+import type { Persona, Phase, Scenario } from '../faults/schema.js';
 import type { FaultEvent } from '../protocol.js';
 import { headerMap } from '../util/headers.js';
 import { newId } from '../util/ids.js';
 import { authMechanism, parseAddressCommand, phaseOf, scenarioTag } from './commands.js';
 import { DecisionRunner } from './decision-runner.js';
-import { advertisesAuth, ehloCapabilities, offersStartTls } from './ehlo-lines.js';
+import { collectData } from './data-collector.js';
+import { advertisesAuth, ehloCapabilities, offersStartTls, withListenerTls } from './ehlo-lines.js';
 import type { FaultPort, ScenarioLookup } from './fault-port.js';
 import type { SMTPConnection } from './prompt-server.js';
 import { shapeReplies, withEnhanced } from './reply-shaper.js';
 import { SessionState } from './session-state.js';
-import { explainTlsFailure } from './tls-failure.js';
 import type { TlsGate } from './tls-gate.js';
+import { TlsTracker } from './tls-tracker.js';
 
 export interface DriverDeps {
   faults: FaultPort;
@@ -42,6 +42,7 @@ type CommandFn = (command: Buffer, callback: () => void) => void;
  */
 export class ConnectionDriver {
   readonly state: SessionState;
+  readonly tls: TlsTracker;
   scenario: Scenario;
   phase: Phase | 'other' = 'connect';
   readonly #runner: DecisionRunner;
@@ -49,8 +50,6 @@ export class ConnectionDriver {
   #override: Reply | undefined;
   /** The rule that asked to drop the connection part-way through the message. */
   #cutCause = '';
-  /** STARTTLS was accepted and the handshake has not finished. */
-  #upgrading = false;
 
   constructor(
     connection: SMTPConnection,
@@ -61,6 +60,7 @@ export class ConnectionDriver {
     this.scenario = deps.scenario;
     this.state = new SessionState(connection.id, endpoint(socket.remoteAddress, socket.remotePort), endpoint(socket.localAddress, socket.localPort), deps.clock);
     this.state.note(`scenario ${this.scenario.name}`);
+    this.tls = new TlsTracker(this.state);
     this.#runner = new DecisionRunner(socket);
     shapeReplies(connection, {
       phase: () => this.phase,
@@ -116,28 +116,23 @@ export class ConnectionDriver {
   }
 
   onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    let cut = false;
-    stream.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      this.state.dataProgress(bytes);
-      if (!stream.sizeExceeded) chunks.push(chunk);
-      const cutAt = this.#runner.cutAfterBytes;
-      if (cutAt !== undefined && bytes >= cutAt && !cut) {
-        // The rest of the message may already be in this chunk: it must not be stored.
-        cut = true;
-        this.state.faultDisconnect(`${this.#cutCause}, after ${cutAt} bytes of DATA`);
+    const hooks = {
+      progress: (bytes: number) => this.state.dataProgress(bytes),
+      cutAfterBytes: () => this.#runner.cutAfterBytes,
+      cut: (atBytes: number) => {
+        this.state.faultDisconnect(`${this.#cutCause}, after ${atBytes} bytes of DATA`);
         this.#runner.disconnect();
-      }
-    });
-    stream.on('error', () => this.state.note(`message aborted after ${bytes} bytes; nothing stored`));
-    stream.once('end', () => {
-      if (cut) return;
+      },
+      aborted: (bytes: number) => this.state.note(`message aborted after ${bytes} bytes; nothing stored`),
+    };
+    collectData(stream, hooks, (result) => {
       this.phase = 'data-end';
-      this.state.dataEnded(bytes);
-      if (stream.sizeExceeded) return callback(null);
-      const raw = Buffer.concat(chunks, bytes);
+      if (result.kind === 'oversized') {
+        this.state.dataEnded(result.bytes);
+        return callback(null);
+      }
+      const { raw } = result;
+      this.state.dataEnded(raw.length);
       const envelope = { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address) };
       const ctx = this.#context('data-end', { message: { size: raw.length, headers: headerMap(raw) } });
       this.#run('data-end', this.deps.faults.decide(this.scenario, ctx), {
@@ -158,24 +153,8 @@ export class ConnectionDriver {
     this.#conn.send(421, text);
   }
 
-  /** TLS is up (implicit TLS before the banner, or after STARTTLS): RFC 3207 §4.2 resets state. */
-  secured(socket: TLSSocket): void {
-    this.#upgrading = false;
-    const cipher = socket.getCipher();
-    this.state.tls = { Protocol: socket.getProtocol() ?? '', Cipher: cipher?.name ?? '', Servername: typeof socket.servername === 'string' ? socket.servername : '' };
-    this.state.user = '';
-    const sni = this.state.tls.Servername ? `, SNI ${this.state.tls.Servername}` : ', no SNI';
-    this.state.note(`TLS established: ${this.state.tls.Protocol}, ${this.state.tls.Cipher}${sni}`);
-  }
-
-  /** smtp-server reports socket errors per connection; during STARTTLS they are TLS failures. */
-  socketError(message: string): void {
-    this.state.note(`socket error: ${message}`);
-    if (this.#upgrading) this.state.tlsFailed(explainTlsFailure(message));
-  }
-
   closed(): void {
-    if (this.#upgrading && this.state.tls === null) this.state.tlsFailed(explainTlsFailure('Socket closed while initiating TLS'));
+    this.tls.closed();
     this.#runner.dispose();
     this.deps.faults.sessionClosed(this.scenario, this.state.id);
   }
@@ -197,7 +176,12 @@ export class ConnectionDriver {
 
   /** Every command line passes here before smtp-server sees it. */
   #command(command: Buffer, callback: () => void, original: CommandFn): void {
-    if (command[0] === 0x16 && command[1] === 0x03) return this.#tlsOnPlainPort(command, callback, original);
+    if (TlsTracker.isClientHello(command)) {
+      // Answered the way a plaintext server does, with a 500.
+      this.tls.clientHelloOnPlainPort();
+      this.phase = 'other';
+      return original(command, callback);
+    }
     const line = command.toString();
     this.state.command(line);
     if (this.#conn._nextHandler || this.#conn._upgrading) return original(command, callback);
@@ -215,7 +199,7 @@ export class ConnectionDriver {
     const ctx = this.#context(phase, phase === 'mail' ? { sender: address ?? '', announcedSize: size } : phase === 'rcpt' ? { recipient: address ?? '' } : {});
     this.#run(phase, this.deps.faults.decide(this.scenario, ctx), {
       proceed: () => {
-        if (phase === 'starttls') this.#upgrading = true;
+        if (phase === 'starttls') this.tls.upgrading();
         original(command, callback);
       },
       reply: (r) => {
@@ -299,36 +283,20 @@ export class ConnectionDriver {
   }
 
   #capabilities(): string[] {
-    const persona = this.scenario.persona;
-    return ehloCapabilities(this.#tlsPersona(), {
+    return ehloCapabilities(this.#persona(), {
       secure: this.state.tls !== null,
       authenticated: this.state.user !== '',
       canStartTls: this.deps.tls.canStartTls,
-      size: persona.size ?? this.deps.maxMessageSize,
+      size: this.scenario.persona.size ?? this.deps.maxMessageSize,
     });
   }
 
-  /** A `starttls` listener offers STARTTLS even when the persona would not. */
-  #tlsPersona() {
-    const persona = this.scenario.persona;
-    if (!this.deps.tls.forcesStartTls || persona.tls.starttls !== 'off') return persona;
-    return { ...persona, tls: { ...persona.tls, starttls: 'optional' as const } };
+  #persona(): Persona {
+    return withListenerTls(this.scenario.persona, this.deps.tls.forcesStartTls);
   }
 
   #offersStartTls(): boolean {
-    return offersStartTls(this.#tlsPersona(), { secure: this.state.tls !== null, canStartTls: this.deps.tls.canStartTls });
-  }
-
-  /**
-   * A TLS ClientHello (record type 0x16, version 3.x) where SMTP commands belong: the client
-   * wanted implicit TLS on a plaintext port (465 settings against 587/25). Recorded as such and
-   * answered the way a plaintext server does, with a 500.
-   */
-  #tlsOnPlainPort(command: Buffer, callback: () => void, original: CommandFn): void {
-    this.state.command('<binary TLS ClientHello>');
-    this.state.tlsFailed('the client started a TLS handshake on a plaintext port (implicit TLS against a STARTTLS or plain listener?)');
-    this.phase = 'other';
-    original(command, callback);
+    return offersStartTls(this.#persona(), { secure: this.state.tls !== null, canStartTls: this.deps.tls.canStartTls });
   }
 }
 

@@ -39,3 +39,9 @@ export function offersStartTls(persona: Persona, state: Pick<EhloState, 'secure'
 export function advertisesAuth(persona: Persona, state: Pick<EhloState, 'secure'>): boolean {
   return persona.extensions.includes('AUTH') && (state.secure || persona.tls.authBeforeTls !== 'hidden');
 }
+
+/** A `starttls` listener offers STARTTLS even when its scenario's persona would not. */
+export function withListenerTls(persona: Persona, forcesStartTls: boolean): Persona {
+  if (!forcesStartTls || persona.tls.starttls !== 'off') return persona;
+  return { ...persona, tls: { ...persona.tls, starttls: 'optional' } };
+}

@@ -75,7 +75,7 @@ export class SmtpListener {
         onConnect: (session, callback) => this.#driver(session.id).onConnect(callback),
         onSecure: (socket, session, callback) => {
           const driver = this.#driver(session.id);
-          driver.secured(socket as TLSSocket);
+          driver.tls.secured(socket as TLSSocket);
           socket.on('timeout', () => driver.state.timedOut());
           callback();
         },
@@ -202,7 +202,7 @@ export class SmtpListener {
     const state = (id: string | undefined) => (id === undefined ? undefined : this.#drivers.get(id)?.state);
     return {
       reply: (id: string, payload: string) => state(id)?.reply(payload),
-      error: (id: string | undefined, message: string) => (id === undefined ? undefined : this.#drivers.get(id)?.socketError(message)),
+      error: (id: string | undefined, message: string) => (id === undefined ? undefined : this.#drivers.get(id)?.tls.socketError(message)),
     };
   }
 }

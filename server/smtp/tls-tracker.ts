@@ -1,0 +1,53 @@
+import type { TLSSocket } from 'node:tls';
+import type { SessionState } from './session-state.js';
+import { explainTlsFailure } from './tls-failure.js';
+
+/**
+ * One connection's TLS as its transcript tells it: what was negotiated, or why the handshake
+ * failed. Clients that reject a certificate often just close the socket, so a close during an
+ * accepted STARTTLS counts as a TLS failure too.
+ */
+export class TlsTracker {
+  /** STARTTLS was accepted and the handshake has not finished. */
+  #upgrading = false;
+
+  constructor(private readonly state: SessionState) {}
+
+  upgrading(): void {
+    this.#upgrading = true;
+  }
+
+  /** TLS is up (implicit TLS before the banner, or after STARTTLS): RFC 3207 §4.2 resets state. */
+  secured(socket: TLSSocket): void {
+    this.#upgrading = false;
+    const cipher = socket.getCipher();
+    const tls = { Protocol: socket.getProtocol() ?? '', Cipher: cipher?.name ?? '', Servername: typeof socket.servername === 'string' ? socket.servername : '' };
+    this.state.tls = tls;
+    this.state.user = '';
+    const sni = tls.Servername ? `, SNI ${tls.Servername}` : ', no SNI';
+    this.state.note(`TLS established: ${tls.Protocol}, ${tls.Cipher}${sni}`);
+  }
+
+  /** smtp-server reports socket errors per connection; during STARTTLS they are TLS failures. */
+  socketError(message: string): void {
+    this.state.note(`socket error: ${message}`);
+    if (this.#upgrading) this.state.tlsFailed(explainTlsFailure(message));
+  }
+
+  closed(): void {
+    if (this.#upgrading && this.state.tls === null) this.state.tlsFailed(explainTlsFailure('Socket closed while initiating TLS'));
+  }
+
+  /**
+   * A TLS ClientHello (record type 0x16, version 3.x) where SMTP commands belong: the client
+   * wanted implicit TLS on a plaintext port (465 settings against 587/25).
+   */
+  static isClientHello(command: Buffer): boolean {
+    return command[0] === 0x16 && command[1] === 0x03;
+  }
+
+  clientHelloOnPlainPort(): void {
+    this.state.command('<binary TLS ClientHello>');
+    this.state.tlsFailed('the client started a TLS handshake on a plaintext port (implicit TLS against a STARTTLS or plain listener?)');
+  }
+}
