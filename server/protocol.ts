@@ -1,6 +1,6 @@
 /**
- * Wire types shared by the server and the UI (`import type` only: this file must stay free of
- * runtime code). Message shapes follow Mailpit's v1 API field for field so that Mailpit clients
+ * Wire types shared by the server and the UI, which bundles this file: it must stay free of
+ * imports and side effects (constants are fine). Message shapes follow Mailpit's v1 API field for field so that Mailpit clients
  * work unchanged; our own resources use the same PascalCase convention.
  */
 
@@ -95,21 +95,25 @@ export interface MessagesSummary {
  * How a session ended, most significant first: a session that delivered one message and then
  * had a recipient refused reads "delivered".
  */
-export type SessionOutcome =
-  | 'active'
-  | 'delivered'
-  | 'connection-test'
-  | 'rejected'
-  | 'deferred'
-  | 'auth-failed'
-  | 'aborted'
-  | 'timed-out'
-  | 'dropped'
-  | 'no-mail'
-  | 'blackholed'
-  | 'disconnected'
-  | 'tls-failed'
-  | 'interrupted';
+export type SessionOutcome = (typeof SESSION_OUTCOMES)[number];
+
+/** Every outcome in the order the UI offers them as filters: the usual ones, then the problems. */
+export const SESSION_OUTCOMES = [
+  'active',
+  'delivered',
+  'rejected',
+  'deferred',
+  'auth-failed',
+  'tls-failed',
+  'timed-out',
+  'dropped',
+  'disconnected',
+  'blackholed',
+  'aborted',
+  'connection-test',
+  'no-mail',
+  'interrupted',
+] as const;
 
 /** C: client command, S: server reply, I: what the server observed or decided. */
 export type TranscriptDirection = 'C' | 'S' | 'I';
@@ -189,7 +193,7 @@ export interface FaultEvent {
   Phase: string;
   /** rule | limit | persona | one-shot | chaos */
   Source: string;
-  /** The scenario the session ran under (issue 6: the label of mailsim_faults_fired_total). */
+  /** The scenario the session ran under (the label of mailsim_faults_fired_total). */
   Scenario?: string;
   Name: string;
   Reason: string;
@@ -254,3 +258,24 @@ export interface OneShotFaultInfo {
   Remaining: number;
   Scenario: string | null;
 }
+
+/**
+ * What goes over /api/events, one JSON frame per event in Mailpit's envelope
+ * (`{"Type": ..., "Data": ...}`). `new`, `update`, `delete`, `truncate` and `stats` are
+ * Mailpit's; the rest are ours.
+ */
+export interface FrameMap {
+  new: MessageSummary;
+  update: { IDs: string[]; Read: boolean };
+  delete: { IDs: string[] };
+  truncate: Record<string, never>;
+  stats: { Total: number; Unread: number; Version: string };
+  session: SessionSummary;
+  fault: FaultEvent;
+  scenario: { Scenario: ScenarioInfo; Listeners: ListenerInfo[] };
+  clock: ClockInfo;
+  reset: Record<string, never>;
+}
+
+export type FrameType = keyof FrameMap;
+export type Frame = { [K in FrameType]: { Type: K; Data: FrameMap[K] } }[FrameType];

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { EventBus, EventMap, EventName } from '../events/bus.js';
-import type { FrameMap, FrameType } from './frames.js';
+import type { FrameMap, FrameType } from '../protocol.js';
 
 /** Why an upgrade is refused: the status and the `{"Error": ...}` text to answer with. */
 export interface Refusal {

@@ -1,31 +1,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Mailbox } from '../../mail/mailbox.js';
-import type { SessionOutcome, SessionsList } from '../../protocol.js';
+import { SESSION_OUTCOMES, type SessionsList } from '../../protocol.js';
 import { notFound, parseInput } from '../errors.js';
-
-export const OUTCOMES = [
-  'active',
-  'delivered',
-  'connection-test',
-  'rejected',
-  'deferred',
-  'auth-failed',
-  'aborted',
-  'timed-out',
-  'dropped',
-  'no-mail',
-  'blackholed',
-  'disconnected',
-  'tls-failed',
-  'interrupted',
-] as const satisfies readonly SessionOutcome[];
 
 /** One outcome or a comma-separated list: ?outcome=rejected,deferred */
 export const outcomeList = z
   .string()
   .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
-  .pipe(z.array(z.enum(OUTCOMES, { error: `expected one of ${OUTCOMES.join(', ')}` })));
+  .pipe(z.array(z.enum(SESSION_OUTCOMES, { error: `expected one of ${SESSION_OUTCOMES.join(', ')}` })));
 
 /** ?since=2026-01-01T10:00:00Z (or milliseconds since the epoch): sessions that started then or later. */
 export const sinceParam = z.string().transform((text, ctx) => {

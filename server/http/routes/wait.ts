@@ -3,11 +3,12 @@ import { z } from 'zod';
 import type { EventBus, EventName } from '../../events/bus.js';
 import type { Mailbox } from '../../mail/mailbox.js';
 import type { SessionFilter } from '../../mail/session-store.js';
-import type { MessagesSummary, MessageSummary, SessionOutcome, SessionsList, SessionSummary } from '../../protocol.js';
+import { type MessagesSummary, type MessageSummary, SESSION_OUTCOMES, type SessionsList, type SessionSummary } from '../../protocol.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import { parseInput } from '../errors.js';
 import type { WaitOutcome, WaitRegistry } from '../waiting.js';
-import { OUTCOMES, outcomeList, sinceParam } from './sessions.js';
+import { outcomeList, sinceParam } from './sessions.js';
+import { messagesSummary } from './messages.js';
 
 export const DEFAULT_WAIT_MS = 10_000;
 export const MAX_WAIT_MS = 5 * 60_000;
@@ -46,11 +47,7 @@ const sessionsQuery = z.object({
 });
 
 /** Sessions still open only count when `outcome=active` asks for them. */
-const CLOSED_OUTCOMES = OUTCOMES.filter((o) => o !== 'active');
-// An outcome missing from OUTCOMES would be left out of every unfiltered session wait.
-type Unlisted = Exclude<SessionOutcome, (typeof OUTCOMES)[number]>;
-const everyOutcomeListed: [Unlisted] extends [never] ? true : Unlisted = true;
-void everyOutcomeListed;
+const CLOSED_OUTCOMES = SESSION_OUTCOMES.filter((o) => o !== 'active');
 
 export interface WaitDeps {
   mailbox: Mailbox;
@@ -81,7 +78,7 @@ export function waitRouter({ mailbox, bus, waits }: WaitDeps): Router {
     const outcome = await waits.wait<MessagesSummary>({
       subscribe: on(['message.received', 'message.updated', 'message.tagged']),
       check: () => {
-        const result = messagesSummary(mailbox, query || undefined, tz, size);
+        const result = messagesSummary(mailbox, { query: query || undefined, timeZone: tz, start: 0, limit: size });
         return { done: result.messages_count >= count, result };
       },
       timeoutMs,
@@ -146,20 +143,4 @@ function answer<R>(res: Response, outcome: WaitOutcome<R>, timedOut: (result: R)
     case 'closed':
       return;
   }
-}
-
-/** The JSON of GET /api/v1/search (or /api/v1/messages without a query), first page. */
-export function messagesSummary(mailbox: Mailbox, query: string | undefined, timeZone: string | undefined, limit: number): MessagesSummary {
-  const result = mailbox.search({ query, timeZone, start: 0, limit });
-  const all = query ? mailbox.messages.countMatching() : result;
-  return {
-    total: all.total,
-    unread: all.unread,
-    count: result.messages.length,
-    messages_count: result.total,
-    messages_unread: result.unread,
-    start: 0,
-    tags: mailbox.tags(),
-    messages: result.messages,
-  };
 }

@@ -1,21 +1,6 @@
-import type { ClockInfo, FaultEvent, ListenerInfo, MessageSummary, ScenarioInfo, SessionSummary } from '../../../server/protocol.js';
+import type { Frame } from '../../../server/protocol.js';
 
-/** The /api/events frames (Mailpit's `{"Type", "Data"}` envelope), as the server sends them. */
-export interface FrameMap {
-  new: MessageSummary;
-  update: { IDs: string[]; Read: boolean };
-  delete: { IDs: string[] };
-  truncate: Record<string, never>;
-  stats: { Total: number; Unread: number; Version: string };
-  session: SessionSummary;
-  fault: FaultEvent;
-  scenario: { Scenario: ScenarioInfo; Listeners: ListenerInfo[] };
-  clock: ClockInfo;
-  reset: Record<string, never>;
-}
-
-export type FrameType = keyof FrameMap;
-export type Frame = { [K in FrameType]: { Type: K; Data: FrameMap[K] } }[FrameType];
+export type { Frame, FrameType } from '../../../server/protocol.js';
 
 /** Parses one frame; anything malformed or of an unknown type is ignored (a newer server). */
 export function parseFrame(text: unknown): Frame | undefined {
