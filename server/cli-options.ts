@@ -125,7 +125,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: "each scenario's own",
     parse: (text) => must(/^\d+$/.test(text) ? Number(text) : undefined, 'seed', text, 'a whole number'),
   },
-  // --- web UI (issue 5) ---
   {
     flag: 'ui-auth',
     key: 'uiAuth',
@@ -134,7 +133,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: 'off',
     parse: (text) => must(parseUiAuth(text), 'ui-auth', text, 'USER:PASSWORD'),
   },
-  // --- end web UI ---
   {
     flag: 'tls-cert',
     key: 'tlsCert',
@@ -150,7 +148,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "Where mailsim keeps its CA and certificates (see mailsim cert).",
     defaultText: '<data dir>/tls',
   },
-  // --- CI integration (issue 6) ---
   {
     flag: 'webhook',
     key: 'webhook',
@@ -182,7 +179,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: 'none',
     parse: (text) => must(listOf(text, ['plus-addresses', 'x-tags']), 'tags-disable', text, 'plus-addresses, x-tags or both comma-separated'),
   },
-  // --- end CI integration ---
   { flag: 'quiet', key: 'quiet', help: 'Print nothing but errors.', defaultText: 'off' },
 ];
 

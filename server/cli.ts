@@ -69,7 +69,7 @@ function explain(error: unknown): string {
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
-  // issue 6: `mailsim wait` has options of its own, so it is dispatched before the server's parsing.
+  // `mailsim wait` has options of its own, so it is dispatched before the server's parsing.
   if (argv[0] === 'wait') {
     const { waitCommand } = await import('./cli-wait.js');
     return waitCommand(argv.slice(1), env, { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) });

@@ -43,14 +43,13 @@ export const configSchema = z.object({
   scenarios: z.string().min(1).optional(),
   /** Overrides every scenario's seed (same seed, same faults). */
   seed: z.number().int().nonnegative().optional(),
-  /** HTTP basic credentials for the web UI, the API and the WebSocket (issue 5); none by default. */
+  /** HTTP basic credentials for the web UI, the API and the WebSocket; none by default. */
   uiAuth: z.object({ user: z.string().min(1), password: z.string().min(1) }).optional(),
   /** Your own certificate and key (PEM files) instead of the one mailsim issues from its CA. */
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),
   /** Where mailsim keeps its CA and certificates; the data directory's tls/ by default. */
   tlsDir: z.string().min(1).default(() => join(defaultDataDir(), 'tls')),
-  // --- CI integration (issue 6) ---
   /** URLs that get each new message (and, with webhookEvents, each closed session) POSTed. */
   webhook: z.array(z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })).default([]),
   webhookEvents: z.array(z.enum(WEBHOOK_EVENT_KINDS)).min(1).default(['messages']),
@@ -58,7 +57,6 @@ export const configSchema = z.object({
   tagsUsername: z.boolean().default(false),
   /** Automatic tag sources to turn off (Mailpit's --tags-disable). */
   tagsDisable: z.array(z.enum(['plus-addresses', 'x-tags'])).default([]),
-  // --- end CI integration ---
   quiet: z.boolean().default(false),
 }).refine((config) => (config.tlsCert === undefined) === (config.tlsKey === undefined), {
   message: '--tls-cert and --tls-key go together',

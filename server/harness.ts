@@ -43,7 +43,7 @@ export class Harness {
   readonly #listeners: SmtpListener[];
   readonly #http: Server;
   readonly #hub: EventHub;
-  /** CI integration (issue 6): waits, webhooks, metrics. */
+  /** Server-side waits, webhooks and metrics: what CI jobs use besides the API. */
   readonly integrations: Integrations;
   #watcher: ScenarioWatcher | undefined;
   #ready = false;
@@ -64,7 +64,7 @@ export class Harness {
       clock,
       limits: { maxMessages, maxSessions, maxAgeMs: maxAge },
       report: (error) => log.warn(`store: ${error instanceof Error ? error.message : String(error)}`),
-      tagging: taggingOptions(this.config), // issue 6
+      tagging: taggingOptions(this.config),
     });
     this.scenarios = new ScenarioRegistry({ builtin: builtinScenarioDir(), user: this.config.scenarios }, this.config.seed);
     const scenarioClock = new ScenarioClock(clock);
@@ -91,13 +91,11 @@ export class Harness {
     );
     this.control = new ControlPlane(this.scenarios, this.#listeners, faults, scenarioClock, this.bus);
     this.scenarios.onChange((info) => this.#scenarioChanged(info));
-    // --- web UI (issue 5): browser safety checks shared by the API and the WebSocket ---
+    // One set of browser safety checks for the API and the WebSocket, so neither is the weak door.
     const security: SecurityOptions = {
       boundHost: () => (this.#http.address() as AddressInfo | null)?.address ?? this.config.http.host,
       auth: this.config.uiAuth,
     };
-    // --- end web UI ---
-    // --- CI integration (issue 6) ---
     this.integrations = new Integrations({
       config: this.config,
       bus: this.bus,
@@ -106,9 +104,8 @@ export class Harness {
       activeSessions: () => this.#listeners.reduce((sum, listener) => sum + listener.activeSessions, 0),
       warn: (message) => log.warn(message),
     });
-    // --- end CI integration ---
     const app = createApp({
-      integrations: { bus: this.bus, waits: this.integrations.waits, metrics: () => this.integrations.scrape() }, // issue 6
+      integrations: { bus: this.bus, waits: this.integrations.waits, metrics: () => this.integrations.scrape() },
       security,
       mailbox: this.mailbox,
       control: this.control,
@@ -118,7 +115,7 @@ export class Harness {
       report: (error) => log.warn(`HTTP: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     });
     this.#http = createServer(app);
-    // --- web UI (issue 5): live events at /api/events ---
+    // Live events at /api/events share the HTTP port, so one --http address serves the whole UI.
     this.#hub = new EventHub({
       bus: this.bus,
       counts: () => {
@@ -130,7 +127,6 @@ export class Harness {
       report: (error) => log.warn(`WebSocket: ${error instanceof Error ? error.message : String(error)}`),
     });
     this.#hub.attach(this.#http);
-    // --- end web UI ---
   }
 
   async start(): Promise<RunningAddresses> {
@@ -140,13 +136,11 @@ export class Harness {
     for (const listener of this.#listeners) listener.useTls(tls);
     const smtp = await Promise.all(this.#listeners.map((listener) => listener.listen()));
     const http = await listen(this.#http, this.config.http.host, this.config.http.port);
-    // --- web UI (issue 5) ---
     if (!isLoopbackAddress(http.address) && !this.config.uiAuth) {
       this.log.warn(
         `the web UI and API on ${http.address}:${http.port} are reachable from other machines without a password: anyone who can reach it reads every captured mail; set --ui-auth USER:PASSWORD or listen on 127.0.0.1`,
       );
     }
-    // --- end web UI ---
     const sweep = () => this.mailbox.sweep().catch((error: Error) => this.log.warn(`retention: ${error.message}`));
     await sweep();
     this.#sweeper = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
@@ -201,16 +195,16 @@ export class Harness {
 
   async #stop(): Promise<void> {
     this.#ready = false;
-    this.integrations.endWaits(); // issue 6: open waits answer 503 now rather than hold the close
+    this.integrations.endWaits(); // open waits answer 503 now rather than hold the close
     clearInterval(this.#sweeper);
     this.#watcher?.close();
     await Promise.all(this.#listeners.map((listener) => listener.close()));
-    await this.#hub.close(); // web UI (issue 5): WebSocket clients first, or the HTTP close waits on them
+    await this.#hub.close(); // WebSocket clients first, or the HTTP close waits on them
     await new Promise<void>((resolve) => {
       this.#http.close(() => resolve());
       this.#http.closeAllConnections();
     });
-    this.integrations.close(); // issue 6: webhooks stop (what is still queued is dropped)
+    this.integrations.close(); // webhooks stop (what is still queued is dropped)
     await this.mailbox.close();
   }
 }

@@ -18,7 +18,7 @@ export interface IntegrationDeps {
 }
 
 /**
- * The CI-facing parts (issue 6), built and stopped together by the harness: server-side waits,
+ * The CI-facing parts, built and stopped together by the harness: server-side waits,
  * webhooks and the Prometheus metrics. Each hangs off the event bus and never sits in the SMTP
  * path.
  */

@@ -6,7 +6,7 @@ export interface EventMap {
   /** `All` when the whole mailbox was emptied (IDs is then empty). */
   'message.deleted': { IDs: string[]; All?: boolean };
   'message.updated': { IDs: string[]; Read: boolean };
-  /** Tags were set, renamed or deleted through the API (issue 6). */
+  /** Tags were set, renamed or deleted through the API. */
   'message.tagged': { IDs: string[] };
   'session.opened': SessionSummary;
   'session.closed': SessionSummary;

@@ -17,9 +17,9 @@ export interface AppDeps extends SystemDeps {
   mailbox: Mailbox;
   control: ScenarioControl;
   report: (error: unknown) => void;
-  /** Origin, Host and --ui-auth checks (issue 5); mounted before every route. */
+  /** Origin, Host and --ui-auth checks; mounted before every route. */
   security?: SecurityOptions;
-  /** Issue 6: server-side waits (need the bus) and GET /metrics. */
+  /** Server-side waits (need the bus) and GET /metrics. */
   integrations?: { bus: EventBus; waits: WaitRegistry; metrics: () => { contentType: string; text: string } };
 }
 
@@ -27,9 +27,8 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  // --- web UI (issue 5): refuse cross-origin, rebinding and unauthenticated requests first ---
+  // Refuse cross-origin, DNS-rebinding and unauthenticated requests before any route reads a mail.
   if (deps.security) app.use(securityMiddleware(deps.security));
-  // --- end web UI ---
   // Mailpit clients send DELETE/PUT bodies with or without a JSON content type.
   app.use(express.json({ limit: '1mb', type: () => true, strict: false }));
   app.use(systemRouter(deps));
@@ -37,7 +36,6 @@ export function createApp(deps: AppDeps): Express {
   app.use(messageRouter(deps.mailbox));
   app.use(sessionsRouter(deps.mailbox));
   app.use(scenariosRouter(deps.control));
-  // --- CI integration (issue 6): tags, server-side waits, Prometheus metrics ---
   app.use(tagsRouter(deps.mailbox));
   const integrations = deps.integrations;
   if (integrations) {
@@ -47,10 +45,8 @@ export function createApp(deps: AppDeps): Express {
       res.type(contentType).send(text);
     });
   }
-  // --- end CI integration ---
-  // --- web UI (issue 5): the built Svelte app at /, after the API, before the 404 ---
+  // The built Svelte app after the API (so /api/* never falls through to index.html), before the 404.
   app.use(uiStatic());
-  // --- end web UI ---
   app.use(unknownRoute);
   app.use(errorHandler(deps.report));
   return app;

@@ -68,7 +68,7 @@ const MIGRATIONS: readonly string[] = [
     transcript     TEXT    NOT NULL
   );
   `,
-  // 2: message tags (issue 6), Mailpit's model: one row per tag, its name unique without regard
+  // 2: message tags, Mailpit's model: one row per tag, its name unique without regard
   // to case, and links keyed by message seq. Messages without tags cost nothing here.
   `
   CREATE TABLE tags (

@@ -70,8 +70,9 @@ function lc(addresses: Address[]): string {
   return addresses.map((a) => `${a.Name} <${a.Address}>`).join(', ').toLowerCase();
 }
 
-export function toSummary(row: MessageRow): MessageSummary {
-  const addresses = JSON.parse(row.addresses) as StoredAddresses;
+/** `known` skips parsing what the caller already has in hand (a row it has just written). */
+export function toSummary(row: MessageRow, known?: { addresses: StoredAddresses; envelopeTo: string[]; tags: string[] }): MessageSummary {
+  const addresses = known?.addresses ?? (JSON.parse(row.addresses) as StoredAddresses);
   return {
     ID: row.id,
     MessageID: row.message_id,
@@ -84,11 +85,11 @@ export function toSummary(row: MessageRow): MessageSummary {
     Subject: row.subject,
     Created: new Date(row.created).toISOString(),
     Username: row.username,
-    Tags: row.tags ? sortTags(row.tags.split(',')) : [],
+    Tags: known?.tags ?? (row.tags ? sortTags(row.tags.split(',')) : []),
     Size: row.size,
     Attachments: row.attachments,
     Snippet: row.snippet,
-    Envelope: { From: row.envelope_from, To: JSON.parse(row.envelope_to) as string[] },
+    Envelope: { From: row.envelope_from, To: known?.envelopeTo ?? (JSON.parse(row.envelope_to) as string[]) },
     SessionID: row.session_id,
   };
 }
@@ -110,7 +111,7 @@ export class MessageStore {
     this.tags = new TagStore(db);
     this.#insertMessage = db.prepare(
       `INSERT INTO messages (id, session_id, created, envelope_from, envelope_to, message_id, subject, addresses, date, size, snippet, attachments, inline, username)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (@id, @session_id, @created, @envelope_from, @envelope_to, @message_id, @subject, @addresses, @date, @size, @snippet, @attachments, @inline, @username)`,
     );
     this.#insertRaw = db.prepare('INSERT INTO message_raw (seq, raw) VALUES (?, ?)');
     this.#insertSearch = db.prepare(
@@ -141,15 +142,31 @@ export class MessageStore {
 
   /** Call inside a transaction: the three rows stand or fall together. */
   insert(m: NewMessage): MessageSummary {
-    const { lastInsertRowid } = this.#insertMessage.run(
-      m.id, m.sessionId, m.created, m.envelopeFrom, JSON.stringify(m.envelopeTo), m.messageId, m.subject,
-      JSON.stringify(m.addresses), m.date, m.size, m.snippet, m.attachments, m.inline, m.username,
-    );
-    const seq = Number(lastInsertRowid);
-    this.#insertRaw.run(seq, m.raw);
+    const row: MessageRow = {
+      seq: 0,
+      id: m.id,
+      session_id: m.sessionId,
+      created: m.created,
+      envelope_from: m.envelopeFrom,
+      envelope_to: JSON.stringify(m.envelopeTo),
+      message_id: m.messageId,
+      subject: m.subject,
+      addresses: JSON.stringify(m.addresses),
+      date: m.date,
+      size: m.size,
+      snippet: m.snippet,
+      attachments: m.attachments,
+      inline: m.inline,
+      username: m.username,
+      read: 0,
+      tags: null,
+    };
+    // Named parameters: better-sqlite3 binds the columns the statement names and ignores the rest.
+    row.seq = Number(this.#insertMessage.run(row).lastInsertRowid);
+    this.#insertRaw.run(row.seq, m.raw);
     const { addresses: a } = m;
     this.#insertSearch.run(
-      seq,
+      row.seq,
       lc(a.From ? [a.From] : []),
       lc(a.To),
       lc(a.Cc),
@@ -160,33 +177,15 @@ export class MessageStore {
       m.messageId.toLowerCase(),
       m.bodyText.toLowerCase(),
     );
-    const tags = m.tags.length ? this.tags.attach(seq, m.tags) : [];
+    const tags = m.tags.length ? this.tags.attach(row.seq, m.tags) : [];
     this.#count++;
-    return {
-      ID: m.id,
-      MessageID: m.messageId,
-      Read: false,
-      From: a.From,
-      To: a.To,
-      Cc: a.Cc,
-      Bcc: a.Bcc,
-      ReplyTo: a.ReplyTo,
-      Subject: m.subject,
-      Created: new Date(m.created).toISOString(),
-      Username: m.username,
-      Tags: tags,
-      Size: m.size,
-      Attachments: m.attachments,
-      Snippet: m.snippet,
-      Envelope: { From: m.envelopeFrom, To: m.envelopeTo },
-      SessionID: m.sessionId,
-    };
+    return toSummary(row, { addresses: m.addresses, envelopeTo: m.envelopeTo, tags });
   }
 
   list(start: number, limit: number, filter: SqlFilter = NO_FILTER): MessageSummary[] {
     const rows = this.#prepare(`SELECT ${SUMMARY_COLUMNS} ${FROM} WHERE ${filter.where} ORDER BY m.seq DESC LIMIT ? OFFSET ?`)
       .all(...filter.params, limit, start) as MessageRow[];
-    return rows.map(toSummary);
+    return rows.map((row) => toSummary(row));
   }
 
   /** Matching and unread-matching counts in one pass. */

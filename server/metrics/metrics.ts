@@ -1,18 +1,10 @@
 import type { EventBus } from '../events/bus.js';
 import type { SessionOutcome } from '../protocol.js';
+import type { WebhookTargetStats } from '../webhooks/dispatcher.js';
 import { type Family, LabelledCounter, render } from './prometheus.js';
 
 /** Outcomes in which the server refused the client: counted by reply code. */
 const REFUSED: ReadonlySet<SessionOutcome> = new Set(['rejected', 'deferred', 'auth-failed']);
-
-export interface WebhookCounters {
-  url: string;
-  delivered: number;
-  failed: number;
-  retried: number;
-  dropped: number;
-  queued: number;
-}
 
 export interface MetricsSources {
   bus: EventBus;
@@ -20,7 +12,7 @@ export interface MetricsSources {
   /** Read at scrape time. */
   store: () => { messages: number; bytes: number };
   activeSessions: () => number;
-  webhooks?: () => WebhookCounters[];
+  webhooks?: () => WebhookTargetStats[];
   openWaits?: () => number;
 }
 
@@ -55,7 +47,7 @@ export class Metrics {
     const { sources } = this;
     const store = sources.store();
     const webhooks = sources.webhooks?.() ?? [];
-    const perWebhook = (pick: (w: WebhookCounters) => number) => webhooks.map((w) => ({ labels: { url: w.url }, value: pick(w) }));
+    const perWebhook = (pick: (w: WebhookTargetStats) => number) => webhooks.map((w) => ({ labels: { url: w.url }, value: pick(w) }));
     const families: Family[] = [
       { name: 'mailsim_info', help: 'Version of this mailsim.', type: 'gauge', series: [{ labels: { version: sources.version }, value: 1 }] },
       { name: 'mailsim_messages_accepted_total', help: 'Messages accepted and stored.', type: 'counter', series: [{ value: this.#accepted }] },

@@ -25,29 +25,14 @@ const readBody = z
 export function messagesRouter(mailbox: Mailbox): Router {
   const router = Router();
 
-  const summary = (start: number, limit: number, query?: string, tz?: string): MessagesSummary => {
-    const result = mailbox.search({ query, timeZone: tz, start, limit });
-    const all = query ? mailbox.messages.countMatching() : result;
-    return {
-      total: all.total,
-      unread: all.unread,
-      count: result.messages.length,
-      messages_count: result.total,
-      messages_unread: result.unread,
-      start,
-      tags: mailbox.tags(),
-      messages: result.messages,
-    };
-  };
-
   router.get('/api/v1/messages', (req, res) => {
     const { start, limit } = parseInput(paging, req.query, 'query');
-    res.json(summary(start, limit));
+    res.json(messagesSummary(mailbox, { start, limit }));
   });
 
   router.get('/api/v1/search', (req, res) => {
     const { start, limit, query, tz } = parseInput(searchQuery, req.query, 'query');
-    res.json(summary(start, limit, query, tz));
+    res.json(messagesSummary(mailbox, { query, timeZone: tz, start, limit }));
   });
 
   router.delete('/api/v1/search', async (req, res) => {
@@ -79,4 +64,26 @@ export function messagesRouter(mailbox: Mailbox): Router {
 function requireKnown(mailbox: Mailbox, ids: string[]): void {
   const unknown = ids.filter((id) => !mailbox.messages.exists(id));
   if (unknown.length) throw new HttpError(404, `message${unknown.length > 1 ? 's' : ''} not found: ${unknown.join(', ')}`);
+}
+
+/**
+ * Mailpit's list JSON (GET /api/v1/messages and /search; the server-side wait answers with it
+ * too): `total`/`unread` are the whole mailbox, `messages_count`/`messages_unread` the query's.
+ */
+export function messagesSummary(
+  mailbox: Mailbox,
+  page: { query?: string; timeZone?: string; start: number; limit: number },
+): MessagesSummary {
+  const result = mailbox.search(page);
+  const all = page.query ? mailbox.messages.countMatching() : result;
+  return {
+    total: all.total,
+    unread: all.unread,
+    count: result.messages.length,
+    messages_count: result.total,
+    messages_unread: result.unread,
+    start: page.start,
+    tags: mailbox.tags(),
+    messages: result.messages,
+  };
 }
