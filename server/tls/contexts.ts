@@ -29,16 +29,11 @@ export class TlsContexts {
   }
 
   /** `own` replaces mailsim's certificate (--tls-cert/--tls-key); fault certificates still come from its CA. */
-  static async create(certificates: Certificates, own?: KeyAndCert): Promise<TlsContexts> {
-    const [expired, wrongHost, selfSigned] = await Promise.all([
-      certificates.fault('expired'),
-      certificates.fault('wrong-host'),
-      certificates.fault('self-signed'),
-    ]);
+  static create(certificates: Certificates, own?: KeyAndCert): TlsContexts {
     // The chain includes the CA: a client that does not trust it reports a self-signed
     // certificate in the chain, the wording users search for.
     const server = own ?? { key: certificates.server.key, cert: `${certificates.server.cert.trimEnd()}\n${certificates.ca.cert.trimEnd()}\n` };
-    return new TlsContexts(server, { expired, 'wrong-host': wrongHost, 'self-signed': selfSigned });
+    return new TlsContexts(server, certificates.faults);
   }
 
   forFault(fault: TlsFault): SecureContext {
