@@ -90,7 +90,6 @@ export class Harness {
         }),
     );
     this.control = new ControlPlane(this.scenarios, this.#listeners, faults, scenarioClock, this.bus);
-    this.scenarios.onChange((info) => this.#scenarioChanged(info));
     // One set of browser safety checks for the API and the WebSocket, so neither is the weak door.
     const security: SecurityOptions = {
       boundHost: () => (this.#http.address() as AddressInfo | null)?.address ?? this.config.http.host,
@@ -130,9 +129,13 @@ export class Harness {
   }
 
   async start(): Promise<RunningAddresses> {
-    this.#checkScenarios();
-    await this.mailbox.open();
-    const tls = await this.#tlsContexts();
+    // The store's writer thread takes ~300 ms to boot and load its modules; scenarios and
+    // certificates are read on this thread meanwhile. Both settle before a failure is thrown, so
+    // stop() finds the store open and closes its thread.
+    const [opened, prepared] = await Promise.allSettled([this.mailbox.open(), this.#prepare()]);
+    if (opened.status === 'rejected') throw opened.reason;
+    if (prepared.status === 'rejected') throw prepared.reason;
+    const tls = prepared.value;
     for (const listener of this.#listeners) listener.useTls(tls);
     const smtp = await Promise.all(this.#listeners.map((listener) => listener.listen()));
     const http = await listen(this.#http, this.config.http.host, this.config.http.port);
@@ -166,6 +169,13 @@ export class Harness {
     const certificates = await Certificates.open(tlsDir, names);
     const own = tlsCert && tlsKey ? { cert: readFileSync(tlsCert, 'utf8'), key: readFileSync(tlsKey, 'utf8') } : undefined;
     return TlsContexts.create(certificates, own);
+  }
+
+  async #prepare(): Promise<TlsContexts> {
+    this.scenarios.loadFiles();
+    this.scenarios.onChange((info) => this.#scenarioChanged(info));
+    this.#checkScenarios();
+    return this.#tlsContexts();
   }
 
   /** Fail fast on a listener whose scenario does not exist; report files that did not load. */

@@ -16,6 +16,7 @@ const tempDir = () => mkdtempSync(join(tmpdir(), 'mailsim-scenarios-'));
 describe('scenario files', () => {
   it('every built-in profile loads without problems', () => {
     const registry = new ScenarioRegistry({ builtin: BUILTIN });
+    registry.loadFiles();
     const files = readdirSync(BUILTIN).filter((f) => f.endsWith('.yaml'));
     expect(registry.list().map((s) => [s.Name, s.Valid, s.Error])).toEqual(files.map((f) => [f.replace('.yaml', ''), true, null]));
     expect(registry.names()).toEqual(expect.arrayContaining(['default', 'gmail', 'office365', 'sendgrid', 'amazon-ses', 'yahoo-disabled-mailbox', 'odoo-daily-limit', 'greylisting', 'flaky-network', 'slow-server', 'firewall-timeout', 'mailbox-unavailable', 'size-limit']));
@@ -44,6 +45,7 @@ describe('scenario files', () => {
     writeFileSync(join(dir, 'twin-a.yaml'), 'name: twin\n');
     writeFileSync(join(dir, 'twin-b.yaml'), 'name: twin\n');
     const registry = new ScenarioRegistry({ builtin: BUILTIN, user: dir });
+    registry.loadFiles();
     expect(registry.info('gmail')).toMatchObject({ Source: 'user', Description: 'my own gmail' });
     expect(registry.list().find((s) => s.File?.endsWith('twin-b.yaml'))?.Error?.Message).toMatch(/scenario "twin" is already defined in .*twin-a\.yaml/);
 

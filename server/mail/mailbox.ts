@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock, IncomingMessage, LiveSession, MessageSink, SessionRecord, SessionSink } from '../contracts.js';
 import type { EventBus } from '../events/bus.js';
+import { headerMap } from '../util/headers.js';
 import type { Message, MessageSummary, RuntimeStats, Session, SessionSummary } from '../protocol.js';
 import { type Db, databaseSize } from './database.js';
 import { MessageStore, type StoredMessage } from './message-store.js';
-import { findPart, headerMap, messageView, renderHtml, renderText } from './message-view.js';
 import { parseSearch } from './search-query.js';
 import { type SqlFilter, toSql } from './search-sql.js';
 import { matchesFilter, type SessionFilter, SessionStore, summarize } from './session-store.js';
@@ -155,12 +155,12 @@ export class Mailbox implements MessageSink, SessionSink {
       await this.setRead(true, { ids: [stored.summary.ID] });
       stored.summary.Read = true;
     }
-    return messageView(stored);
+    return (await messageViews()).messageView(stored);
   }
 
   async part(id: string, partId: string): Promise<{ content: Buffer; contentType: string; filename: string } | undefined> {
     const stored = this.get(id);
-    const part = stored && (await findPart(stored.raw, partId));
+    const part = stored && (await (await messageViews()).findPart(stored.raw, partId));
     return part && { content: part.content, contentType: part.contentType, filename: part.filename ?? `part-${partId}` };
   }
 
@@ -172,7 +172,8 @@ export class Mailbox implements MessageSink, SessionSink {
   async render(id: string, as: 'html' | 'text'): Promise<string | undefined> {
     const stored = this.get(id);
     if (!stored) return undefined;
-    return as === 'html' ? renderHtml(stored.summary.ID, stored.raw) : renderText(stored.raw);
+    const views = await messageViews();
+    return as === 'html' ? views.renderHtml(stored.summary.ID, stored.raw) : views.renderText(stored.raw);
   }
 
   async delete(selection: Selection): Promise<number> {
@@ -327,4 +328,12 @@ function transferable(raw: Buffer): Uint8Array {
   const own = new Uint8Array(raw.length);
   own.set(raw);
   return own;
+}
+
+/**
+ * mailparser and its HTML and charset tables cost ~150 ms to load; the server only needs them when
+ * someone opens a message (the writer thread has its own copy for summaries), so not at start-up.
+ */
+function messageViews(): Promise<typeof import('./message-view.js')> {
+  return import('./message-view.js');
 }

@@ -32,8 +32,11 @@ export class ScenarioRegistry {
     private readonly dirs: { builtin: string; user?: string },
     /** --seed: replaces every scenario's seed, so one run's random faults can be repeated. */
     private readonly seed?: number,
-  ) {
-    for (const [dir, source] of [[dirs.builtin, 'builtin'], [dirs.user, 'user']] as const) {
+  ) {}
+
+  /** Reads every scenario file of both directories (the built-ins first, so the user's win). */
+  loadFiles(): void {
+    for (const [dir, source] of [[this.dirs.builtin, 'builtin'], [this.dirs.user, 'user']] as const) {
       if (dir) for (const file of scenarioFiles(dir)) this.load(join(dir, file), source);
     }
   }
