@@ -14,6 +14,8 @@ export interface Carry {
 
 /** A stalled connection is still cut eventually, so a client that never gives up cannot pin it forever. */
 const STALL_CAP_MS = 30 * 60_000;
+/** How early the first timer of a long wait ends (see after()). */
+const WAKE_GUARD_MS = 25;
 
 /**
  * Executes the engine's decisions on one connection: waits, stalls, drops, drips or replies.
@@ -37,12 +39,26 @@ export class DecisionRunner {
     else act();
   }
 
+  /**
+   * Runs `fn` after `ms` unless the connection is gone. Long waits are split: a first timer that
+   * ends WAKE_GUARD_MS early, then one for what is left by the monotonic clock. An idle process
+   * on a VM wakes from a long timer 10-20 ms late (measured here: 100 ms → +7-12 ms, 1 s → up
+   * to +21 ms), while a short timer right after a wake-up lands within ~2 ms; the issue asks
+   * for delays honoured within 15 ms, and a client timeout test needs the delay it configured.
+   */
   after(ms: number, fn: () => void): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      if (!this.socket.destroyed) fn();
-    }, ms);
-    this.#timers.add(timer);
+    const due = performance.now() + ms;
+    const arm = (wait: number) => {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        if (this.socket.destroyed) return;
+        const left = due - performance.now();
+        if (left > 0.5) arm(left);
+        else fn();
+      }, wait);
+      this.#timers.add(timer);
+    };
+    arm(ms > WAKE_GUARD_MS ? ms - WAKE_GUARD_MS : ms);
   }
 
   /** Never answer: the client's own timeout decides (RFC 5321 §4.5.3.2 lists what it should be). */
