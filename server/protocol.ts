@@ -1,6 +1,6 @@
 /**
- * Wire types shared by the server and the UI, which bundles this file: it must stay free of
- * imports and side effects (constants are fine). Message shapes follow Mailpit's v1 API field for field so that Mailpit clients
+ * Wire types shared by the server and the UI (`import type` only: this file must stay free of
+ * runtime code). Message shapes follow Mailpit's v1 API field for field so that Mailpit clients
  * work unchanged; our own resources use the same PascalCase convention.
  */
 
@@ -95,25 +95,21 @@ export interface MessagesSummary {
  * How a session ended, most significant first: a session that delivered one message and then
  * had a recipient refused reads "delivered".
  */
-export type SessionOutcome = (typeof SESSION_OUTCOMES)[number];
-
-/** Every outcome in the order the UI offers them as filters: the usual ones, then the problems. */
-export const SESSION_OUTCOMES = [
-  'active',
-  'delivered',
-  'rejected',
-  'deferred',
-  'auth-failed',
-  'tls-failed',
-  'timed-out',
-  'dropped',
-  'disconnected',
-  'blackholed',
-  'aborted',
-  'connection-test',
-  'no-mail',
-  'interrupted',
-] as const;
+export type SessionOutcome =
+  | 'active'
+  | 'delivered'
+  | 'connection-test'
+  | 'rejected'
+  | 'deferred'
+  | 'auth-failed'
+  | 'aborted'
+  | 'timed-out'
+  | 'dropped'
+  | 'no-mail'
+  | 'blackholed'
+  | 'disconnected'
+  | 'tls-failed'
+  | 'interrupted';
 
 /** C: client command, S: server reply, I: what the server observed or decided. */
 export type TranscriptDirection = 'C' | 'S' | 'I';

@@ -1,8 +1,28 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Mailbox } from '../../mail/mailbox.js';
-import { SESSION_OUTCOMES, type SessionsList } from '../../protocol.js';
+import type { SessionOutcome, SessionsList } from '../../protocol.js';
+import type { AssertNone, Unlisted } from '../../util/every-one-of.js';
 import { notFound, parseInput } from '../errors.js';
+
+export const SESSION_OUTCOMES = [
+  'active',
+  'delivered',
+  'connection-test',
+  'rejected',
+  'deferred',
+  'auth-failed',
+  'aborted',
+  'timed-out',
+  'dropped',
+  'no-mail',
+  'blackholed',
+  'disconnected',
+  'tls-failed',
+  'interrupted',
+] as const satisfies readonly SessionOutcome[];
+// An outcome missing here would be refused as a filter and left out of every unfiltered session wait.
+export type EveryOutcomeListed = AssertNone<Unlisted<SessionOutcome, typeof SESSION_OUTCOMES>>;
 
 /** One outcome or a comma-separated list: ?outcome=rejected,deferred */
 export const outcomeList = z

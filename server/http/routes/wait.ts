@@ -3,11 +3,11 @@ import { z } from 'zod';
 import type { EventBus, EventName } from '../../events/bus.js';
 import type { Mailbox } from '../../mail/mailbox.js';
 import type { SessionFilter } from '../../mail/session-store.js';
-import { type MessagesSummary, type MessageSummary, SESSION_OUTCOMES, type SessionsList, type SessionSummary } from '../../protocol.js';
+import type { MessagesSummary, MessageSummary, SessionsList, SessionSummary } from '../../protocol.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import { parseInput } from '../errors.js';
 import type { WaitOutcome, WaitRegistry } from '../waiting.js';
-import { outcomeList, sinceParam } from './sessions.js';
+import { outcomeList, SESSION_OUTCOMES, sinceParam } from './sessions.js';
 import { messagesSummary } from './messages.js';
 
 export const DEFAULT_WAIT_MS = 10_000;
