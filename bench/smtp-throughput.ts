@@ -163,6 +163,12 @@ async function useDelayScenario(httpUrl: string, on: boolean): Promise<void> {
   if (!response.ok) throw new Error(`PUT /api/v1/scenario: ${response.status} ${await response.text()}`);
 }
 
+/** The node flags of the bin's `#!/usr/bin/env -S node ...` line: measure mailsim as users run it. */
+function binNodeFlags(cli: string): string[] {
+  const shebang = readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '';
+  return /^#!.*\bnode\b(.*)$/.exec(shebang)?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+}
+
 const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(9);
 
 async function main(): Promise<void> {
@@ -171,7 +177,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mailsim-bench-'));
   const mailsim = await startProcess(
     'mailsim',
-    [cli, '--smtp', '127.0.0.1:0', '--http', '127.0.0.1:0', '--db', join(dir, 'bench.db'), '--max-messages', String(STORED_TARGET)],
+    [...binNodeFlags(cli), cli, '--smtp', '127.0.0.1:0', '--http', '127.0.0.1:0', '--db', join(dir, 'bench.db'), '--max-messages', String(STORED_TARGET)],
     /SMTP {2}127\.0\.0\.1:(\d+)[\s\S]*Ready\./,
   );
   const bare = await startProcess('bare', ['--import', 'tsx', 'bench/bare-smtp-server.ts'], /PORT (\d+)/);

@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
+// The flag caps V8's young generation (see WRITER_HEAP in mail/writer-client.ts for the figures).
 import { ZodError } from 'zod';
 import { certCommand, schemaCommand, validateCommand } from './cli-commands.js';
 import { configSchema } from './config.js';
