@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Mailbox } from '../../mail/mailbox.js';
 import type { SessionOutcome, SessionsList } from '../../protocol.js';
-import type { AssertNone, Unlisted } from '../../util/every-one-of.js';
+import type { AssertNone, Unlisted } from '../../util/exhaustive-list.js';
 import { notFound, parseInput } from '../errors.js';
 
 export const SESSION_OUTCOMES = [
