@@ -134,7 +134,7 @@ export class ConnectionDriver {
       const { raw } = result;
       this.state.dataEnded(raw.length);
       const envelope = { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address) };
-      const ctx = this.#context('data-end', { message: { size: raw.length, headers: headerMap(raw) } });
+      const ctx = this.#context('data-end', { message: messageFacts(raw) });
       this.#run('data-end', this.deps.faults.decide(this.scenario, ctx), {
         proceed: () => this.#store(raw, envelope, ctx, callback),
         reply: (r) => callback(this.#refusal(r)),
@@ -236,7 +236,8 @@ export class ConnectionDriver {
       if (decision.verdict.afterBytes === undefined) this.state.faultDisconnect(causes);
       else this.#cutCause = causes;
     }
-    if (decision.verdict.kind === 'reply') this.state.faultReply(decision.fired.at(-1) ? `${decision.fired.at(-1)!.source} '${decision.fired.at(-1)!.name}'` : 'fault');
+    const last = decision.fired.at(-1);
+    if (decision.verdict.kind === 'reply') this.state.faultReply(last ? `${last.source} '${last.name}'` : 'fault');
     this.#runner.run(decision, carry);
   }
 
@@ -298,6 +299,21 @@ export class ConnectionDriver {
   #offersStartTls(): boolean {
     return offersStartTls(this.#persona(), { secure: this.state.tls !== null, canStartTls: this.deps.tls.canStartTls });
   }
+}
+
+/**
+ * The message as rules see it at data-end. Headers are read only when a rule asks (subject,
+ * from, header matchers): most scenarios never do, and every message is parsed in full by the
+ * store's thread anyway.
+ */
+function messageFacts(raw: Buffer): NonNullable<FaultContext['message']> {
+  let headers: Record<string, string[]> | undefined;
+  return {
+    size: raw.length,
+    get headers() {
+      return (headers ??= headerMap(raw));
+    },
+  };
 }
 
 function formatReply(reply: Reply): string {

@@ -4,10 +4,11 @@
  */
 export function headerMap(raw: Buffer): Record<string, string[]> {
   // Decode only the header block: the body can be 25 MiB.
+  // Look for a bare-LF blank line only before the CRLF one, or a CRLF message is searched to its end.
   const crlf = raw.indexOf('\r\n\r\n');
-  const lf = raw.indexOf('\n\n');
-  const ends = [crlf, lf].filter((i) => i >= 0);
-  const block = raw.toString('utf8', 0, ends.length ? Math.min(...ends) : raw.length);
+  const lf = raw.subarray(0, crlf >= 0 ? crlf : raw.length).indexOf('\n\n');
+  const end = lf >= 0 ? lf : crlf >= 0 ? crlf : raw.length;
+  const block = raw.toString('utf8', 0, end);
   const map: Record<string, string[]> = {};
   for (const line of block.replace(/\r?\n(?=[ \t])/g, '').split(/\r?\n/)) {
     const colon = line.indexOf(':');
