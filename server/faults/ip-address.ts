@@ -1,18 +1,15 @@
+import { unmapIPv4 } from '../util/mapped-ipv4.js';
+
 /**
- * Client addresses as the scenario sees them. Node reports IPv4 clients on a dual-stack listener
- * as IPv4-mapped IPv6 (`::ffff:192.0.2.1`, RFC 4291 §2.5.5.2); a scenario author writes
- * `192.0.2.0/24`, so mapped addresses are reduced to their IPv4 form before anything compares.
+ * Client addresses as the scenario sees them: a scenario author writes `192.0.2.0/24`, so
+ * mapped addresses are reduced to their IPv4 form before anything compares.
  */
-
-const MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
-
 export function normaliseAddress(address: string): string {
   let text = address.trim().toLowerCase();
   if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
   const zone = text.indexOf('%');
   if (zone >= 0) text = text.slice(0, zone);
-  const mapped = MAPPED.exec(text);
-  return mapped ? (mapped[1] as string) : text;
+  return unmapIPv4(text);
 }
 
 export function parseIPv4(text: string): number | undefined {
@@ -71,8 +68,8 @@ export function parseCidr(text: string): ((address: string) => boolean) | undefi
   if (slash < 0 || !/^\d{1,3}$/.test(text.slice(slash + 1))) return undefined;
   const bits = Number(text.slice(slash + 1));
   const base = text.slice(0, slash).trim().toLowerCase();
-  const mapped = MAPPED.exec(base);
-  if (mapped && bits >= 96) return ipv4Cidr(mapped[1] as string, bits - 96);
+  const unmapped = unmapIPv4(base);
+  if (unmapped !== base && bits >= 96) return ipv4Cidr(unmapped, bits - 96);
   return ipv4Cidr(base, bits) ?? ipv6Cidr(base, bits);
 }
 

@@ -10,6 +10,7 @@ import { newId } from '../util/ids.js';
 import { authMechanism, parseAddressCommand, phaseOf, scenarioTag } from './commands.js';
 import { DecisionRunner } from './decision-runner.js';
 import { collectData } from './data-collector.js';
+import { endpointsOf } from './endpoints.js';
 import { advertisesAuth, ehloCapabilities, offersStartTls, withListenerTls } from './ehlo-lines.js';
 import type { FaultPort, ScenarioLookup } from './fault-port.js';
 import type { SMTPConnection } from './prompt-server.js';
@@ -58,7 +59,8 @@ export class ConnectionDriver {
   ) {
     this.#conn = connection as unknown as Internals;
     this.scenario = deps.scenario;
-    this.state = new SessionState(connection.id, endpoint(socket.remoteAddress, socket.remotePort), endpoint(socket.localAddress, socket.localPort), deps.clock);
+    const { client, server } = endpointsOf(socket);
+    this.state = new SessionState(connection.id, client, server, deps.clock);
     this.state.note(`scenario ${this.scenario.name}`);
     this.tls = new TlsTracker(this.state);
     this.#runner = new DecisionRunner(socket);
@@ -320,9 +322,4 @@ function formatReply(reply: Reply): string {
   return withEnhanced(reply)
     .map((line) => `${reply.code} ${line}`)
     .join('\n');
-}
-
-/** IPv4 clients of a dual-stack socket appear as ::ffff:a.b.c.d; show the address users know. */
-function endpoint(address: string | undefined, port: number | undefined) {
-  return { address: (address ?? '').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1'), port: port ?? 0 };
 }

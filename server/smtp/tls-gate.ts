@@ -3,6 +3,8 @@ import type { SecureContext } from 'node:tls';
 import type { Clock, Endpoint, SessionSink } from '../contracts.js';
 import type { TlsSpec } from '../faults/schema.js';
 import { newId } from '../util/ids.js';
+import { unmapIPv4 } from '../util/mapped-ipv4.js';
+import { endpointsOf } from './endpoints.js';
 import { SessionState } from './session-state.js';
 import { explainTlsFailure } from './tls-failure.js';
 
@@ -63,10 +65,7 @@ export class TlsGate {
   accepted(socket: Socket): void {
     if (this.mode !== 'tls') return;
     const key = keyOf(socket.remoteAddress, socket.remotePort);
-    this.#pending.set(key, {
-      client: { address: plain(socket.remoteAddress), port: socket.remotePort ?? 0 },
-      server: { address: plain(socket.localAddress), port: socket.localPort ?? 0 },
-    });
+    this.#pending.set(key, endpointsOf(socket));
     socket.once('close', () => this.#gaveUp(key));
   }
 
@@ -76,7 +75,7 @@ export class TlsGate {
 
   /** A handshake error smtp-server reported (it carries the client's address, not its port). */
   handshakeFailed(remoteAddress: string | undefined, message: string): void {
-    const address = plain(remoteAddress);
+    const address = unmapIPv4(remoteAddress);
     const pending = [...this.#pending.values()].find((p) => p.client.address === address && p.error === undefined);
     if (pending) pending.error = message;
   }
@@ -95,8 +94,4 @@ export class TlsGate {
 
 function keyOf(address: string | undefined, port: number | undefined): string {
   return `${address}|${port}`;
-}
-
-function plain(address: string | undefined): string {
-  return (address ?? '').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
 }

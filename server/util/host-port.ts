@@ -20,12 +20,6 @@ export function formatHostPort({ host, port }: HostPort): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '0:0:0:0:0:0:0:1']);
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_NAMES.has(host.toLowerCase()) || host.startsWith('127.') || host.toLowerCase().endsWith('.localhost');
-}
-
 export const MODE_WORDS = ['auto', 'plain', 'starttls', 'tls'] as const;
 export type ListenerSpec = HostPort & { scenario?: string; mode?: (typeof MODE_WORDS)[number] };
 
