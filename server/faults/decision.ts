@@ -33,8 +33,6 @@ export interface Decision {
   fired: Fired[];
 }
 
-export const CONTINUE: Decision = Object.freeze({ delayMs: 0, verdict: { kind: 'continue' }, fired: [] }) as Decision;
-
 export function toReply(spec: ReplySpec, render: (text: string) => string): Reply {
   const text = Array.isArray(spec.text) ? spec.text : [spec.text];
   return { code: spec.code, enhanced: spec.enhanced, lines: text.map(render) };

@@ -55,7 +55,6 @@ export function plusAddressTags(addresses: readonly string[]): string[] {
 }
 
 export type TagSource = 'x-tags' | 'plus-addresses' | 'username';
-export const TAG_SOURCES: readonly TagSource[] = ['x-tags', 'plus-addresses', 'username'];
 
 export interface TaggingOptions {
   /** Sources that are on; by default X-Tags and plus addresses, not the user name (as Mailpit). */

@@ -10,7 +10,6 @@ import type { WaitOutcome, WaitRegistry } from '../waiting.js';
 import { outcomeList, SESSION_OUTCOMES, sinceParam } from './sessions.js';
 import { messagesSummary } from './messages.js';
 
-export const DEFAULT_WAIT_MS = 10_000;
 export const MAX_WAIT_MS = 5 * 60_000;
 /** How many of the newest messages or sessions a timed-out wait shows besides its matches. */
 const RECENT = 10;
