@@ -15,9 +15,9 @@ interface Import {
 }
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && /\.(ts|svelte)$/.test(entry.name) && !entry.name.endsWith('.d.ts'))
-    .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)));
+  return (readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' }) as string[])
+    .filter((path) => /\.(ts|svelte)$/.test(path) && !path.endsWith('.d.ts'))
+    .map((path) => join(dir, path));
 }
 
 function scriptOf(file: string): string {
