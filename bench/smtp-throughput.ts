@@ -172,7 +172,7 @@ function binNodeFlags(cli: string): string[] {
 const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(9);
 
 async function main(): Promise<void> {
-  const cli = 'dist/server/cli.js';
+  const cli = 'dist/server/cli/main.js';
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first (npm run bench does)`);
   const dir = mkdtempSync(join(tmpdir(), 'mailsim-bench-'));
   const mailsim = await startProcess(

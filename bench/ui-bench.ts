@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { Harness } from '../server/harness.js';
+import { Harness } from '../server/app/harness.js';
 import { LeanSmtpClient } from './lean-smtp-client.js';
 
 const STORED = Number(process.env.BENCH_MESSAGES ?? 50_000);

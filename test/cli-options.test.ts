@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { envName, helpText, OPTIONS, parseCli } from '../server/cli-options.js';
-import { configSchema } from '../server/config.js';
+import { envName, helpText, OPTIONS, parseCli } from '../server/cli/options.js';
+import { configSchema } from '../server/config/config.js';
 import { parseDuration } from '../server/util/duration.js';
 import { parseHostPort } from '../server/util/host-port.js';
 import { parseSize } from '../server/util/size.js';

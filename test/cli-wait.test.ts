@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../server/cli-options.js';
-import { waitCommand } from '../server/cli-wait.js';
+import { UsageError } from '../server/cli/options.js';
+import { waitCommand } from '../server/cli/wait.js';
 import { sessionsClosed } from './helpers/events.js';
 import { sendWithNodemailer } from './helpers/faults.js';
 import { getJson, startSim, type TestSim } from './helpers/sim.js';

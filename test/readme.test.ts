@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { envName, OPTIONS } from '../server/cli-options.js';
+import { envName, OPTIONS } from '../server/cli/options.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 

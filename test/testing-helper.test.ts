@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectMailsim, MailsimError, MailsimTimeoutError, startMailsim, toQuery, type MailsimClient } from '../server/testing.js';
+import { connectMailsim, MailsimError, MailsimTimeoutError, startMailsim, toQuery, type MailsimClient } from '../server/testing/index.js';
 import { sendWithNodemailer } from './helpers/faults.js';
 import { run } from './helpers/processes.js';
 import { startSim } from './helpers/sim.js';
@@ -141,7 +141,7 @@ describe('other test runners', () => {
       `import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import nodemailer from 'nodemailer';
-import { startMailsim } from ${JSON.stringify(join(ROOT, 'server/testing.ts'))};
+import { startMailsim } from ${JSON.stringify(join(ROOT, 'server/testing/index.ts'))};
 const sim = await startMailsim();
 after(() => sim.close());
 test('a password reset mail goes out', async () => {
@@ -160,7 +160,7 @@ test('a password reset mail goes out', async () => {
 
   it('is exported as mailsim/testing from the built package, with types', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { types: string; default: string }> };
-    expect(pkg.exports['./testing']).toEqual({ types: './dist/server/testing.d.ts', default: './dist/server/testing.js' });
+    expect(pkg.exports['./testing']).toEqual({ types: './dist/server/testing/index.d.ts', default: './dist/server/testing/index.js' });
     // tsconfig.build.json compiles server/**/*.ts to dist/ (rootDir "."), with declarations.
     const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { compilerOptions: { declaration: boolean }; include: string[] };
     expect(build.compilerOptions.declaration).toBe(true);

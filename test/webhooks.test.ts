@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseCli } from '../server/cli-options.js';
+import { parseCli } from '../server/cli/options.js';
 import type { MessageSummary, SessionSummary } from '../server/protocol.js';
 import { WebhookDispatcher } from '../server/webhooks/dispatcher.js';
 import { nextEvent, sessionsClosed } from './helpers/events.js';

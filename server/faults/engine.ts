@@ -1,4 +1,4 @@
-import type { Clock } from '../contracts.js';
+import type { Clock } from '../ports/contracts.js';
 import { formatDuration } from '../util/duration.js';
 import { replyContribution } from './action.js';
 import type { FaultContext, SessionView } from './context.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../contracts.js';
+import type { Clock } from '../ports/contracts.js';
 
 /**
  * The clock every fault decision reads. It runs with the base clock plus an offset the API can

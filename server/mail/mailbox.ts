@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock, IncomingMessage, LiveSession, MessageSink, SessionRecord, SessionSink } from '../contracts.js';
+import type { Clock, IncomingMessage, LiveSession, MessageSink, SessionRecord, SessionSink } from '../ports/contracts.js';
 import type { EventBus } from '../events/bus.js';
 import { headerMap } from '../util/headers.js';
 import type { Message, MessageSummary, RuntimeStats, Session, SessionSummary } from '../protocol.js';

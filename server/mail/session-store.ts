@@ -1,4 +1,4 @@
-import type { SessionRecord } from '../contracts.js';
+import type { SessionRecord } from '../ports/contracts.js';
 import type { SessionOutcome, SessionSummary, TlsInfo, TranscriptEntry } from '../protocol.js';
 import type { Db } from './database.js';
 

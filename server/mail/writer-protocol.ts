@@ -1,5 +1,5 @@
 /** The messages between the mailbox (event-loop thread) and the writer thread. Types only. */
-import type { SessionRecord } from '../contracts.js';
+import type { SessionRecord } from '../ports/contracts.js';
 import type { MessageSummary } from '../protocol.js';
 import type { SqlFilter } from './search-sql.js';
 import type { RenameResult } from './tag-store.js';

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
-import type { Clock, MessageSink } from '../contracts.js';
+import type { Clock, MessageSink } from '../ports/contracts.js';
 import type { FaultContext, SessionView } from '../faults/context.js';
 import type { Decision, Reply } from '../faults/decision.js';
 import type { Persona, Phase, Scenario } from '../faults/schema.js';

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Endpoint } from '../contracts.js';
+import type { Endpoint } from '../ports/contracts.js';
 import { unmapIPv4 } from '../util/mapped-ipv4.js';
 
 /** Both ends of a connection as sessions record them. */

@@ -1,6 +1,6 @@
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { Clock, Endpoint, MessageSink, SessionSink } from '../contracts.js';
+import type { Clock, Endpoint, MessageSink, SessionSink } from '../ports/contracts.js';
 import type { Scenario } from '../faults/schema.js';
 import type { FaultEvent } from '../protocol.js';
 import { ConnectionDriver } from './connection-driver.js';

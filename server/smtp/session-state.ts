@@ -1,4 +1,4 @@
-import type { Clock, Endpoint, SessionRecord } from '../contracts.js';
+import type { Clock, Endpoint, SessionRecord } from '../ports/contracts.js';
 import type { TlsInfo, TranscriptEntry } from '../protocol.js';
 import { classify, emptyFacts, type SessionFacts } from './session-outcome.js';
 

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
-import type { Clock, Endpoint, SessionSink } from '../contracts.js';
+import type { Clock, Endpoint, SessionSink } from '../ports/contracts.js';
 import type { TlsSpec } from '../faults/schema.js';
 import { newId } from '../util/ids.js';
 import { unmapIPv4 } from '../util/mapped-ipv4.js';

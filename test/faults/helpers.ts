@@ -1,4 +1,4 @@
-import type { Clock } from '../../server/contracts.js';
+import type { Clock } from '../../server/ports/contracts.js';
 import type { FaultContext, SessionView } from '../../server/faults/context.js';
 import { FaultEngine } from '../../server/faults/engine.js';
 import { scenarioSchema, type Phase, type Scenario, type ScenarioInput } from '../../server/faults/schema.js';

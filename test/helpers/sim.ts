@@ -1,9 +1,9 @@
 import nodemailer from 'nodemailer';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ConfigInput } from '../../server/config.js';
-import type { Clock } from '../../server/contracts.js';
-import { Harness } from '../../server/harness.js';
+import type { ConfigInput } from '../../server/config/config.js';
+import type { Clock } from '../../server/ports/contracts.js';
+import { Harness } from '../../server/app/harness.js';
 
 export interface TestSim {
   harness: Harness;

@@ -33,7 +33,7 @@ export async function spawnMailsim(args: string[], env: NodeJS.ProcessEnv = {}):
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
+  return spawn(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

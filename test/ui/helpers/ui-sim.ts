@@ -1,4 +1,4 @@
-import type { ConfigInput } from '../../../server/config.js';
+import type { ConfigInput } from '../../../server/config/config.js';
 import { startSim, type TestSim } from '../../helpers/sim.js';
 
 /** A mailsim with its web UI and live feed (the harness serves both), on free loopback ports. */

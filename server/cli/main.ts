@@ -1,13 +1,13 @@
 #!/usr/bin/env -S node --max-semi-space-size=2
 // The flag caps V8's young generation (see WRITER_HEAP in mail/writer-client.ts for the figures).
 import { ZodError } from 'zod';
-import { certCommand, schemaCommand, validateCommand } from './cli-commands.js';
-import { configSchema } from './config.js';
-import { helpText, OPTIONS, parseCli, UsageError } from './cli-options.js';
-import { Harness, type HarnessLog, type RunningAddresses } from './harness.js';
-import { formatHostPort } from './util/host-port.js';
-import { formatSize } from './util/size.js';
-import { VERSION } from './version.js';
+import { certCommand, schemaCommand, validateCommand } from './commands.js';
+import { configSchema } from '../config/config.js';
+import { helpText, OPTIONS, parseCli, UsageError } from './options.js';
+import { Harness, type HarnessLog, type RunningAddresses } from '../app/harness.js';
+import { formatHostPort } from '../util/host-port.js';
+import { formatSize } from '../util/size.js';
+import { VERSION } from '../app/version.js';
 
 const EXIT_USAGE = 2;
 
@@ -72,7 +72,7 @@ function explain(error: unknown): string {
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
   // `mailsim wait` has options of its own, so it is dispatched before the server's parsing.
   if (argv[0] === 'wait') {
-    const { waitCommand } = await import('./cli-wait.js');
+    const { waitCommand } = await import('./wait.js');
     return waitCommand(argv.slice(1), env, { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) });
   }
   const cli = parseCli(argv, env);

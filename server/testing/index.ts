@@ -9,10 +9,10 @@
  * (GET /api/v1/wait), never by polling.
  */
 import type { z } from 'zod';
-import type { ConfigInput } from './config.js';
-import type { oneShotSchema } from './faults/one-shot.js';
-import type { ScenarioInput } from './faults/schema.js';
-import { Harness } from './harness.js';
+import type { ConfigInput } from '../config/config.js';
+import type { oneShotSchema } from '../faults/one-shot.js';
+import type { ScenarioInput } from '../faults/schema.js';
+import { Harness } from '../app/harness.js';
 import type {
   ClockInfo,
   ListenerInfo,
@@ -24,13 +24,13 @@ import type {
   SessionOutcome,
   SessionsList,
   SessionSummary,
-} from './protocol.js';
-import { type MessageFilter, toQuery } from './search-filter.js';
+} from '../protocol.js';
+import { type MessageFilter, toQuery } from './message-filter.js';
 import { describeMessage, describeSession, section } from './wait-report.js';
 
-export type { MessageFilter, MessageFilterFields } from './search-filter.js';
-export { toQuery } from './search-filter.js';
-export type { Message, MessageSummary, Session, SessionOutcome, SessionSummary } from './protocol.js';
+export type { MessageFilter, MessageFilterFields } from './message-filter.js';
+export { toQuery } from './message-filter.js';
+export type { Message, MessageSummary, Session, SessionOutcome, SessionSummary } from '../protocol.js';
 
 export interface SessionFilter {
   /** One outcome or several (any of them). */

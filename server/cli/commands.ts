@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Certificates } from './tls/certificates.js';
-import { scenarioJsonSchema } from './scenarios/json-schema.js';
-import { parseScenario } from './scenarios/parse.js';
+import { Certificates } from '../tls/certificates.js';
+import { scenarioJsonSchema } from '../scenarios/json-schema.js';
+import { parseScenario } from '../scenarios/parse.js';
 
 /** `mailsim validate FILE...`: exit 0 when every file is a valid scenario, 1 otherwise. */
 export function validateCommand(files: string[], out: (line: string) => void): number {

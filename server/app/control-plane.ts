@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { BadRequest, describeIssue } from './bad-request.js';
-import type { EventBus } from './events/bus.js';
-import { chaosTriggersSchema } from './faults/chaos.js';
-import type { FaultController } from './faults/controller.js';
-import { oneShotSchema } from './faults/one-shot.js';
-import type { ScenarioClock } from './faults/scenario-clock.js';
-import { scenarioSchema } from './faults/schema.js';
-import type { ScenarioControl } from './http/routes/scenarios.js';
-import type { ClockInfo, ListenerInfo } from './protocol.js';
-import type { ScenarioRegistry } from './scenarios/registry.js';
-import type { SmtpListener } from './smtp/listener.js';
-import { formatHostPort } from './util/host-port.js';
+import { BadRequest, describeIssue } from '../errors/bad-request.js';
+import type { EventBus } from '../events/bus.js';
+import { chaosTriggersSchema } from '../faults/chaos.js';
+import type { FaultController } from '../faults/controller.js';
+import { oneShotSchema } from '../faults/one-shot.js';
+import type { ScenarioClock } from '../faults/scenario-clock.js';
+import { scenarioSchema } from '../faults/schema.js';
+import type { ScenarioControl } from '../http/routes/scenarios.js';
+import type { ClockInfo, ListenerInfo } from '../protocol.js';
+import type { ScenarioRegistry } from '../scenarios/registry.js';
+import type { SmtpListener } from '../smtp/listener.js';
+import { formatHostPort } from '../util/host-port.js';
 
 /**
  * The control plane behind the scenario, fault, chaos and clock endpoints: it ties the scenario

@@ -2,7 +2,7 @@
  * One-line descriptions of messages and sessions, for what `mailsim wait` and the test helper
  * print when a wait times out: "what arrived instead" is the first thing a failing test needs.
  */
-import type { Address, MessageSummary, SessionSummary } from './protocol.js';
+import type { Address, MessageSummary, SessionSummary } from '../protocol.js';
 
 const address = (a: Address | null) => (a ? a.Address || a.Name : '?');
 

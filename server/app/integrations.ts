@@ -1,11 +1,11 @@
-import type { Config } from './config.js';
-import type { EventBus } from './events/bus.js';
-import { WaitRegistry } from './http/waiting.js';
-import type { Mailbox } from './mail/mailbox.js';
-import type { TaggingOptions, TagSource } from './mail/tags.js';
-import { Metrics } from './metrics/metrics.js';
-import { CONTENT_TYPE } from './metrics/prometheus.js';
-import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import type { Config } from '../config/config.js';
+import type { EventBus } from '../events/bus.js';
+import { WaitRegistry } from '../http/waiting.js';
+import type { Mailbox } from '../mail/mailbox.js';
+import type { TaggingOptions, TagSource } from '../mail/tags.js';
+import { Metrics } from '../metrics/metrics.js';
+import { CONTENT_TYPE } from '../metrics/prometheus.js';
+import { WebhookDispatcher } from '../webhooks/dispatcher.js';
 
 export interface IntegrationDeps {
   config: Config;

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import type { ConfigInput } from './config.js';
-import { parseUiAuth } from './http/security.js';
-import { parseDuration } from './util/duration.js';
-import { parseHostPort, parseListener, type HostPort, type ListenerSpec } from './util/host-port.js';
-import { parseSize } from './util/size.js';
+import type { ConfigInput } from '../config/config.js';
+import { parseUiAuth } from '../http/security.js';
+import { parseDuration } from '../util/duration.js';
+import { parseHostPort, parseListener, type HostPort, type ListenerSpec } from '../util/host-port.js';
+import { parseSize } from '../util/size.js';
 
 export class UsageError extends Error {}
 

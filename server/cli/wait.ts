@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from './cli-options.js';
-import { parseUiAuth } from './http/security.js';
-import type { MessageSummary, SessionOutcome, SessionSummary } from './protocol.js';
-import { connectMailsim, MailsimError, MailsimTimeoutError, type MailsimClient } from './testing.js';
-import { parseDuration } from './util/duration.js';
-import { parseHostPort } from './util/host-port.js';
-import { describeMessage, describeSession } from './wait-report.js';
+import { UsageError } from './options.js';
+import { parseUiAuth } from '../http/security.js';
+import type { MessageSummary, SessionOutcome, SessionSummary } from '../protocol.js';
+import { connectMailsim, MailsimError, MailsimTimeoutError, type MailsimClient } from '../testing/index.js';
+import { parseDuration } from '../util/duration.js';
+import { parseHostPort } from '../util/host-port.js';
+import { describeMessage, describeSession } from '../testing/wait-report.js';
 
 export const EXIT_TIMED_OUT = 1;
 export const EXIT_UNREACHABLE = 3;

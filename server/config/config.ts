@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { join } from 'node:path';
 import { defaultDataDir, defaultDbPath } from './data-dir.js';
-import { WEBHOOK_EVENT_KINDS } from './webhooks/dispatcher.js';
+import { WEBHOOK_EVENT_KINDS } from '../webhooks/dispatcher.js';
 
 const hostPort = z.object({
   host: z.string().min(1),
