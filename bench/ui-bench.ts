@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { Harness } from '../server/app/harness.js';
 import { LeanSmtpClient } from './lean-smtp-client.js';
+import { logTo } from '../server/ports/log.js';
 
 const STORED = Number(process.env.BENCH_MESSAGES ?? 50_000);
 const SENDERS = 10;
@@ -67,7 +68,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mailsim-bench-ui-'));
   const harness = new Harness(
     { smtp: [{ host: '127.0.0.1', port: 0 }], http: { host: '127.0.0.1', port: 0 }, db: join(dir, 'bench.db'), maxMessages: STORED + 10_000, hostname: 'bench.test', quiet: true },
-    { info: () => {}, warn: (m) => console.error(`mailsim: ${m}`) },
+    logTo((level, m) => {
+      if (level === 'warn' || level === 'error' || level === 'fatal') console.error(`mailsim: ${m}`);
+    }),
   );
   const running = await harness.start();
   const url = `http://127.0.0.1:${running.http.port}`;

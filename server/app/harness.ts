@@ -20,11 +20,7 @@ import { TlsContexts } from '../tls/contexts.js';
 import { EventHub } from '../ws/hub.js';
 import { Integrations, taggingOptions } from './integrations.js';
 import { packageRoot, VERSION } from './version.js';
-
-export interface HarnessLog {
-  info(message: string): void;
-  warn(message: string): void;
-}
+import { errorFields, type Log } from '../ports/log.js';
 
 export interface RunningAddresses {
   smtp: Endpoint[];
@@ -52,18 +48,18 @@ export class Harness {
 
   constructor(
     input: ConfigInput,
-    private readonly log: HarnessLog,
+    private readonly log: Log,
     private readonly clock: Clock = systemClock,
   ) {
     this.config = configSchema.parse(input);
-    this.bus = new EventBus((error, event) => log.warn(`listener of ${event} failed: ${String(error)}`));
+    this.bus = new EventBus((error, event) => log.error(`listener of ${event} failed`, errorFields(error)));
     const { maxMessages, maxSessions, maxAge } = this.config;
     this.mailbox = new Mailbox({
       dbPath: this.config.db,
       bus: this.bus,
       clock,
       limits: { maxMessages, maxSessions, maxAgeMs: maxAge },
-      report: (error) => log.warn(`store: ${error instanceof Error ? error.message : String(error)}`),
+      report: (error) => log.error(`store: ${error instanceof Error ? error.message : String(error)}`, errorFields(error)),
       tagging: taggingOptions(this.config),
     });
     this.scenarios = new ScenarioRegistry({ builtin: builtinScenarioDir(), user: this.config.scenarios }, this.config.seed);
@@ -86,7 +82,7 @@ export class Harness {
           sessions: this.mailbox,
           clock,
           onFault: (event) => this.bus.publish('fault.fired', event),
-          warn: (message) => log.warn(message),
+          log: log.child({ listener: `${host}:${port}` }),
         }),
     );
     this.control = new ControlPlane(this.scenarios, this.#listeners, faults, scenarioClock, this.bus);
@@ -111,7 +107,7 @@ export class Harness {
       version: VERSION,
       ready: () => this.#ready && this.mailbox.healthy,
       reset: () => this.reset(),
-      report: (error) => log.warn(`HTTP: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+      report: (error) => log.error(`HTTP: ${error instanceof Error ? error.message : String(error)}`, errorFields(error)),
     });
     this.#http = createServer(app);
     // Live events at /api/events share the HTTP port, so one --http address serves the whole UI.
@@ -123,7 +119,7 @@ export class Harness {
       },
       version: VERSION,
       authorize: (request) => checkRequest({ url: request.url, method: request.method, headers: request.headers }, security),
-      report: (error) => log.warn(`WebSocket: ${error instanceof Error ? error.message : String(error)}`),
+      report: (error) => log.warn(`WebSocket: ${error instanceof Error ? error.message : String(error)}`, errorFields(error)),
     });
     this.#hub.attach(this.#http);
   }

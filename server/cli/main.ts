@@ -4,21 +4,14 @@ import { ZodError } from 'zod';
 import { certCommand, schemaCommand, validateCommand } from './commands.js';
 import { configSchema } from '../config/config.js';
 import { helpText, OPTIONS, parseCli, UsageError } from './options.js';
-import { Harness, type HarnessLog, type RunningAddresses } from '../app/harness.js';
+import { Harness, type RunningAddresses } from '../app/harness.js';
+import { createLog } from '../log/pino-log.js';
+import type { Log } from '../ports/log.js';
 import { formatHostPort } from '../util/host-port.js';
 import { formatSize } from '../util/size.js';
 import { VERSION } from '../app/version.js';
 
 const EXIT_USAGE = 2;
-
-function consoleLog(quiet: boolean): HarnessLog {
-  return {
-    info: (message) => {
-      if (!quiet) process.stdout.write(`${message}\n`);
-    },
-    warn: (message) => process.stderr.write(`mailsim: ${message}\n`),
-  };
-}
 
 function banner(harness: Harness, running: RunningAddresses): string[] {
   const { config } = harness;
@@ -32,7 +25,7 @@ function banner(harness: Harness, running: RunningAddresses): string[] {
   ];
 }
 
-async function serve(harness: Harness, log: HarnessLog): Promise<void> {
+async function serve(harness: Harness, log: Log): Promise<void> {
   // Handlers go in before anything is printed: a supervisor that reads "Ready." and signals at
   // once must not meet the default SIGINT disposition (instant death, no clean close).
   const shutdown = (signal: string) => {
@@ -54,7 +47,9 @@ async function serve(harness: Harness, log: HarnessLog): Promise<void> {
     await harness.stop().catch(() => {});
     throw error;
   }
-  for (const line of banner(harness, running)) log.info(line);
+  // The banner is for the person at the terminal (stdout); the log (stderr) gets one structured line.
+  if (!harness.config.quiet) process.stdout.write(`${banner(harness, running).join('\n')}\n`);
+  if (harness.config.logFormat === 'json') log.info('ready', { smtp: running.smtp.map((s) => formatHostPort({ host: s.address, port: s.port })), http: formatHostPort({ host: running.http.address, port: running.http.port }) });
 }
 
 function explain(error: unknown): string {
@@ -92,8 +87,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     return certCommand(tlsDir, hostname, print);
   }
   if (cli.command !== undefined) throw new UsageError(`unknown command "${cli.command}" (see mailsim --help)`);
-  const log = consoleLog(cli.config.quiet ?? false);
-  await serve(new Harness(cli.config, log), log);
+  const config = configSchema.parse(cli.config);
+  // --quiet keeps its old meaning (warnings and errors only) unless a log level is asked for.
+  const level = config.quiet && cli.config.logLevel === undefined ? 'warn' : config.logLevel;
+  const log = createLog({ level, format: config.logFormat });
+  await serve(new Harness(config, log), log);
   return undefined;
 }
 

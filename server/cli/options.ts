@@ -4,6 +4,8 @@ import { parseUiAuth } from '../http/security.js';
 import { parseDuration } from '../util/duration.js';
 import { parseHostPort, parseListener, type HostPort, type ListenerSpec } from '../util/host-port.js';
 import { parseSize } from '../util/size.js';
+import { LOG_FORMATS } from '../log/pino-log.js';
+import { LOG_LEVELS } from '../ports/log.js';
 
 export class UsageError extends Error {}
 
@@ -179,8 +181,29 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: 'none',
     parse: (text) => must(listOf(text, ['plus-addresses', 'x-tags']), 'tags-disable', text, 'plus-addresses, x-tags or both comma-separated'),
   },
-  { flag: 'quiet', key: 'quiet', help: 'Print nothing but errors.', defaultText: 'off' },
+  { flag: 'quiet', key: 'quiet', help: 'Print nothing but warnings and errors: no banner, log level warn unless --log-level is given.', defaultText: 'off' },
+  {
+    flag: 'log-level',
+    key: 'logLevel',
+    value: 'LEVEL',
+    help: 'Least severe log lines written to stderr: trace, debug, info, warn, error, fatal or silent.',
+    defaultText: 'info',
+    parse: (text) => must(oneOf(text, LOG_LEVELS), 'log-level', text, LOG_LEVELS.join(', ')),
+  },
+  {
+    flag: 'log-format',
+    key: 'logFormat',
+    value: 'FORMAT',
+    help: 'pretty (human-readable) or json (one object per line, for CI and containers).',
+    defaultText: 'pretty',
+    parse: (text) => must(oneOf(text, LOG_FORMATS), 'log-format', text, 'pretty or json'),
+  },
 ];
+
+function oneOf<T extends string>(text: string, allowed: readonly T[]): T | undefined {
+  const value = text.trim().toLowerCase();
+  return allowed.find((item) => item === value);
+}
 
 /** "a,b" → ["a", "b"] when every item is one of `allowed`. */
 function listOf(text: string, allowed: readonly string[]): string[] | undefined {

@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { join } from 'node:path';
 import { defaultDataDir, defaultDbPath } from './data-dir.js';
+import { LOG_FORMATS } from '../log/pino-log.js';
+import { LOG_LEVELS } from '../ports/log.js';
 import { WEBHOOK_EVENT_KINDS } from '../webhooks/dispatcher.js';
 
 const hostPort = z.object({
@@ -57,7 +59,11 @@ export const configSchema = z.object({
   tagsUsername: z.boolean().default(false),
   /** Automatic tag sources to turn off (Mailpit's --tags-disable). */
   tagsDisable: z.array(z.enum(['plus-addresses', 'x-tags'])).default([]),
+  /** Print no start-up banner. */
   quiet: z.boolean().default(false),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  /** Human-readable lines, or one JSON object per line for CI and containers. */
+  logFormat: z.enum(LOG_FORMATS).default('pretty'),
 }).refine((config) => (config.tlsCert === undefined) === (config.tlsKey === undefined), {
   message: '--tls-cert and --tls-key go together',
   path: ['tlsKey'],

@@ -1,6 +1,7 @@
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Clock, Endpoint, MessageSink, SessionSink } from '../ports/contracts.js';
+import type { Log } from '../ports/log.js';
 import type { Scenario } from '../faults/schema.js';
 import type { FaultEvent } from '../protocol.js';
 import { ConnectionDriver } from './connection-driver.js';
@@ -27,7 +28,7 @@ export interface ListenerOptions {
   sessions: SessionSink;
   clock: Clock;
   onFault(event: FaultEvent): void;
-  warn: (message: string) => void;
+  log: Log;
 }
 
 /** The mechanisms smtp-server will run; which of them a session offers is the persona's call. */
@@ -84,7 +85,7 @@ export class SmtpListener {
         onData: (stream, session, callback) => this.#driver(session.id).onData(stream, session, callback),
       },
       (connection, socket) => this.#track(connection, socket),
-      options.warn,
+      (message) => options.log.warn(message),
       (socket) => this.#tls.accepted(socket),
     );
     this.#server.secureContext = this.#tls.contextMap();
@@ -166,7 +167,7 @@ export class SmtpListener {
     this.#tls.connected(socket);
     const scenario: Scenario | undefined = options.scenarios(this.#scenario);
     if (!scenario) {
-      options.warn(`scenario "${this.#scenario}" is not available; refusing the connection`);
+      options.log.warn(`scenario "${this.#scenario}" is not available; refusing the connection`);
       socket.destroy();
       return;
     }
@@ -180,7 +181,7 @@ export class SmtpListener {
       clock: options.clock,
       messages: options.messages,
       onFault: options.onFault,
-      warn: options.warn,
+      warn: (message) => options.log.child({ session: connection.id }).warn(message),
     });
     this.#drivers.set(connection.id, driver);
     // smtp-server strips the raw socket's listeners at STARTTLS, so the close comes through its

@@ -13,6 +13,7 @@ import type { ConfigInput } from '../config/config.js';
 import type { oneShotSchema } from '../faults/one-shot.js';
 import type { ScenarioInput } from '../faults/schema.js';
 import { Harness } from '../app/harness.js';
+import { logTo, type Log } from '../ports/log.js';
 import type {
   ClockInfo,
   ListenerInfo,
@@ -136,7 +137,7 @@ export async function startMailsim(options: StartOptions = {}): Promise<MailsimC
       ...config,
       ...(typeof scenario === 'string' ? { scenario } : {}),
     },
-    { info: () => {}, warn: onWarning ?? ((message) => process.stderr.write(`mailsim: ${message}\n`)) },
+    warningsTo(onWarning ?? ((message) => process.stderr.write(`mailsim: ${message}\n`))),
   );
   let running;
   try {
@@ -329,4 +330,13 @@ function timeoutMs(timeout: number | string | undefined): number {
 
 function hostForUrl(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
+}
+
+/** Warnings and errors of an embedded mailsim, as one line each; nothing below warn. */
+function warningsTo(onWarning: (message: string) => void): Log {
+  return logTo((level, message, fields) => {
+    if (level !== 'warn' && level !== 'error' && level !== 'fatal') return;
+    const err = (fields.err as { message?: string } | undefined)?.message;
+    onWarning(err && !message.includes(err) ? `${message}: ${err}` : message);
+  });
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ConfigInput } from '../../server/config/config.js';
 import type { Clock } from '../../server/ports/contracts.js';
 import { Harness } from '../../server/app/harness.js';
+import { logTo } from '../../server/ports/log.js';
 
 export interface TestSim {
   harness: Harness;
@@ -23,7 +24,9 @@ export async function startSim(config: ConfigInput = {}, clock?: Clock): Promise
   const warnings: string[] = [];
   const harness = new Harness(
     { smtp: [{ host: '127.0.0.1', port: 0 }], http: { host: '127.0.0.1', port: 0 }, db: ':memory:', hostname: 'mailsim.test', tlsDir: TEST_TLS_DIR, quiet: true, ...config },
-    { info: () => {}, warn: (message) => warnings.push(message) },
+    logTo((level, message) => {
+      if (level === 'warn' || level === 'error' || level === 'fatal') warnings.push(message);
+    }),
     clock,
   );
   const running = await harness.start();
