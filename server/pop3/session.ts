@@ -142,7 +142,7 @@ export class Pop3Session {
         return this.#reply('+OK Send PASS');
       case 'PASS':
         if (this.#user === undefined) return this.#fail('Send USER first');
-        return this.#login(this.#user, rest);
+        return this.#login(this.#user, rest, 'USER');
       case 'AUTH':
         return this.#auth(args);
       case 'STLS':
@@ -169,7 +169,7 @@ export class Pop3Session {
       if (response === '*') return this.#fail('Authentication cancelled');
       const credentials = decodePlain(response === '=' ? '' : response);
       if (!credentials) return this.#fail('[AUTH] Invalid SASL PLAIN response');
-      await this.#login(credentials.user, credentials.password);
+      await this.#login(credentials.user, credentials.password, 'PLAIN');
     };
     if (args[1] !== undefined) return finish(args[1]);
     this.#sasl = finish;
@@ -177,7 +177,7 @@ export class Pop3Session {
     this.#reply('+ ');
   }
 
-  async #login(user: string, password: string): Promise<void> {
+  async #login(user: string, password: string, method: 'USER' | 'PLAIN'): Promise<void> {
     const mailbox = user.trim().toLowerCase();
     this.#user = undefined;
     let allowed: boolean;
@@ -202,7 +202,7 @@ export class Pop3Session {
     if (this.#state === 'closed') return this.#cleanup();
     this.#state = 'transaction';
     const { count, size } = this.#drop.stat();
-    this.log.info('pop3 login', { mailbox, messages: count, tls: this.#tls });
+    this.log.info('pop3 login', { mailbox, messages: count, method, tls: this.#tls });
     this.#reply(`+OK ${mailbox} has ${count} messages (${size} octets)`);
   }
 
