@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
+import { connect as connectTls } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { logTo } from '../server/ports/log.js';
@@ -121,6 +123,49 @@ p = poplib.POP3('127.0.0.1', ${ports.plain}, timeout=5)
 p.user('${BOX}'); p.pass_('x'); print(p.stat()[0]); p.quit()`);
     expect(out).toBe('2');
     expect(drops.ids(BOX)).toHaveLength(2);
+  });
+});
+
+describe('TLS misuse is the client\'s problem, not the server\'s', () => {
+  /** Reads from a socket until `pattern` matches what arrived. */
+  function reader(socket: NodeJS.ReadWriteStream) {
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    return async (pattern: RegExp) => {
+      while (!pattern.test(text)) await new Promise((resolve) => socket.once('data', resolve));
+      return text;
+    };
+  }
+
+  it('commands pipelined after STLS in plaintext are discarded, never run under TLS (the STARTTLS injection flaw, CVE-2011-0411)', async () => {
+    const plain = connectTcp(ports.starttls, '127.0.0.1');
+    const readPlain = reader(plain);
+    await readPlain(/ready\r\n/);
+    plain.write(`STLS\r\nUSER ${BOX}\r\n`);
+    await readPlain(/Begin TLS negotiation\r\n/);
+    plain.removeAllListeners('data');
+    const secure = connectTls({ socket: plain, servername: 'localhost', ca: readFileSync(cafile) });
+    await new Promise((resolve) => secure.once('secureConnect', resolve));
+    const readSecure = reader(secure);
+    secure.write('PASS x\r\n');
+    expect(await readSecure(/\r\n/)).toBe('-ERR Send USER first\r\n');
+    secure.write('STLS\r\n');
+    expect(await readSecure(/\r\n.*\r\n/)).toContain('-ERR Command not permitted when TLS active\r\n');
+    secure.destroy();
+  });
+
+  it('plaintext on the implicit-TLS port, and a TLS handshake on the plain port, fail alone; the next client is served', async () => {
+    const plaintext = connectTcp(ports.tls, '127.0.0.1');
+    plaintext.on('error', () => {});
+    plaintext.write(`USER ${BOX}\r\n`);
+    await new Promise((resolve) => plaintext.once('close', resolve));
+    const handshake = connectTls({ port: ports.plain, host: '127.0.0.1', rejectUnauthorized: false });
+    const failed = await new Promise<Error>((resolve) => handshake.once('error', resolve));
+    expect(failed.message).toMatch(/wrong version number|packet length too long|ECONNRESET|socket disconnected/);
+    const out = await poplib(`
+p = poplib.POP3_SSL('127.0.0.1', ${ports.tls}, context=ctx, timeout=5)
+p.user('${BOX}'); p.pass_('x'); print(p.stat()[0]); p.quit()`);
+    expect(out).toBe('2');
   });
 });
 

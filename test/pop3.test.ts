@@ -248,3 +248,22 @@ describe('a client can neither crash nor block the server', () => {
     expect(locks.isHeld(BOX)).toBe(false);
   });
 });
+
+describe('octet counts and encoding', () => {
+  it('counts CRLF line ends whatever the stored line ends are, and a missing final line end', () => {
+    expect(crlfOctets(Buffer.from(''))).toBe(0);
+    expect(crlfOctets(Buffer.from('a\nb\n'))).toBe(6);
+    expect(crlfOctets(Buffer.from('a\r\nb\r\n'))).toBe(6);
+    expect(crlfOctets(Buffer.from('a\r\nb'))).toBe(6);
+    expect(crlfOctets(Buffer.from('\n\n'))).toBe(4);
+  });
+
+  it('an empty message is just the terminator; TOP of a message without a body is its header', async () => {
+    drops.add(BOX, '');
+    drops.add(BOX, 'Subject: only a header');
+    const client = await login();
+    expect(await client.command('RETR 1', multi)).toBe('+OK 0 octets\r\n.\r\n');
+    expect(await client.command('TOP 2 5', multi)).toBe('+OK Top of message follows\r\nSubject: only a header\r\n.\r\n');
+    expect(await client.command('TOP 2 x')).toBe('-ERR Usage: TOP msg n\r\n');
+  });
+});

@@ -210,7 +210,8 @@ export class Pop3Session {
     if (!this.settings.startTls) return this.#fail('STLS is not offered here');
     if (this.#tls) return this.#fail('Command not permitted when TLS active');
     this.#reply('+OK Begin TLS negotiation');
-    // Anything pipelined after STLS was sent in plaintext: none of it may run under TLS.
+    // Anything pipelined after STLS was sent in plaintext: none of it may run under TLS (what
+    // RFC 3207 §4.2 demands of SMTP servers after the STARTTLS injection flaw, CVE-2011-0411).
     this.#queue.length = 0;
     this.#reader.clear();
     this.#user = undefined;
