@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { errorFields, type Log } from '../ports/log.js';
 import type { Maildrops } from '../ports/maildrops.js';
@@ -31,6 +30,8 @@ const COMMAND_LIMIT = 255;
 const SASL_LIMIT = 8192;
 /** Commands a client may pipeline (RFC 2449 PIPELINING) before mailsim stops reading. */
 const QUEUE_HIGH = 64;
+/** Chunks (64 KiB each) written between turns of the event loop when the socket never pushes back. */
+const YIELD_EVERY = 4;
 
 type State = 'authorization' | 'transaction' | 'update' | 'closed';
 
@@ -273,9 +274,17 @@ export class Pop3Session {
   }
 
   async #stream(chunks: Iterable<Buffer>): Promise<void> {
+    let sinceYield = 0;
     for (const chunk of chunks) {
       if (this.#state === 'closed' || this.#socket.destroyed) return;
-      if (!this.#socket.write(chunk)) await Promise.race([once(this.#socket, 'drain'), once(this.#socket, 'close')]);
+      if (!this.#socket.write(chunk)) {
+        await drained(this.#socket);
+        sinceYield = 0;
+      } else if (++sinceYield === YIELD_EVERY) {
+        // A loopback socket can take megabytes without back-pressure: give other sessions a turn.
+        await new Promise((resolve) => setImmediate(resolve));
+        sinceYield = 0;
+      }
     }
   }
 
@@ -303,4 +312,17 @@ export class Pop3Session {
     if (this.#drop) this.settings.locks.release(this.#drop.mailbox);
     this.#drop = undefined;
   }
+}
+
+/** Resolves on 'drain' or 'close', whichever comes first, and leaves no listener behind. */
+function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
 }
