@@ -7,6 +7,9 @@ import { newId } from '../util/ids.js';
 import { MaildropLocks } from './maildrop-locks.js';
 import { acceptAnyPassword, type PasswordPolicy, Pop3Session } from './session.js';
 
+export { MaildropLocks } from './maildrop-locks.js';
+export { acceptAnyPassword, type PasswordPolicy } from './session.js';
+
 /** As for SMTP: plaintext only, plaintext with STLS (port 110 style), or TLS from the first byte (995). */
 export type Pop3Mode = 'plain' | 'starttls' | 'tls';
 

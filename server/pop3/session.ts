@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import { errorFields, type Log } from '../ports/log.js';
 import type { Maildrops } from '../ports/maildrops.js';
-import { type Line, LineReader, TOO_LONG } from './line-reader.js';
+import { COMMAND_LIMIT, CommandChannel } from './command-channel.js';
+import { type Line, TOO_LONG } from './line-reader.js';
 import type { MaildropLocks } from './maildrop-locks.js';
 import { multiLineText } from './message-encoding.js';
 import { OpenMaildrop } from './open-maildrop.js';
@@ -24,14 +25,8 @@ export interface SessionSettings {
   startTls: ((socket: Socket) => Promise<Socket>) | null;
 }
 
-/** RFC 2449 §4: a command line is at most 255 octets, CRLF included. */
-const COMMAND_LIMIT = 255;
 /** SASL responses are not commands (RFC 5034 §4); this bound is mailsim's own. */
 const SASL_LIMIT = 8192;
-/** Commands a client may pipeline (RFC 2449 PIPELINING) before mailsim stops reading. */
-const QUEUE_HIGH = 64;
-/** Chunks (64 KiB each) written between turns of the event loop when the socket never pushes back. */
-const YIELD_EVERY = 4;
 
 type State = 'authorization' | 'transaction' | 'update' | 'closed';
 
@@ -42,12 +37,8 @@ type State = 'authorization' | 'transaction' | 'update' | 'closed';
  * leaves the maildrop untouched. Commands run strictly one after another, in order.
  */
 export class Pop3Session {
-  #socket: Socket;
+  readonly #channel: CommandChannel;
   #state: State = 'authorization';
-  readonly #reader = new LineReader(COMMAND_LIMIT);
-  readonly #queue: Line[] = [];
-  #busy = false;
-  #clientEnded = false;
   #errors = 0;
   #user: string | undefined;
   #drop: OpenMaildrop | undefined;
@@ -62,10 +53,18 @@ export class Pop3Session {
     private readonly settings: SessionSettings,
     private readonly log: Log,
   ) {
-    this.#socket = socket;
     this.#tls = secure;
     this.closed = new Promise((resolve) => (this.#onClosed = resolve));
-    this.#attach(socket);
+    this.#channel = new CommandChannel(socket, settings.idleTimeoutMs, {
+      line: (line) => this.#run(line),
+      ended: () => this.#finish(),
+      idle: () => {
+        // RFC 1939 §3: an idle session is closed without entering the UPDATE state.
+        this.#reply('-ERR Disconnected for inactivity');
+        this.#finish();
+      },
+      closed: () => this.#cleanup(),
+    }, log);
     this.#reply('+OK mailsim POP3 server ready');
   }
 
@@ -74,51 +73,21 @@ export class Pop3Session {
     this.#finish();
   }
 
-  #attach(socket: Socket): void {
-    socket.setTimeout(this.settings.idleTimeoutMs);
-    socket.on('data', (chunk: Buffer) => this.#received(chunk));
-    socket.on('end', () => {
-      this.#clientEnded = true;
-      if (!this.#busy && this.#queue.length === 0) this.#finish();
-    });
-    socket.on('timeout', () => {
-      // RFC 1939 §3: an idle session is closed without entering the UPDATE state.
-      this.#reply('-ERR Disconnected for inactivity');
-      this.#finish();
-    });
-    socket.on('error', (error) => this.log.debug('pop3 connection error', errorFields(error)));
-    socket.on('close', () => this.#cleanup());
-  }
-
-  #received(chunk: Buffer): void {
+  async #run(line: Line): Promise<void> {
     if (this.#state === 'closed') return;
-    this.#queue.push(...this.#reader.push(chunk));
-    if (this.#queue.length > QUEUE_HIGH) this.#socket.pause();
-    void this.#pump();
-  }
-
-  async #pump(): Promise<void> {
-    if (this.#busy) return;
-    this.#busy = true;
     try {
-      while (this.#queue.length > 0 && this.#state !== 'closed') {
-        await this.#handle(this.#queue.shift()!);
-        if (this.#queue.length < QUEUE_HIGH / 2) this.#socket.resume();
-      }
+      await this.#handle(line);
     } catch (error) {
       this.log.error('pop3 command failed', errorFields(error));
       this.#reply('-ERR [SYS/TEMP] Internal error');
       this.#finish();
-    } finally {
-      this.#busy = false;
     }
-    if (this.#clientEnded) this.#finish();
   }
 
   async #handle(line: Line): Promise<void> {
     const sasl = this.#sasl;
     this.#sasl = undefined;
-    this.#reader.limit = COMMAND_LIMIT;
+    this.#channel.lineLimit = COMMAND_LIMIT;
     if (line === TOO_LONG) return this.#fail('Line too long');
     const text = line.toString('latin1');
     if (sasl) return sasl(text);
@@ -174,7 +143,7 @@ export class Pop3Session {
     };
     if (args[1] !== undefined) return finish(args[1]);
     this.#sasl = finish;
-    this.#reader.limit = SASL_LIMIT;
+    this.#channel.lineLimit = SASL_LIMIT;
     this.#reply('+ ');
   }
 
@@ -213,24 +182,8 @@ export class Pop3Session {
     this.#reply('+OK Begin TLS negotiation');
     // Anything pipelined after STLS was sent in plaintext: none of it may run under TLS (what
     // RFC 3207 §4.2 demands of SMTP servers after the STARTTLS injection flaw, CVE-2011-0411).
-    this.#queue.length = 0;
-    this.#reader.clear();
     this.#user = undefined;
-    const plain = this.#socket;
-    plain.removeAllListeners('data');
-    plain.removeAllListeners('end');
-    plain.removeAllListeners('timeout');
-    plain.removeAllListeners('close');
-    plain.setTimeout(0);
-    try {
-      this.#socket = await this.settings.startTls(plain);
-    } catch (error) {
-      this.log.debug('pop3 STLS handshake failed', errorFields(error));
-      plain.destroy();
-      return this.#cleanup();
-    }
-    this.#tls = true;
-    this.#attach(this.#socket);
+    if (await this.#channel.upgrade(this.settings.startTls)) this.#tls = true;
   }
 
   async #quit(): Promise<void> {
@@ -257,13 +210,12 @@ export class Pop3Session {
   readonly #io: TransactionIo = {
     reply: (line) => this.#reply(line),
     fail: (text) => this.#fail(text),
-    stream: (chunks) => this.#stream(chunks),
+    stream: (chunks) => this.#channel.stream(chunks),
     problem: (message, error) => this.log.error(message, errorFields(error)),
   };
 
   #reply(line: string): void {
-    if (this.#state === 'closed' || this.#socket.destroyed) return;
-    this.#socket.write(`${line}\r\n`);
+    if (this.#state !== 'closed') this.#channel.reply(line);
   }
 
   #fail(text: string): void {
@@ -273,33 +225,14 @@ export class Pop3Session {
     this.#finish();
   }
 
-  async #stream(chunks: Iterable<Buffer>): Promise<void> {
-    let sinceYield = 0;
-    for (const chunk of chunks) {
-      if (this.#state === 'closed' || this.#socket.destroyed) return;
-      if (!this.#socket.write(chunk)) {
-        await drained(this.#socket);
-        sinceYield = 0;
-      } else if (++sinceYield === YIELD_EVERY) {
-        // A loopback socket can take megabytes without back-pressure: give other sessions a turn.
-        await new Promise((resolve) => setImmediate(resolve));
-        sinceYield = 0;
-      }
-    }
-  }
-
   /** Closes the connection; whatever was marked stays unless UPDATE already ran. */
   #finish(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#sasl = undefined;
-    this.#queue.length = 0;
     // Released now, not at 'close': a client that reconnects right after QUIT must not meet IN-USE.
     this.#releaseLock();
-    const socket = this.#socket;
-    socket.end();
-    // A client that never reads its last reply must not keep the socket (and the lock) forever.
-    setTimeout(() => socket.destroy(), 2_000).unref();
+    this.#channel.finish();
   }
 
   #cleanup(): void {
@@ -314,15 +247,3 @@ export class Pop3Session {
   }
 }
 
-/** Resolves on 'drain' or 'close', whichever comes first, and leaves no listener behind. */
-function drained(socket: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      socket.off('drain', done);
-      socket.off('close', done);
-      resolve();
-    };
-    socket.on('drain', done);
-    socket.on('close', done);
-  });
-}
