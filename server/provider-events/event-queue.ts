@@ -30,7 +30,7 @@ export interface ProviderEventQueueOptions {
 }
 
 /** The provider's own payload for an event, or null where that provider posts nothing for it. */
-export function payloadFor(destination: Destination, event: ProviderEvent, random: RandomSource, now: number): Payload | null {
+function payloadFor(destination: Destination, event: ProviderEvent, random: RandomSource, now: number): Payload | null {
   switch (destination.provider) {
     case 'sendgrid':
       return sendgridPayload([event], random, destination.options, now);

@@ -38,7 +38,7 @@ function shape(event: ProviderEvent): Shape {
   }
 }
 
-export function mailgunEventData(event: ProviderEvent, random: RandomSource, options: MailgunOptions): Record<string, unknown> {
+function mailgunEventData(event: ProviderEvent, random: RandomSource, options: MailgunOptions): Record<string, unknown> {
   const s = shape(event);
   const headers: Record<string, string> = { to: event.to?.join(', ') ?? event.recipient };
   // Without the angle brackets, as in the payload examples.
@@ -68,7 +68,7 @@ export function mailgunEventData(event: ProviderEvent, random: RandomSource, opt
 }
 
 /** HMAC-SHA256(signing key, timestamp + token), hex: the documented check. */
-export function mailgunSignature(signingKey: string, timestamp: string, token: string): string {
+function mailgunSignature(signingKey: string, timestamp: string, token: string): string {
   return createHmac('sha256', signingKey).update(timestamp + token).digest('hex');
 }
 

@@ -30,7 +30,7 @@ function isoOf(ms: number): string {
  * The Postmark record for an event; null for `dropped`: Postmark refuses a send to an inactive
  * address at the API (error 406) and posts no webhook for it.
  */
-export function postmarkRecord(event: ProviderEvent, random: RandomSource, options: PostmarkOptions): Record<string, unknown> | null {
+function postmarkRecord(event: ProviderEvent, random: RandomSource, options: PostmarkOptions): Record<string, unknown> | null {
   const common = { ServerID: options.serverId ?? 23, MessageStream: options.messageStream ?? 'outbound', MessageID: event.providerMessageId };
   const tag = event.tags?.[0] ?? '';
   // Metadata values are strings (Anymail: "Postmark metadata is always converted to string").

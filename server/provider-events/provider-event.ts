@@ -1,6 +1,5 @@
 /** What happened to one recipient of one message, in mailsim's terms; each provider module maps it. */
 export type ProviderEventKind = 'delivered' | 'deferred' | 'bounced' | 'dropped' | 'spam';
-export const PROVIDER_EVENT_KINDS: readonly ProviderEventKind[] = ['delivered', 'deferred', 'bounced', 'dropped', 'spam'];
 
 export interface ProviderEvent {
   kind: ProviderEventKind;

@@ -16,7 +16,7 @@ export interface SendGridOptions {
 /** SendGrid's names: "spamreport" for a complaint, "bounce" for a permanent failure. */
 const EVENT_NAMES = { delivered: 'delivered', deferred: 'deferred', bounced: 'bounce', dropped: 'dropped', spam: 'spamreport' } as const;
 
-export function sendgridEvent(event: ProviderEvent, random: RandomSource): Record<string, unknown> {
+function sendgridEvent(event: ProviderEvent, random: RandomSource): Record<string, unknown> {
   const fields: Record<string, unknown> = {
     email: event.recipient,
     timestamp: seconds(event.at),

@@ -62,7 +62,7 @@ function mailObject(event: ProviderEvent, options: SesOptions): Record<string, u
 }
 
 /** The SES notification for an event; null for `deferred`: SES notifications have no such type. */
-export function sesNotification(event: ProviderEvent, random: RandomSource, options: SesOptions): Record<string, unknown> | null {
+function sesNotification(event: ProviderEvent, random: RandomSource, options: SesOptions): Record<string, unknown> | null {
   const mail = mailObject(event, options);
   const feedbackId = `${random.bytes(8).toString('hex')}-${uuid(random)}-000000`;
   const reportingMTA = options.reportingMta ?? REPORTING_MTA;
@@ -98,7 +98,7 @@ export function sesNotification(event: ProviderEvent, random: RandomSource, opti
 }
 
 /** The SNS string to sign for a Notification (field order as the SNS guide lists it). */
-export function snsStringToSign(message: Record<string, string>): string {
+function snsStringToSign(message: Record<string, string>): string {
   const names = ['Message', 'MessageId', ...(message.Subject !== undefined ? ['Subject'] : []), 'Timestamp', 'TopicArn', 'Type'];
   return names.map((name) => `${name}\n${message[name]}\n`).join('');
 }
