@@ -117,7 +117,7 @@ describe('Amazon SES notifications through SNS', () => {
     const payload = sesPayload(event('bounced'), seededRandom(), options, AT)!;
     const envelope = JSON.parse(payload.body) as Record<string, string>;
     expect(shape(envelope)).toEqual({ Type: 'string', MessageId: 'string', TopicArn: 'string', Message: 'string', Timestamp: 'string', SignatureVersion: 'string', Signature: 'string', SigningCertURL: 'string', UnsubscribeURL: 'string' });
-    expect(envelope).toMatchObject({ Type: 'Notification', TopicArn: options.topicArn, Timestamp: '2026-01-02T03:04:05.678Z', SignatureVersion: '2' });
+    expect(envelope).toMatchObject({ Type: 'Notification', TopicArn: options.topicArn, Timestamp: '2026-01-02T03:04:05.678Z', SignatureVersion: '1' });
     expect(envelope.MessageId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(payload.headers).toMatchObject({ 'x-amz-sns-message-type': 'Notification', 'x-amz-sns-message-id': envelope.MessageId, 'x-amz-sns-topic-arn': options.topicArn, 'Content-Type': 'text/plain; charset=UTF-8' });
     const ses = JSON.parse(envelope.Message!);

@@ -8,7 +8,8 @@ import { domainOf, type Payload, type ProviderEvent, type RandomSource, statusOf
 // The SNS envelope and its HTTP headers: https://docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html.
 // Signing: https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html — the
 // string to sign is "Name\nvalue\n" for Message, MessageId, Subject (if any), Timestamp, TopicArn,
-// Type in that (byte) order; SignatureVersion 1 is SHA1withRSA, 2 is SHA256withRSA; base64.
+// Type in that (byte) order; SignatureVersion 1 (a topic's default) is SHA1withRSA, 2 is
+// SHA256withRSA; base64.
 
 export interface SesOptions {
   region: string;
@@ -19,6 +20,7 @@ export interface SesOptions {
   unsubscribeUrl: string;
   /** The RSA key of the certificate at signingCertUrl. */
   privateKey: KeyObject;
+  /** SNS topics sign with version 1 unless set to 2 (SetTopicAttributes SignatureVersion). */
   signatureVersion?: '1' | '2';
   /** Host of the SES sending MTA, as in the docs' delivery example. */
   reportingMta?: string;
@@ -113,7 +115,7 @@ export function sesPayload(event: ProviderEvent, random: RandomSource, options: 
     TopicArn: options.topicArn,
     Message: JSON.stringify(notification),
     Timestamp: iso(now),
-    SignatureVersion: options.signatureVersion ?? '2',
+    SignatureVersion: options.signatureVersion ?? '1',
   };
   const algorithm = envelope.SignatureVersion === '1' ? 'sha1' : 'sha256';
   envelope.Signature = sign(algorithm, Buffer.from(snsStringToSign(envelope)), options.privateKey).toString('base64');
