@@ -1,6 +1,7 @@
 import { isValidTimeZone } from '../util/time-zone.js';
 import { durationMs } from './duration-ms.js';
 import { regexesOf } from './matcher.js';
+import { regexProblem } from './regex.js';
 import type { DurationInput, Match, MatcherList, Scenario } from './schema.js';
 
 /** A problem and the path of the field it is about, so a loader can point at the file's line. */
@@ -67,12 +68,8 @@ function matchProblems(match: Match, at: (string | number)[]): Problem[] {
   ];
   return lists.flatMap(([field, list]) =>
     (list === undefined ? [] : regexesOf(list)).flatMap((matcher) => {
-      try {
-        new RegExp(matcher.regex, matcher.flags ?? 'i');
-        return [];
-      } catch (error) {
-        return [{ path: [...at, field], message: (error as Error).message }];
-      }
+      const message = regexProblem(matcher.regex, matcher.flags ?? 'i');
+      return message === undefined ? [] : [{ path: [...at, field, 'regex'], message }];
     }),
   );
 }

@@ -216,7 +216,7 @@ describe('FaultEngine: clock, counters, problems', () => {
     });
     const problems = scenarioProblems(bad);
     expect(problems).toHaveLength(3);
-    expect(problems[0]).toMatch(/^rules\[0\] \(r\)\.when\.sender: /);
+    expect(problems[0]).toMatch(/^rules\[0\] \(r\)\.when\.sender\.regex: not a valid RE2 regex/);
     expect(problems[1]).toBe('rules[1].select.window.timeZone: unknown time zone "Mars/Olympus"');
     expect(problems[2]).toBe('limits[0] (l).window.fixed: must be longer than zero');
     expect(() => new FaultEngine(bad, { clock: new FakeClock(), defaults })).toThrow(/scenario test: rules\[0\]/);
