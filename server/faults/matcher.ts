@@ -23,14 +23,6 @@ function compileOne(matcher: Matcher): StringTest {
   return (value) => regex.test(value);
 }
 
-/** Every {regex} inside a matcher list, however deeply negated: for load-time checks. */
-export function regexesOf(list: MatcherList): { regex: string; flags?: string }[] {
-  return asList(list).flatMap((matcher) => {
-    if (typeof matcher === 'string') return [];
-    return 'not' in matcher ? regexesOf(matcher.not) : [matcher];
-  });
-}
-
 /** Compiled once per rule; a list matches if any of its items does. */
 export function compileMatchers(list: MatcherList): StringTest {
   const tests = asList(list).map(compileOne);
