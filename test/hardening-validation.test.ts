@@ -134,3 +134,30 @@ describe('one-shot faults, chaos and the clock', () => {
     await stillServing();
   });
 });
+
+describe('waits longer than any client would wait (item 7, the validation side)', () => {
+  const WHY = '(real clients give up after minutes, RFC 5321 §4.5.3.2; use stall for a server that never answers)';
+
+  it('delay: 30d is refused in a scenario and in a one-shot fault, and the server keeps serving', async () => {
+    const scenario = await put({ Scenario: { name: 'forever', rules: [{ when: { phase: 'mail' }, action: { delay: '30d' } }] } });
+    expect(scenario).toEqual({ status: 400, body: { Error: `Scenario.rules.0.action.delay: 30d is longer than the maximum of 1d ${WHY}` } });
+    const fault = await getJson<{ Error: string }>(`${sim.url}/api/v1/faults`, { method: 'POST', body: JSON.stringify({ when: { phase: 'rcpt' }, action: { delay: 2_592_000_000 } }) });
+    expect(fault).toEqual({ status: 400, body: { Error: `body.action.delay: 30d is longer than the maximum of 1d ${WHY}` } });
+    const auth = await put({ Scenario: { name: 'slow-auth', persona: { auth: { failureDelay: '25d' } } } });
+    expect(auth.body.Error).toBe(`Scenario.persona.auth.failureDelay: 25d is longer than the maximum of 1d ${WHY}`);
+    const tarpit = await put({ Scenario: { name: 'drip', rules: [{ when: { phase: 'helo' }, action: { tarpit: { bytesPerSecond: 1e-9 } } }] } });
+    expect(tarpit.status).toBe(400);
+    expect(tarpit.body.Error).toMatch(/^Scenario\.rules\.0\.action\.tarpit\.bytesPerSecond: /);
+    expect(await listed('forever')).toBeUndefined();
+    await stillServing();
+  });
+
+  it('scenario-clock spans are bounded too, and a day of delay is still allowed', async () => {
+    const window = await put({ Scenario: { name: 'eons', limits: [{ name: 'q', kind: 'messages', max: 1, window: { rolling: '99999999d' }, reply: { code: 550 } }] } });
+    expect(window.body.Error).toBe('Scenario.limits.0.window.rolling: 99999999d is longer than the maximum of 3650d (ten years of scenario-clock time)');
+    const forget = await put({ Scenario: { name: 'eons', limits: [{ name: 'g', kind: 'greylist', reply: { code: 450 }, forget: '1000000w' }] } });
+    expect(forget.body.Error).toMatch(/^Scenario\.limits\.0\.forget: 7000000d is longer than the maximum of 3650d/);
+    expect((await put({ Scenario: { name: 'a-day', rules: [{ when: { phase: 'quit' }, action: { delay: '1d' } }] } })).status).toBe(200);
+    await stillServing();
+  });
+});

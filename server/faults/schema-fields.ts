@@ -21,11 +21,29 @@ export interface DurationBound {
 }
 
 /**
+ * The longest a reply may be held back (a rule's `delay`, `auth.failureDelay`). Real clients
+ * give up long before: RFC 5321 §4.5.3.2 has them wait 2 to 10 minutes for a reply, so a day
+ * already simulates "never answers" (use `stall` for that), and it keeps every wait far below
+ * Node's timer limit (2^31 − 1 ms, 24.8 days), beyond which a timer fires after 1 ms instead.
+ */
+export const WAIT_BOUND: DurationBound = {
+  maxMs: 86_400_000,
+  why: 'real clients give up after minutes, RFC 5321 §4.5.3.2; use stall for a server that never answers',
+};
+
+/**
+ * The longest span of scenario-clock time (windows, greylisting delay and memory). These are not
+ * timers, only arithmetic on the scenario clock, but a bounded one: epoch milliseconds plus a
+ * span stay safe integers, so window boundaries and expiries never round or overflow.
+ */
+export const SPAN_BOUND: DurationBound = { maxMs: 3650 * 86_400_000, why: 'ten years of scenario-clock time' };
+
+/**
  * Milliseconds or "1h30m". Whatever the bound, the value must come out as a safe integer: a
  * duration is added to epoch milliseconds, and 1e20 weeks would make that sum meaningless.
  */
-export function durationSchema(options: { positive?: boolean; bound?: DurationBound } = {}) {
-  const { positive = false, bound } = options;
+export function durationSchema(options: { positive?: boolean; bound?: DurationBound; description?: string } = {}) {
+  const { positive = false, bound, description } = options;
   return z
     .union([z.number().int().nonnegative(), z.string().regex(DURATION_TEXT, 'a duration such as 250ms, 30s, 5m, 1h30m, 1d')])
     .superRefine((value, ctx) => {
@@ -36,7 +54,9 @@ export function durationSchema(options: { positive?: boolean; bound?: DurationBo
         ctx.addIssue({ code: 'custom', message: `${formatDuration(ms)} is longer than the maximum of ${formatDuration(bound.maxMs)} (${bound.why})` });
       }
     })
-    .describe(`milliseconds, or a duration string: 250ms, 30s, 5m, 1h30m, 1d${bound ? `; at most ${formatDuration(bound.maxMs)} (${bound.why})` : ''}`);
+    .describe(
+      [description, 'milliseconds, or a duration string: 250ms, 30s, 5m, 1h30m, 1d', bound && `at most ${formatDuration(bound.maxMs)} (${bound.why})`].filter(Boolean).join('; '),
+    );
 }
 
 export const timeZoneSchema = z

@@ -4,7 +4,7 @@ import { FaultEngine } from '../../server/faults/engine.js';
 import { ScenarioClock } from '../../server/faults/scenario-clock.js';
 import type { Phase, Scenario } from '../../server/faults/schema.js';
 import { validateScenario } from '../../server/faults/validate.js';
-import { ctx, defaults, engine, FakeClock, HOUR, outcome, reply, scenario, session } from './helpers.js';
+import { ctx, DAY, defaults, engine, FakeClock, HOUR, outcome, reply, scenario, session } from './helpers.js';
 
 const rcpt = (recipient: string, extra: Parameters<typeof ctx>[1] = {}) => ctx('rcpt', { sender: 'a@shop.example', recipient, ...extra });
 
@@ -45,6 +45,12 @@ describe('FaultEngine: rules', () => {
     expect([d.delayMs, outcome(d), d.fired.map((f) => f.name)]).toEqual([91_250, '550 5.1.1 no such user', ['slow', 'slower', 'refuse']]);
     const other = e.decide(rcpt('c@x.org'));
     expect([other.delayMs, outcome(other)]).toEqual([1000, 'continue']);
+  });
+
+  it('the delays of several rules add up to a day at most, the longest single wait allowed', () => {
+    const day = { when: { phase: 'rcpt' as const }, action: { delay: '1d' } };
+    const { engine: e } = engine({ rules: [day, day, day] });
+    expect(e.decide(rcpt('b@x.org')).delayMs).toBe(DAY);
   });
 
   it('the first terminal verdict wins; later rules are not even counted', () => {
