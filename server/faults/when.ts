@@ -1,3 +1,4 @@
+import { ADDRESS_LIST_LIMITS, addressList } from './address-list.js';
 import type { FaultContext } from './context.js';
 import { compileClientMatchers, compileMatchers, type StringTest } from './matcher.js';
 import type { Match, When } from './schema.js';
@@ -17,15 +18,18 @@ export function recipientsOf(ctx: FaultContext): string[] {
   return ctx.recipient === undefined ? ctx.recipients : [ctx.recipient];
 }
 
-/** The addresses in the From header: "Name <a@b>" gives a@b; several are comma-separated. */
+/**
+ * The addresses in the From header: "Name <a@b>" gives a@b; several are comma-separated.
+ * Linear and bounded (address-list.ts): the first ADDRESS_LIST_LIMITS.addresses of them.
+ */
 export function fromAddresses(ctx: FaultContext): string[] {
   if (!ctx.message) return [];
-  return headerValues(ctx.message.headers, 'from').flatMap((value) =>
-    value
-      .split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)
-      .map((part) => (/<([^>]*)>/.exec(part)?.[1] ?? part).trim())
-      .filter(Boolean),
-  );
+  const addresses: string[] = [];
+  for (const value of headerValues(ctx.message.headers, 'from')) {
+    addresses.push(...addressList(value, { ...ADDRESS_LIST_LIMITS, addresses: ADDRESS_LIST_LIMITS.addresses - addresses.length }));
+    if (addresses.length >= ADDRESS_LIST_LIMITS.addresses) break;
+  }
+  return addresses;
 }
 
 /** Microsoft 365's SendAs check: the From (end of DATA) or MAIL FROM (MAIL) is someone else. */
