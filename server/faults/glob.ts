@@ -11,5 +11,5 @@ import { compileRegex, type LinearRegex } from './regex.js';
  */
 export function compileGlob(glob: string): LinearRegex {
   const source = glob.replace(/[*?]|[^*?]+/gu, (part) => (part === '*' ? '.*' : part === '?' ? '.' : RE2JS.quote(part)));
-  return compileRegex(`^${source}$`, 'is');
+  return compileRegex(`^${source}$`, 'is', Infinity);
 }

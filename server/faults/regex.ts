@@ -16,13 +16,23 @@ const FLAGS: Record<string, number> = {
   u: 0,
 };
 
+/**
+ * RE2 is linear in the input, but the constant is the program's size: where its DFA gives up
+ * (`\pL{998}` against letters broken by a digit every 998 characters), each input character
+ * steps every live NFA thread, about 30 ns each here. Address and subject patterns need tens of
+ * instructions; the cap keeps the worst pattern at 0.8 s over a 16 KiB value, where an uncapped
+ * 900-character pattern (`\pL{1000}` written out 100 times: 100,000 instructions) would take
+ * close to a minute.
+ */
+export const MAX_PROGRAM_SIZE = 1000;
+
 export interface LinearRegex {
   /** Unanchored, like RegExp.prototype.test; stateless, so one instance serves every rule. */
   test(value: string): boolean;
 }
 
 /** Compiled patterns by flags and source: validation and every engine compile the same ones. */
-const cache = new Map<string, LinearRegex>();
+const cache = new Map<string, RE2JS>();
 const CACHE_SIZE = 500;
 
 function re2Flags(flags: string): number {
@@ -35,13 +45,25 @@ function re2Flags(flags: string): number {
   return bits;
 }
 
-/** Compiles a scenario regex; throws a SyntaxError whose message says what RE2 refused. */
-export function compileRegex(pattern: string, flags = 'i'): LinearRegex {
+/**
+ * Compiles a scenario regex; throws a SyntaxError whose message says what RE2 refused. Globs
+ * (glob.ts) pass no size limit: stars and literals never defeat the DFA.
+ */
+export function compileRegex(pattern: string, flags = 'i', maxProgramSize = MAX_PROGRAM_SIZE): LinearRegex {
+  const compiled = compileCached(pattern, flags);
+  const size = compiled.programSize();
+  if (size > maxProgramSize) {
+    throw new SyntaxError(`too large for a matcher: ${size} RE2 instructions, at most ${maxProgramSize} (use a list of smaller matchers, or fewer counted repeats)`);
+  }
+  return compiled;
+}
+
+function compileCached(pattern: string, flags: string): RE2JS {
   const key = `${flags}/${pattern}`;
   const cached = cache.get(key);
   if (cached) return cached;
   const bits = re2Flags(flags);
-  let compiled: LinearRegex;
+  let compiled: RE2JS;
   try {
     compiled = RE2JS.compile(pattern, bits);
   } catch (error) {

@@ -51,6 +51,9 @@ describe('regexes on RE2', () => {
     expect(regexProblem('(?<!x)y')).toMatch(/^lookahead and lookbehind are not supported/);
     expect(regexProblem('(')).toBe('not a valid RE2 regex: missing closing ): `(` (mailsim matches regexes in linear time with RE2 syntax)');
     expect(regexProblem('^SG\\.[A-Za-z0-9_-]+$', '')).toBeUndefined();
+    expect(regexProblem('\\pL{998}')).toBeUndefined();
+    expect(regexProblem('\\pL{999}x')).toBe('too large for a matcher: 1002 RE2 instructions, at most 1000 (use a list of smaller matchers, or fewer counted repeats)');
+    expect(compileGlob(`${'x'.repeat(5000)}*`).test(`${'x'.repeat(5000)}y`)).toBe(true);
     expect(() => compileMatchers({ regex: '(a)\\1', flags: 'i' })).toThrow(SyntaxError);
   });
 });
