@@ -5,7 +5,7 @@
  * 3·10⁹ of the lookahead split it replaces, and a rule never looks past the first addresses.
  */
 export const ADDRESS_LIST_LIMITS = {
-  /** Characters of one header value that are looked at. */
+  /** Characters that are looked at (fromAddresses spends them over all From values). */
   chars: 16 * 1024,
   /** Addresses taken from one value. */
   addresses: 100,

@@ -20,7 +20,8 @@ const FLAGS: Record<string, number> = {
  * RE2 is linear in the input, but the constant is the program's size: where its DFA gives up
  * (`\pL{998}` against letters broken by a digit every 998 characters), each input character
  * steps every live NFA thread, about 30 ns each here. Address and subject patterns need tens of
- * instructions; the cap keeps the worst pattern at 0.8 s over a 16 KiB value, where an uncapped
+ * instructions; the cap keeps the worst pattern at 0.8 s over the 16 KiB a matcher reads of a
+ * header (when.ts) or an SMTP command line (smtp-server's limit), where an uncapped
  * 900-character pattern (`\pL{1000}` written out 100 times: 100,000 instructions) would take
  * close to a minute.
  */
