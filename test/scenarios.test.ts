@@ -28,7 +28,8 @@ describe('scenario files', () => {
     ['an unknown field', 'persona:\n  banner: x\n  bannr: y\n', 3, 3, 'persona.bannr', 'unknown field "bannr"'],
     ['a missing field', 'rules:\n  - action: { accept: true }\n', 2, 5, 'rules.0.when', 'required field is missing (expected object)'],
     ['a YAML syntax error', 'rules:\n  - when: { phase: rcpt\n', 3, 1, '', 'Flow map in block collection must be sufficiently indented and end with a }'],
-    ['a regex that does not compile', 'rules:\n  - when: { phase: mail, sender: { regex: "(" } }\n    action: { delay: 1s }\n', 2, 34, 'rules.0.when.sender', 'Invalid regular expression: /(/i: Unterminated group'],
+    ['a regex that does not compile', 'rules:\n  - when: { phase: mail, sender: { regex: "(" } }\n    action: { delay: 1s }\n', 2, 43, 'rules.0.when.sender.regex', 'not a valid RE2 regex: missing closing ): `(` (mailsim matches regexes in linear time with RE2 syntax)'],
+    ['a regex RE2 cannot match in linear time', 'rules:\n  - when: { phase: mail, sender: { regex: "(a)\\\\1" } }\n    action: { delay: 1s }\n', 2, 43, 'rules.0.when.sender.regex', 'backreferences are not supported (mailsim matches regexes in linear time with RE2 syntax)'],
     ['an unknown time zone', 'limits:\n  - name: q\n    kind: messages\n    max: 1\n    window: { fixed: 1d, timeZone: Mars/Olympus }\n    reply: { code: 550 }\n', 5, 36, 'limits.0.window.timeZone', 'unknown time zone "Mars/Olympus"'],
   ])('reports %s with file, line, column, field and what was expected', (_what, text, line, column, field, message) => {
     expect(parseScenario(text, 'my.yaml')).toEqual({ ok: false, error: { File: 'my.yaml', Line: line, Column: column, Field: field, Message: message } });

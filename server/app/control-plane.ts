@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { BadRequest, describeIssue } from '../errors/bad-request.js';
+import { BadRequest } from '../errors/bad-request.js';
 import type { EventBus } from '../events/bus.js';
-import { chaosTriggersSchema } from '../faults/chaos.js';
 import type { FaultController } from '../faults/controller.js';
-import { oneShotSchema } from '../faults/one-shot.js';
 import type { ScenarioClock } from '../faults/scenario-clock.js';
-import { scenarioSchema } from '../faults/schema.js';
+import { formatPath, validateChaos, validateOneShot, type Validated, type ValidationIssue } from '../faults/validate.js';
 import type { ScenarioControl } from '../http/routes/scenarios.js';
 import type { ClockInfo, ListenerInfo } from '../protocol.js';
 import type { ScenarioRegistry } from '../scenarios/registry.js';
@@ -61,10 +59,17 @@ export class ControlPlane implements ScenarioControl {
     return { Now: new Date(this.scenarioClock.now()).toISOString(), OffsetMs: this.scenarioClock.offset };
   }
 
+  /** A move the clock cannot make (past what a Date can represent) is a 400; the clock stays put. */
   moveClock(change: { advanceMs: number } | { set: number } | 'reset'): ClockInfo {
-    if (change === 'reset') this.scenarioClock.reset();
-    else if ('advanceMs' in change) this.scenarioClock.advance(change.advanceMs);
-    else this.scenarioClock.set(change.set);
+    try {
+      if (change === 'reset') this.scenarioClock.reset();
+      else if ('advanceMs' in change) this.scenarioClock.advance(change.advanceMs);
+      else this.scenarioClock.set(change.set);
+    } catch (error) {
+      // The same shape as the route's own checks (parseInput): "invalid body advance: ...".
+      if (error instanceof RangeError) throw new BadRequest(`invalid body ${change !== 'reset' && 'set' in change ? 'set' : 'advance'}: ${error.message}`);
+      throw error;
+    }
     const info = this.clock();
     this.bus.publish('clock.changed', info);
     return info;
@@ -95,9 +100,7 @@ export class ControlPlane implements ScenarioControl {
   }
 
   addFault(request: unknown): string {
-    const parsed = oneShotSchema.safeParse(request ?? {});
-    if (!parsed.success) throw new BadRequest(describeIssue('body', parsed.error));
-    return this.controller.oneShots.add(parsed.data);
+    return this.controller.oneShots.add(valid('body', validateOneShot(request ?? {})));
   }
 
   removeFault(id: string): boolean {
@@ -113,9 +116,7 @@ export class ControlPlane implements ScenarioControl {
   }
 
   setChaos(triggers: unknown) {
-    const parsed = chaosTriggersSchema.safeParse(triggers);
-    if (!parsed.success) throw new BadRequest(describeIssue('body', parsed.error));
-    return this.controller.chaos.set(parsed.data);
+    return this.controller.chaos.set(valid('body', validateChaos(triggers)));
   }
 
   /**
@@ -128,15 +129,20 @@ export class ControlPlane implements ScenarioControl {
     this.scenarioClock.reset();
   }
 
+  /** Validated as a scenario file is; an invalid one is a 400 and the running scenarios stay as they were. */
   #register(definition: unknown): string {
-    const parsed = scenarioSchema.safeParse(definition);
-    if (!parsed.success) throw new BadRequest(describeIssue('Scenario', parsed.error));
-    const name = parsed.data.name ?? this.registry.nextInlineName();
-    try {
-      this.registry.addInline({ ...parsed.data, name });
-    } catch (error) {
-      throw new BadRequest((error as Error).message);
-    }
-    return name;
+    const added = this.registry.addInline(definition);
+    if (!added.ok) throw badRequest('Scenario', added.issue);
+    return added.name;
   }
+}
+
+/** "Scenario.rules.0.when.sender.regex: backreferences are not supported (...)" */
+function badRequest(prefix: string, issue: ValidationIssue): BadRequest {
+  return new BadRequest(`${formatPath(prefix, issue.path)}: ${issue.message}`);
+}
+
+function valid<T>(prefix: string, result: Validated<T>): T {
+  if (!result.ok) throw badRequest(prefix, result.issue);
+  return result.value;
 }

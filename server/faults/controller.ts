@@ -1,5 +1,6 @@
 import type { FaultContext, SessionView } from './context.js';
 import { Chaos } from './chaos.js';
+import { contained } from './contained.js';
 import { DecisionBuilder } from './decision-builder.js';
 import type { Decision } from './decision.js';
 import { FaultEngine, type CounterState, type EngineDeps } from './engine.js';
@@ -66,11 +67,12 @@ export class FaultController {
     return builder.build();
   }
 
+  /** Contained like the engine's rules (contained.ts): an armed fault must not break the session it fires in. */
   private runtimeFaults(ctx: FaultContext, scenario: Scenario, builder: DecisionBuilder, engine: FaultEngine): void {
-    const oneShot = this.oneShots.take(ctx, scenario.name, (text) => engine.render(text, ctx));
+    const oneShot = contained({ source: 'one-shot', name: 'faults', phase: ctx.phase }, () => this.oneShots.take(ctx, scenario.name, (text) => engine.render(text, ctx)));
     if (oneShot) builder.add(oneShot);
     if (builder.settled) return;
-    const chaos = this.chaos.take(ctx);
+    const chaos = contained({ source: 'chaos', name: 'triggers', phase: ctx.phase }, () => this.chaos.take(ctx));
     if (chaos) builder.add(chaos);
   }
 

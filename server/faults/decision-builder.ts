@@ -1,4 +1,5 @@
 import type { Decision, Fired, Verdict } from './decision.js';
+import { WAIT_BOUND } from './schema-fields.js';
 
 type Tarpit = { bytesPerSecond: number };
 
@@ -13,7 +14,7 @@ export interface Contribution {
 }
 
 /**
- * Folds contributions in evaluation order: delays add up, the first terminal verdict wins and
+ * Folds contributions in evaluation order: delays add up (to at most a day, WAIT_BOUND), the first terminal verdict wins and
  * settles the decision, a free-standing tarpit applies to the reply that is finally sent.
  */
 export class DecisionBuilder {
@@ -43,6 +44,7 @@ export class DecisionBuilder {
     if (this.tarpit && (verdict.kind === 'continue' || verdict.kind === 'reply') && !verdict.tarpit) {
       verdict = { ...verdict, tarpit: this.tarpit };
     }
-    return { delayMs: this.delayMs, verdict, fired: [...this.fired] };
+    // Each delay is bounded at validation; their sum is bounded here, by the same rule.
+    return { delayMs: Math.min(this.delayMs, WAIT_BOUND.maxMs), verdict, fired: [...this.fired] };
   }
 }

@@ -1,16 +1,16 @@
 import type { Clock } from '../ports/contracts.js';
 import { formatDuration } from '../util/duration.js';
 import { replyContribution } from './action.js';
+import { attempt, brokenLimit, contained } from './contained.js';
 import type { FaultContext, SessionView } from './context.js';
-import { DecisionBuilder } from './decision-builder.js';
+import { DecisionBuilder, type Contribution } from './decision-builder.js';
 import type { Decision } from './decision.js';
 import { durationMs } from './duration-ms.js';
 import { createLimit, type CounterState, type LimitRuntime } from './limits.js';
 import { OpenSessions } from './open-sessions.js';
 import { checkPersona } from './persona-checks.js';
 import { placeholderValues, renderTemplate, type PlaceholderSource } from './placeholders.js';
-import { scenarioProblems } from './problems.js';
-import { CompiledRule } from './rules.js';
+import { brokenRule, CompiledRule, type RuleRuntime } from './rules.js';
 import type { Scenario } from './schema.js';
 
 export type { CounterState } from './limits.js';
@@ -24,9 +24,10 @@ export interface EngineDeps {
  * The runtime state of one scenario: compiled rules, persona checks and limit counters.
  * Pure: time from the injected clock, chance from seeded streams, delays returned as numbers.
  * Order per event: rules (file order), persona checks, limits; the first terminal verdict wins.
+ * Never throws for a scenario, valid or not: see contained.ts.
  */
 export class FaultEngine {
-  private readonly rules: CompiledRule[];
+  private readonly rules: RuleRuntime[];
   private readonly limits: LimitRuntime[];
   private readonly sessions = new OpenSessions();
   private readonly failureDelayMs: number;
@@ -35,11 +36,11 @@ export class FaultEngine {
     readonly scenario: Scenario,
     private readonly deps: EngineDeps,
   ) {
-    const problems = scenarioProblems(scenario);
-    if (problems.length > 0) throw new Error(`scenario ${scenario.name}: ${problems.join('; ')}`);
-    this.rules = scenario.rules.map((rule, index) => new CompiledRule(rule, index, scenario.seed));
-    this.limits = scenario.limits.map((limit) => createLimit(limit, this.sessions));
-    this.failureDelayMs = durationMs(scenario.persona.auth.failureDelay);
+    this.rules = scenario.rules.map((rule, index) =>
+      attempt<RuleRuntime>(() => new CompiledRule(rule, index, scenario.seed), (error) => brokenRule(rule, index, error)),
+    );
+    this.limits = scenario.limits.map((limit) => attempt(() => createLimit(limit, this.sessions), (error) => brokenLimit(limit, error)));
+    this.failureDelayMs = attempt(() => durationMs(scenario.persona.auth.failureDelay), () => 0);
   }
 
   /** The connect decision; from here on the session counts for client/global concurrency. */
@@ -57,7 +58,7 @@ export class FaultEngine {
     this.evaluate({ phase: 'connect', session, recipients: [] }, builder);
     const now = this.deps.clock.now();
     this.sessions.opened(session);
-    for (const limit of this.limits) limit.opened?.(session, now);
+    this.feedLimits((limit) => limit.opened?.(session, now));
   }
 
   /**
@@ -94,29 +95,34 @@ export class FaultEngine {
     const render = (text: string): string => this.render(text, ctx);
     for (const rule of this.rules) {
       if (builder.settled) break;
-      const contribution = rule.evaluate(ctx, now, render);
+      const contribution = contained({ source: 'rule', name: rule.name, phase: ctx.phase }, () => rule.evaluate(ctx, now, render));
       if (contribution) builder.add(contribution);
     }
-    if (!builder.settled) this.checkPersona(ctx, builder);
-    if (!builder.settled) this.checkLimits(ctx, builder, now);
+    if (!builder.settled) {
+      const persona = contained({ source: 'persona', name: 'checks', phase: ctx.phase }, () => this.checkPersona(ctx));
+      if (persona) builder.add(persona);
+    }
+    for (const limit of this.limits) {
+      if (builder.settled) break;
+      const contribution = contained({ source: 'limit', name: limit.limit.name, phase: ctx.phase }, () => this.checkLimit(limit, ctx, now));
+      if (contribution) builder.add(contribution);
+    }
     this.addAuthFailureDelay(ctx, builder);
   }
 
-  private checkPersona(ctx: FaultContext, builder: DecisionBuilder): void {
+  private checkPersona(ctx: FaultContext): Contribution | undefined {
     const hit = checkPersona(ctx, this.scenario.persona, this.deps.defaults.maxMessageSize);
-    if (!hit) return;
+    if (!hit) return undefined;
     const fired = { source: 'persona' as const, name: hit.name, phase: ctx.phase, reason: hit.reason };
-    builder.add(replyContribution(fired, hit.reply, (text) => this.render(text, ctx)));
+    return replyContribution(fired, hit.reply, (text) => this.render(text, ctx));
   }
 
-  private checkLimits(ctx: FaultContext, builder: DecisionBuilder, now: number): void {
-    for (const limit of this.limits) {
-      const hit = limit.check(ctx, now);
-      if (!hit) continue;
-      const fired = { source: 'limit' as const, name: limit.limit.name, phase: ctx.phase, reason: hit.reason };
-      builder.add(replyContribution(fired, hit.reply, (text) => this.render(text, ctx, hit.extra)));
-      return;
-    }
+  /** The first limit that refuses settles the decision. */
+  private checkLimit(limit: LimitRuntime, ctx: FaultContext, now: number): Contribution | undefined {
+    const hit = limit.check(ctx, now);
+    if (!hit) return undefined;
+    const fired = { source: 'limit' as const, name: limit.limit.name, phase: ctx.phase, reason: hit.reason };
+    return replyContribution(fired, hit.reply, (text) => this.render(text, ctx, hit.extra));
   }
 
   /** Microsoft 365 answers a failed AUTH only after ~5 s (providers §2.1): any refusal at AUTH waits auth.failureDelay. */
@@ -130,12 +136,23 @@ export class FaultEngine {
   /** A message was stored: count it for 'messages' limits. */
   delivered(ctx: FaultContext): void {
     const now = this.deps.clock.now();
-    for (const limit of this.limits) limit.delivered?.(ctx, now);
+    this.feedLimits((limit) => limit.delivered?.(ctx, now));
+  }
+
+  /** A limit that fails to count is broken from then on, and says so each time it is checked. */
+  private feedLimits(feed: (limit: LimitRuntime) => void): void {
+    this.limits.forEach((limit, index) => {
+      try {
+        feed(limit);
+      } catch (error) {
+        this.limits[index] = brokenLimit(limit.limit, error);
+      }
+    });
   }
 
   counters(): CounterState[] {
     const now = this.deps.clock.now();
-    return this.limits.flatMap((limit) => limit.counters(now));
+    return this.limits.flatMap((limit) => attempt(() => limit.counters(now), () => []));
   }
 
   render(template: string, source: PlaceholderSource, extra?: Record<string, string>): string {

@@ -1,5 +1,6 @@
-import { globToRegExp } from './glob.js';
+import { compileGlob } from './glob.js';
 import { normaliseAddress, parseCidr } from './ip-address.js';
+import { compileRegex } from './regex.js';
 import type { Matcher, MatcherList } from './schema.js';
 
 export type StringTest = (value: string) => boolean;
@@ -10,24 +11,16 @@ function asList(list: MatcherList): Matcher[] {
 
 function compileOne(matcher: Matcher): StringTest {
   if (typeof matcher === 'string') {
-    const glob = globToRegExp(matcher);
+    const glob = compileGlob(matcher);
     return (value) => glob.test(value);
   }
   if ('not' in matcher) {
     const inner = compileMatchers(matcher.not);
     return (value) => !inner(value);
   }
-  // flags come from the schema (default 'i'); no g/y there, so test() stays stateless.
-  const regex = new RegExp(matcher.regex, matcher.flags ?? 'i');
+  // RE2, not RegExp: a user's pattern must match in linear time (see regex.ts).
+  const regex = compileRegex(matcher.regex, matcher.flags ?? 'i');
   return (value) => regex.test(value);
-}
-
-/** Every {regex} inside a matcher list, however deeply negated: for load-time checks. */
-export function regexesOf(list: MatcherList): { regex: string; flags?: string }[] {
-  return asList(list).flatMap((matcher) => {
-    if (typeof matcher === 'string') return [];
-    return 'not' in matcher ? regexesOf(matcher.not) : [matcher];
-  });
 }
 
 /** Compiled once per rule; a list matches if any of its items does. */

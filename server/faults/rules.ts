@@ -28,8 +28,32 @@ export function describeEvent(ctx: FaultContext): string {
   }
 }
 
+/** What the engine asks of a rule. */
+export interface RuleRuntime {
+  readonly name: string;
+  evaluate(ctx: FaultContext, now: number, render: (text: string) => string): Contribution | undefined;
+  reset(): void;
+}
+
+export function ruleName(rule: Rule, index: number): string {
+  return rule.name ?? `#${index + 1}`;
+}
+
+/** A rule whose matchers could not be compiled (a scenario that skipped validation): see contained.ts. */
+export function brokenRule(rule: Rule, index: number, error: unknown): RuleRuntime {
+  return {
+    name: ruleName(rule, index),
+    // Said once per event of its phase, where it would have been evaluated.
+    evaluate: (ctx) => {
+      if (ctx.phase !== rule.when?.phase) return undefined;
+      throw error;
+    },
+    reset: () => {},
+  };
+}
+
 /** A scenario rule with its matchers compiled and its selection state. */
-export class CompiledRule {
+export class CompiledRule implements RuleRuntime {
   readonly name: string;
   private readonly test: WhenTest;
   private readonly selector: RuleSelector;
@@ -39,7 +63,7 @@ export class CompiledRule {
     index: number,
     seed: number,
   ) {
-    this.name = rule.name ?? `#${index + 1}`;
+    this.name = ruleName(rule, index);
     this.test = compileWhen(rule.when);
     this.selector = new RuleSelector(rule.select ?? { per: 'global' }, seed, index);
   }

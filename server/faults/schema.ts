@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { durationSchema, regexMatcherSchema, SPAN_BOUND, timeZoneSchema, WAIT_BOUND } from './schema-fields.js';
+
+export type { DurationInput } from './schema-fields.js';
 
 /**
  * The scenario file format. One scenario per YAML (or JSON) file; every default lives here, and
@@ -9,11 +12,6 @@ import { z } from 'zod';
 export const PHASES = ['connect', 'helo', 'starttls', 'auth', 'mail', 'rcpt', 'data-start', 'data-end', 'rset', 'quit'] as const;
 export const phaseSchema = z.enum(PHASES).describe('SMTP phase: connect (before the banner), helo (HELO/EHLO), starttls, auth (after the credentials arrive), mail, rcpt, data-start (the DATA command), data-end (after the message), rset, quit');
 export type Phase = z.infer<typeof phaseSchema>;
-
-const durationSchema = z
-  .union([z.number().int().nonnegative(), z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h|d|w))+$|^\d+$/, 'a duration such as 250ms, 30s, 5m, 1h30m, 1d')])
-  .describe('milliseconds, or a duration string: 250ms, 30s, 5m, 1h30m, 1d');
-export type DurationInput = z.infer<typeof durationSchema>;
 
 /** "HH:MM" on a 24-hour clock. */
 const clockTimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (24-hour)');
@@ -44,7 +42,7 @@ export type MatcherList = Matcher | Matcher[];
 const matcherSchema: z.ZodType<Matcher> = z.lazy(() =>
   z.union([
     z.string().min(1),
-    z.object({ regex: z.string().min(1), flags: z.string().regex(/^[imsu]*$/).default('i') }).strict(),
+    regexMatcherSchema,
     z.object({ not: matchersSchema }).strict(),
   ]),
 );
@@ -97,7 +95,7 @@ export const selectSchema = z
       .default('global')
       .describe('count matching events per session, sender, recipient, user or client instead of overall'),
     window: z
-      .object({ from: clockTimeSchema, to: clockTimeSchema, timeZone: z.string().default('UTC') })
+      .object({ from: clockTimeSchema, to: clockTimeSchema, timeZone: timeZoneSchema.default('UTC') })
       .strict()
       .optional()
       .describe('only while the scenario clock is between these times of day (wraps past midnight)'),
@@ -107,7 +105,7 @@ export type Select = z.infer<typeof selectSchema>;
 
 export const actionSchema = z
   .object({
-    delay: durationSchema.optional().describe('wait this long before acting; delays of several matching rules add up'),
+    delay: durationSchema({ bound: WAIT_BOUND, description: 'wait this long before acting; delays of several matching rules add up' }).optional(),
     reply: replySchema.optional().describe('answer with this reply (421 also closes the connection, RFC 5321 §3.8)'),
     stall: z.literal(true).optional().describe('never answer: the client runs into its own timeout'),
     disconnect: z
@@ -119,7 +117,13 @@ export const actionSchema = z
       .optional()
       .describe('drop the connection without a reply'),
     tarpit: z
-      .object({ bytesPerSecond: z.number().positive().default(20) })
+      .object({
+        bytesPerSecond: z
+          .number()
+          .min(0.001)
+          .default(20)
+          .describe('at least 0.001 (a byte every 1000 s, already past every client timeout of RFC 5321 §4.5.3.2; use stall for slower)'),
+      })
       .strict()
       .optional()
       .describe('drip the reply (the normal one, or `reply`) a few bytes at a time'),
@@ -149,12 +153,12 @@ const keySchema = z.enum(['global', 'user', 'sender', 'sender-domain', 'client']
 const windowSchema = z.union([
   z
     .object({
-      fixed: durationSchema.describe('window length; windows are aligned, not sliding'),
+      fixed: durationSchema({ positive: true, bound: SPAN_BOUND, description: 'window length; windows are aligned, not sliding' }),
       resetAt: clockTimeSchema.optional().describe('for day-long windows: the time of day a new window starts (e.g. 23:00)'),
-      timeZone: z.string().default('UTC'),
+      timeZone: timeZoneSchema.default('UTC'),
     })
     .strict(),
-  z.object({ rolling: durationSchema.describe('sliding window: events in the last ...') }).strict(),
+  z.object({ rolling: durationSchema({ positive: true, bound: SPAN_BOUND, description: 'sliding window: events in the last ...' }) }).strict(),
 ]);
 export type WindowSpec = z.infer<typeof windowSchema>;
 
@@ -205,9 +209,9 @@ export const limitSchema = z.discriminatedUnion('kind', [
     .object({
       ...limitBase,
       kind: z.literal('greylist'),
-      delay: durationSchema.default('300s').describe('how long a new client/sender/recipient triple is refused'),
+      delay: durationSchema({ bound: SPAN_BOUND, description: 'how long a new client/sender/recipient triple is refused' }).default('300s'),
       clientPrefix: z.number().int().min(8).max(32).default(24).describe('IPv4 prefix length the client address is reduced to (postgrey: /24)'),
-      forget: durationSchema.default('35d').describe('a passed triple is remembered this long'),
+      forget: durationSchema({ bound: SPAN_BOUND, description: 'a passed triple is remembered this long' }).default('35d'),
     })
     .strict(),
 ]);
@@ -240,8 +244,7 @@ export const authSchema = z
         badCredentials: { code: 535, enhanced: '5.7.8', text: 'Authentication credentials invalid' },
         required: { code: 530, enhanced: '5.7.0', text: 'Authentication required' },
       }),
-    /** Extra time before any AUTH failure reply (Microsoft 365 takes ~5 s). */
-    failureDelay: durationSchema.default(0),
+    failureDelay: durationSchema({ bound: WAIT_BOUND, description: 'extra time before any AUTH failure reply (Microsoft 365 takes ~5 s)' }).default(0),
   })
   .strict();
 export type AuthSpec = z.infer<typeof authSchema>;

@@ -1,3 +1,4 @@
+import { ADDRESS_LIST_LIMITS, addressList } from './address-list.js';
 import type { FaultContext } from './context.js';
 import { compileClientMatchers, compileMatchers, type StringTest } from './matcher.js';
 import type { Match, When } from './schema.js';
@@ -11,21 +12,45 @@ export function headerValues(headers: Record<string, string[]>, name: string): s
   return Object.entries(headers).flatMap(([key, values]) => (key.toLowerCase() === wanted ? values : []));
 }
 
+/**
+ * How much of one header a `subject` or `header` matcher reads: 16 KiB of its values, in order
+ * (a longer value is cut there). RE2's cost is the input times the pattern's size (regex.ts),
+ * and a subject of 256 KiB, or 10,000 headers of one name, is nothing a provider would read.
+ */
+export const HEADER_MATCH_CHARS = 16 * 1024;
+
+export function boundedValues(values: string[], budget = HEADER_MATCH_CHARS): string[] {
+  const taken: string[] = [];
+  let left = budget;
+  for (const value of values) {
+    if (left <= 0) break;
+    taken.push(value.length <= left ? value : value.slice(0, left));
+    left -= value.length;
+  }
+  return taken;
+}
+
 /** At RCPT the recipient being decided; in the DATA phases any recipient of the transaction. */
 export function recipientsOf(ctx: FaultContext): string[] {
   if (ctx.phase === 'rcpt') return ctx.recipient === undefined ? [] : [ctx.recipient];
   return ctx.recipient === undefined ? ctx.recipients : [ctx.recipient];
 }
 
-/** The addresses in the From header: "Name <a@b>" gives a@b; several are comma-separated. */
+/**
+ * The addresses in the From header: "Name <a@b>" gives a@b; several are comma-separated.
+ * Linear and bounded (address-list.ts): the first 100 addresses within the first 16 KiB of From
+ * (over all its values, should a message carry several).
+ */
 export function fromAddresses(ctx: FaultContext): string[] {
   if (!ctx.message) return [];
-  return headerValues(ctx.message.headers, 'from').flatMap((value) =>
-    value
-      .split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)
-      .map((part) => (/<([^>]*)>/.exec(part)?.[1] ?? part).trim())
-      .filter(Boolean),
-  );
+  const addresses: string[] = [];
+  let chars = ADDRESS_LIST_LIMITS.chars;
+  for (const value of headerValues(ctx.message.headers, 'from')) {
+    if (chars <= 0 || addresses.length >= ADDRESS_LIST_LIMITS.addresses) break;
+    addresses.push(...addressList(value, { chars, addresses: ADDRESS_LIST_LIMITS.addresses - addresses.length }));
+    chars -= value.length;
+  }
+  return addresses;
 }
 
 /** Microsoft 365's SendAs check: the From (end of DATA) or MAIL FROM (MAIL) is someone else. */
@@ -82,12 +107,12 @@ function messageChecks(when: Match): Check[] {
   const checks: Check[] = [];
   if (when.subject !== undefined) {
     const test = compileMatchers(when.subject);
-    checks.push((ctx) => ctx.message !== undefined && someMatch(test, headerValues(ctx.message.headers, 'subject')));
+    checks.push((ctx) => ctx.message !== undefined && someMatch(test, boundedValues(headerValues(ctx.message.headers, 'subject'))));
   }
   if (when.header !== undefined) {
     const { name, value } = when.header;
     const test = value === undefined ? () => true : compileMatchers(value);
-    checks.push((ctx) => ctx.message !== undefined && someMatch(test, headerValues(ctx.message.headers, name)));
+    checks.push((ctx) => ctx.message !== undefined && someMatch(test, boundedValues(headerValues(ctx.message.headers, name))));
   }
   if (when.from !== undefined) {
     const test = compileMatchers(when.from);

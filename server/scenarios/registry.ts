@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Scenario } from '../faults/schema.js';
+import { validateScenario, type ValidationIssue } from '../faults/validate.js';
 import type { ScenarioError, ScenarioInfo } from '../protocol.js';
 import { parseScenario } from './parse.js';
 
@@ -15,6 +16,8 @@ interface Entry {
 }
 
 export const SCENARIO_FILE = /\.(ya?ml|json)$/i;
+
+export type InlineResult = { ok: true; name: string } | { ok: false; issue: ValidationIssue };
 
 /**
  * Every scenario mailsim knows: the built-in profiles, the user's directory (same names override
@@ -107,17 +110,23 @@ export class ScenarioRegistry {
     return result.ok ? null : result.error;
   }
 
-  /** Uploaded through the API; replaces an inline scenario of the same name. */
-  addInline(scenario: Scenario): void {
-    if (this.seed !== undefined) scenario = { ...scenario, seed: this.seed };
-    const existing = this.#entries.get(scenario.name);
-    if (existing && existing.source !== 'inline') throw new Error(`a scenario named "${scenario.name}" already exists (${existing.source}); choose another name`);
-    this.#entries.set(scenario.name, { source: 'inline', file: null, scenario, error: null });
-    this.#emit(scenario.name);
-  }
-
-  nextInlineName(): string {
-    return `inline-${++this.#inline}`;
+  /**
+   * Uploaded through the API: validated exactly as a file is (parse.ts and this share
+   * validateScenario), and registered only if valid, so an invalid upload never replaces a
+   * working scenario nor is listed as valid. Replaces an inline scenario of the same name.
+   */
+  addInline(definition: unknown): InlineResult {
+    const result = validateScenario(definition);
+    if (!result.ok) return { ok: false, issue: result.issue };
+    const name = result.value.name ?? `inline-${++this.#inline}`;
+    const existing = this.#entries.get(name);
+    if (existing && existing.source !== 'inline') {
+      return { ok: false, issue: { path: ['name'], message: `a scenario named "${name}" already exists (${existing.source}); choose another name` } };
+    }
+    const scenario: Scenario = { ...result.value, name, ...(this.seed !== undefined && { seed: this.seed }) };
+    this.#entries.set(name, { source: 'inline', file: null, scenario, error: null });
+    this.#emit(name);
+    return { ok: true, name };
   }
 
   #fileGone(file: string, message: string): ScenarioError {

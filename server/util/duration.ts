@@ -11,11 +11,13 @@ const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
 
 /**
  * Parses "90s", "1h30m", "7d" or a bare number of milliseconds.
- * Returns undefined for anything else so callers can report the field that was wrong.
+ * Returns undefined for anything else so callers can report the field that was wrong, and for
+ * durations that are not a safe integer of milliseconds ("100000000000000000000w"): callers add
+ * them to epoch times, where such a value would overflow into nonsense.
  */
 export function parseDuration(text: string): number | undefined {
   const input = text.trim().toLowerCase();
-  if (/^\d+$/.test(input)) return Number(input);
+  if (/^\d+$/.test(input)) return safe(Number(input));
   if (input === '') return undefined;
   PART.lastIndex = 0;
   let total = 0;
@@ -24,7 +26,11 @@ export function parseDuration(text: string): number | undefined {
     total += Number(match[1]) * (UNIT_MS[match[2] as string] as number);
     consumed = PART.lastIndex;
   }
-  return consumed === input.length ? Math.round(total) : undefined;
+  return consumed === input.length ? safe(Math.round(total)) : undefined;
+}
+
+function safe(ms: number): number | undefined {
+  return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
 export function formatDuration(ms: number): string {

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FaultEngine } from '../../server/faults/engine.js';
-import { scenarioProblems } from '../../server/faults/problems.js';
 import { ScenarioClock } from '../../server/faults/scenario-clock.js';
-import type { Phase } from '../../server/faults/schema.js';
-import { ctx, defaults, engine, FakeClock, HOUR, outcome, reply, scenario, session } from './helpers.js';
+import type { Phase, Scenario } from '../../server/faults/schema.js';
+import { validateScenario } from '../../server/faults/validate.js';
+import { ctx, DAY, defaults, engine, FakeClock, HOUR, outcome, reply, scenario, session } from './helpers.js';
 
 const rcpt = (recipient: string, extra: Parameters<typeof ctx>[1] = {}) => ctx('rcpt', { sender: 'a@shop.example', recipient, ...extra });
 
@@ -45,6 +45,12 @@ describe('FaultEngine: rules', () => {
     expect([d.delayMs, outcome(d), d.fired.map((f) => f.name)]).toEqual([91_250, '550 5.1.1 no such user', ['slow', 'slower', 'refuse']]);
     const other = e.decide(rcpt('c@x.org'));
     expect([other.delayMs, outcome(other)]).toEqual([1000, 'continue']);
+  });
+
+  it('the delays of several rules add up to a day at most, the longest single wait allowed', () => {
+    const day = { when: { phase: 'rcpt' as const }, action: { delay: '1d' } };
+    const { engine: e } = engine({ rules: [day, day, day] });
+    expect(e.decide(rcpt('b@x.org')).delayMs).toBe(DAY);
   });
 
   it('the first terminal verdict wins; later rules are not even counted', () => {
@@ -206,21 +212,43 @@ describe('FaultEngine: clock, counters, problems', () => {
     expect(e.counters()[0]).toMatchObject({ count: 0, windowStart: Date.UTC(2026, 10, 22), nextReset: Date.UTC(2026, 10, 23) });
   });
 
-  it('refuses a scenario with a bad regex, time zone or zero-length window, and says where', () => {
-    const bad = scenario({
+  it('validation refuses a bad regex, time zone or zero-length window, and says where', () => {
+    const rules = [
+      { name: 'r', when: { phase: 'mail', sender: { regex: '(' } }, action: { delay: 1 } },
+      { when: { phase: 'mail' }, select: { window: { from: '09:00', to: '10:00', timeZone: 'Mars/Olympus' } }, action: { delay: 1 } },
+    ];
+    const limits = [{ name: 'l', kind: 'messages', max: 1, window: { fixed: 0 }, reply: reply(550) }];
+    expect(validateScenario({ rules: [rules[0]] })).toMatchObject({ ok: false, issue: { path: ['rules', 0, 'when', 'sender', 'regex'], message: expect.stringMatching(/^not a valid RE2 regex/) } });
+    expect(validateScenario({ rules: [rules[1]] })).toEqual({ ok: false, issue: { path: ['rules', 0, 'select', 'window', 'timeZone'], message: 'unknown time zone "Mars/Olympus"' } });
+    expect(validateScenario({ limits })).toEqual({ ok: false, issue: { path: ['limits', 0, 'window', 'fixed'], message: 'must be longer than zero' } });
+    expect(validateScenario({}).ok).toBe(true);
+  });
+
+  it('never throws for a scenario that skipped validation: the broken parts are skipped and say so', () => {
+    // What validation refuses, handed to the engine directly, as a lazily built engine might get it.
+    const bad = {
+      ...scenario({ rules: [{ name: 'ok', when: { phase: 'mail', sender: 'x@y' }, action: { reply: reply(550, 'matched') } }] }),
       rules: [
-        { name: 'r', when: { phase: 'mail', sender: { regex: '(' } }, action: { delay: 1 } },
-        { when: { phase: 'mail' }, select: { window: { from: '09:00', to: '10:00', timeZone: 'Mars/Olympus' } }, action: { delay: 1 } },
+        { name: 'r', when: { phase: 'mail', sender: { regex: '(' } }, select: { per: 'global' }, action: { delay: 1 } },
+        { name: 'tz', when: { phase: 'mail' }, select: { per: 'global', window: { from: '09:00', to: '10:00', timeZone: 'Mars/Olympus' } }, action: { delay: 1 } },
+        { name: 'ok', when: { phase: 'mail', sender: 'x@y' }, select: { per: 'global' }, action: { reply: reply(550, 'matched') } },
       ],
-      limits: [{ name: 'l', kind: 'messages', max: 1, window: { fixed: 0 }, reply: reply(550) }],
-    });
-    const problems = scenarioProblems(bad);
-    expect(problems).toHaveLength(3);
-    expect(problems[0]).toMatch(/^rules\[0\] \(r\)\.when\.sender: /);
-    expect(problems[1]).toBe('rules[1].select.window.timeZone: unknown time zone "Mars/Olympus"');
-    expect(problems[2]).toBe('limits[0] (l).window.fixed: must be longer than zero');
-    expect(() => new FaultEngine(bad, { clock: new FakeClock(), defaults })).toThrow(/scenario test: rules\[0\]/);
-    expect(scenarioProblems(scenario({}))).toEqual([]);
+      limits: [{ name: 'l', kind: 'messages', key: 'global', phase: 'data-end', max: 1, window: { fixed: 0, timeZone: 'UTC' }, reply: reply(550) }],
+    } as Scenario;
+    const e = new FaultEngine(bad, { clock: new FakeClock(), defaults });
+    expect(outcome(e.sessionOpened(session()))).toBe('continue');
+    const decision = e.decide(ctx('mail', { sender: 'x@y' }));
+    expect(outcome(decision)).toBe('550 matched');
+    expect(decision.fired.map((f) => f.reason)).toEqual([
+      expect.stringMatching(/^rule 'r' failed and was skipped: not a valid RE2 regex/),
+      expect.stringMatching(/^rule 'tz' failed and was skipped: /),
+      expect.stringMatching(/^rule 'ok' matched/),
+    ]);
+    const end = ctx('data-end', { sender: 'a@b', recipients: ['c@d'], message: { size: 1, headers: {} } });
+    expect(e.decide(end).fired).toEqual([]);
+    expect(() => e.delivered(end)).not.toThrow();
+    expect(e.decide(end).fired.map((f) => f.reason)).toEqual([expect.stringMatching(/^limit 'l' failed and was skipped: window length must be positive/)]);
+    expect(e.counters()).toEqual([]);
   });
 
   it('trackSession counts a session that switched to this scenario without a connect decision', () => {

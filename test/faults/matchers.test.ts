@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { globToRegExp } from '../../server/faults/glob.js';
+import { compileGlob } from '../../server/faults/glob.js';
 import { clientNetwork, formatIPv6, normaliseAddress, parseCidr, parseIPv4, parseIPv6 } from '../../server/faults/ip-address.js';
 import { compileClientMatchers, compileMatchers } from '../../server/faults/matcher.js';
+import { regexProblem } from '../../server/faults/regex.js';
 
 describe('globs', () => {
   it.each([
@@ -16,8 +17,44 @@ describe('globs', () => {
     ['a+b(c)[d]{e}|$^\\', 'a+b(c)[d]{e}|$^\\', true],
     ['*', '', true],
     ['bounce-*', 'bounce-', true],
+    ['é*', 'Équipe', true],
+    ['a?c', 'a\nc', true],
   ])('%s ~ %s → %s', (glob, value, expected) => {
-    expect(globToRegExp(glob).test(value)).toBe(expected);
+    expect(compileGlob(glob).test(value)).toBe(expected);
+  });
+
+  it('matches a glob of many stars in linear time (a backtracking RegExp takes minutes here)', () => {
+    expect(compileGlob(`${'*a'.repeat(40)}*b`).test('a'.repeat(20_000))).toBe(false);
+  });
+});
+
+describe('regexes on RE2', () => {
+  it('answers catastrophic patterns at once: ^(a+)+$ and ^(a|aa)+$ never backtrack', () => {
+    expect(compileMatchers({ regex: '^(a+)+$', flags: 'i' })(`${'a'.repeat(30)}!`)).toBe(false);
+    expect(compileMatchers({ regex: '^(a|aa)+$', flags: 'i' })(`${'a'.repeat(61)}!`)).toBe(false);
+    expect(compileMatchers({ regex: '^(a|aa)+$', flags: 'i' })('a'.repeat(61))).toBe(true);
+  });
+
+  it('maps the flags i, m, s and u', () => {
+    expect(compileMatchers({ regex: '^b$', flags: '' })('a\nb')).toBe(false);
+    expect(compileMatchers({ regex: '^b$', flags: 'm' })('a\nb')).toBe(true);
+    expect(compileMatchers({ regex: 'a.b', flags: '' })('a\nb')).toBe(false);
+    expect(compileMatchers({ regex: 'a.b', flags: 's' })('a\nb')).toBe(true);
+    expect(compileMatchers({ regex: '^.$', flags: 'u' })('😀')).toBe(true);
+    expect(compileMatchers({ regex: '^ÉTÉ$', flags: 'i' })('été')).toBe(true);
+  });
+
+  it('refuses what RE2 cannot match in linear time, and says why', () => {
+    expect(regexProblem('(a)\\1')).toBe('backreferences are not supported (mailsim matches regexes in linear time with RE2 syntax)');
+    expect(regexProblem('(?<n>a)\\k<n>')).toMatch(/^backreferences are not supported/);
+    expect(regexProblem('foo(?=bar)')).toBe('lookahead and lookbehind are not supported (mailsim matches regexes in linear time with RE2 syntax)');
+    expect(regexProblem('(?<!x)y')).toMatch(/^lookahead and lookbehind are not supported/);
+    expect(regexProblem('(')).toBe('not a valid RE2 regex: missing closing ): `(` (mailsim matches regexes in linear time with RE2 syntax)');
+    expect(regexProblem('^SG\\.[A-Za-z0-9_-]+$', '')).toBeUndefined();
+    expect(regexProblem('\\pL{998}')).toBeUndefined();
+    expect(regexProblem('\\pL{999}x')).toBe('too large for a matcher: 1002 RE2 instructions, at most 1000 (use a list of smaller matchers, or fewer counted repeats)');
+    expect(compileGlob(`${'x'.repeat(5000)}*`).test(`${'x'.repeat(5000)}y`)).toBe(true);
+    expect(() => compileMatchers({ regex: '(a)\\1', flags: 'i' })).toThrow(SyntaxError);
   });
 });
 

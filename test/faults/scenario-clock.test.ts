@@ -37,4 +37,18 @@ describe('ScenarioClock', () => {
     expect(() => clock.set(Infinity)).toThrow(RangeError);
     expect(clock.offset).toBe(0);
   });
+
+  it('stays within what a Date can represent: a move past ±8.64e15 ms is refused and changes nothing', () => {
+    const base = new FakeClock();
+    const clock = new ScenarioClock(base);
+    clock.advance(DAY);
+    expect(() => clock.advance(1e20 * 7 * DAY)).toThrow(/past what a date can represent/);
+    expect(() => clock.advance(8.64e15)).toThrow(RangeError);
+    expect(() => clock.set(-8.64e15 - 1)).toThrow(RangeError);
+    expect(clock.offset).toBe(DAY);
+    clock.set(8.64e15);
+    base.advance(DAY);
+    expect(clock.now()).toBe(8.64e15);
+    expect(new Date(clock.now()).toISOString()).toBe('+275760-09-13T00:00:00.000Z');
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { headerValues, compileWhen } from '../../server/faults/when.js';
+import { boundedValues, fromAddresses, headerValues, compileWhen, HEADER_MATCH_CHARS } from '../../server/faults/when.js';
 import { whenSchema, type When } from '../../server/faults/schema.js';
 import { ctx } from './helpers.js';
 
@@ -81,5 +81,27 @@ describe('compileWhen', () => {
     expect(matches(w, ctx('rcpt', { sender: 'x@a.org', recipient: 'y@b.org', session: { secure: true } }))).toBe(true);
     expect(matches(w, ctx('rcpt', { sender: 'x@a.org', recipient: 'y@b.org', session: { secure: false } }))).toBe(false);
     expect(matches(w, ctx('rcpt', { sender: 'x@c.org', recipient: 'y@b.org', session: { secure: true } }))).toBe(false);
+  });
+});
+
+describe('header facts are bounded', () => {
+  it('subject and header matchers read 16 KiB of a header, in order', () => {
+    expect(boundedValues(['a', 'b'])).toEqual(['a', 'b']);
+    const long = 'x'.repeat(HEADER_MATCH_CHARS + 10);
+    expect(boundedValues([long, 'late'])).toEqual([long.slice(0, HEADER_MATCH_CHARS)]);
+    expect(boundedValues(Array.from({ length: 10_000 }, () => 'y'.repeat(100)))).toHaveLength(Math.ceil(HEADER_MATCH_CHARS / 100));
+    const late = { Subject: [long, 'match me'] };
+    expect(matches({ phase: 'data-end', subject: '*match me*' }, ctx('data-end', { message: { size: 1, headers: late } }))).toBe(false);
+  });
+
+  it('from reads at most 100 addresses within 16 KiB, over all From headers', () => {
+    const many = Array.from({ length: 300 }, (_, i) => `u${i}@x.example`);
+    const headers = { From: [many.slice(0, 50).join(', '), many.slice(50).join(', ')] };
+    const found = fromAddresses(ctx('data-end', { message: { size: 1, headers } }));
+    expect(found).toHaveLength(100);
+    expect(found.at(-1)).toBe('u99@x.example');
+    // 1,001-character addresses, one per From header: 16 fit in 16 KiB, the 17th is cut and left out.
+    const spread = { From: Array.from({ length: 2_000 }, (_, i) => `${'p'.repeat(990)}${i}@x.example`) };
+    expect(fromAddresses(ctx('data-end', { message: { size: 1, headers: spread } }))).toHaveLength(16);
   });
 });

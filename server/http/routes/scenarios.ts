@@ -25,7 +25,7 @@ const activateBody = z
   .object({ Name: z.string().min(1).optional(), Scenario: z.record(z.string(), z.unknown()).optional(), Listener: z.string().optional() })
   .refine((b) => (b.Name === undefined) !== (b.Scenario === undefined), { message: 'give exactly one of Name (a known scenario) or Scenario (an inline definition)' });
 
-const duration = z.string().refine((text) => parseDuration(text) !== undefined, { message: 'a duration such as 90s, 24h or 1h30m' });
+const duration = z.string().refine((text) => parseDuration(text) !== undefined, { message: 'a duration such as 90s, 24h or 1h30m (below 2^53 milliseconds)' });
 const clockBody = z
   .object({ advance: duration.optional(), set: z.iso.datetime({ offset: true }).optional(), reset: z.literal(true).optional() })
   .strict()
