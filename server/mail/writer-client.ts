@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnThread } from './thread-spawn.js';
 import type { WriterCall, WriterInit, WriterReply, WriterRequest, WriterResults } from './writer-protocol.js';
 
 interface Pending {
@@ -15,19 +16,6 @@ interface Pending {
  * against 9.4-10.7 s, within this machine's noise).
  */
 const WRITER_HEAP = { maxYoungGenerationSizeMb: 6 };
-
-/**
- * Starts the writer thread. Built code loads writer-thread.js directly; when mailsim runs from
- * its TypeScript sources (tsx, vitest) the thread first registers tsx's loader, which a worker
- * does not inherit from its parent.
- */
-function spawnWriter(init: WriterInit): Worker {
-  const entry = new URL(import.meta.url.endsWith('.ts') ? './writer-thread.ts' : './writer-thread.js', import.meta.url);
-  const options = { workerData: init, resourceLimits: WRITER_HEAP };
-  if (entry.pathname.endsWith('.js')) return new Worker(entry, options);
-  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(boot, { ...options, eval: true });
-}
 
 /**
  * The event-loop side of the writer thread: request/response over postMessage. Calls made in one
@@ -55,7 +43,7 @@ export class WriterClient {
   }
 
   static async start(init: WriterInit, report: (message: string) => void): Promise<WriterClient> {
-    const worker = spawnWriter(init);
+    const worker = spawnThread('writer-thread', init, WRITER_HEAP);
     const [first] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([error]) => Promise.reject(error))])) as [WriterReply];
     if ('fatal' in first) {
       await worker.terminate();
