@@ -1,6 +1,6 @@
 import type { Db } from './database.js';
 import { releaseFreePages } from './database.js';
-import { parseSummary, type ParsedSummary } from './message-parser.js';
+import type { ParsedSummary } from './message-parser.js';
 import { MessageStore, type NewMessage } from './message-store.js';
 import { SessionStore } from './session-store.js';
 import { extractTags, type TaggingOptions } from './tags.js';
@@ -9,9 +9,10 @@ import type { WriteTarget, WriterLimits, WriterRequest, WriterResults } from './
 import { newId } from '../util/ids.js';
 
 /**
- * Every write to the store: ingest (parse + insert), session records, deletes, read flags,
- * retention. Runs on the writer thread so that MIME parsing and SQLite commits never hold up
- * the thread that speaks SMTP. Ingests and session records queued in one turn share a commit.
+ * Every write to the store: ingest (a message parsed by a parse thread, inserted), session
+ * records, deletes, read flags, retention. Runs on the writer thread so that SQLite commits never
+ * hold up the thread that speaks SMTP, and parses nothing so that one slow message never holds up
+ * another's commit. Ingests and session records queued in one turn share a commit.
  */
 export class MailWriter {
   readonly messages: MessageStore;
@@ -67,9 +68,8 @@ export class MailWriter {
     this.#batch.flush();
   }
 
-  async #ingest({ raw, envelope, session, now }: Extract<WriterRequest, { op: 'ingest' }>): Promise<WriterResults['ingest']> {
+  #ingest({ raw, parsed, envelope, session, now }: Extract<WriterRequest, { op: 'ingest' }>): Promise<WriterResults['ingest']> {
     const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    const parsed = await parseSummary(bytes).catch(() => emptySummary());
     const record = toRecord(bytes, envelope, session.id, session.user, now, parsed, this.tagging);
     return this.#batch.run(() => {
       // Open sessions live in memory until they close; the first message writes the row so that
@@ -157,6 +157,7 @@ function toRecord(
     raw,
     bodyText: parsed.text,
     tags: extractTags({ xTags: parsed.xTags, from: parsed.from, to: parsed.to, cc: parsed.cc, bcc, user }, tagging),
+    problems: parsed.problems,
   };
 }
 
@@ -168,8 +169,4 @@ function impliedBcc(parsed: ParsedSummary, recipients: string[]) {
   const named = new Set([...parsed.to, ...parsed.cc, ...parsed.bcc].map((a) => a.Address.toLowerCase()));
   const implied = recipients.filter((r) => !named.has(r.toLowerCase())).map((r) => ({ Name: '', Address: r }));
   return [...parsed.bcc, ...implied];
-}
-
-function emptySummary(): ParsedSummary {
-  return { messageId: '', subject: '', from: null, to: [], cc: [], bcc: [], replyTo: [], date: null, text: '', snippet: '', attachments: 0, inline: 0, xTags: [] };
 }

@@ -1,6 +1,7 @@
 /** The messages between the mailbox (event-loop thread) and the writer thread. Types only. */
 import type { SessionRecord } from '../ports/contracts.js';
 import type { MessageSummary } from '../protocol.js';
+import type { ParsedSummary } from './message-parser.js';
 import type { SqlFilter } from './search-sql.js';
 import type { RenameResult } from './tag-store.js';
 import type { TaggingOptions } from './tags.js';
@@ -27,6 +28,8 @@ export type WriterRequest =
   | {
       op: 'ingest';
       raw: Uint8Array;
+      /** Parsed by a parse thread (parse-pool.ts) before it comes here. */
+      parsed: ParsedSummary;
       envelope: { from: string; to: string[] };
       /** The session without its transcript (which grows with every message on a pooled
        * connection): its row is created with the first message if it does not exist yet. */

@@ -1,5 +1,6 @@
 import { Router, type Response } from 'express';
 import type { Mailbox } from '../../mail/mailbox.js';
+import type { ApiError } from '../../protocol.js';
 import { HttpError, notFound } from '../errors.js';
 
 /**
@@ -12,6 +13,11 @@ const INLINE_TYPES = /^image\/(png|jpe?g|gif|webp|bmp|avif)$/i;
 
 function untrusted(res: Response): Response {
   return res.set({ 'Content-Security-Policy': SANDBOX_CSP, 'X-Content-Type-Options': 'nosniff' });
+}
+
+/** The message exists but could not be parsed in time (see mail/message-open.ts). */
+function unavailable(res: Response, why: string): void {
+  res.status(503).set('Retry-After', '5').json({ Error: `the message could not be parsed: ${why}` } satisfies ApiError);
 }
 
 function contentDisposition(kind: 'inline' | 'attachment', filename: string): string {
@@ -37,16 +43,17 @@ export function messageRouter(mailbox: Mailbox): Router {
     res.send(stored.raw);
   });
 
-  router.get('/api/v1/message/:id/headers', (req, res) => {
-    const headers = mailbox.headers(req.params.id);
+  router.get('/api/v1/message/:id/headers', async (req, res) => {
+    const headers = await mailbox.headers(req.params.id);
     if (!headers) throw notFound(`message ${req.params.id}`);
+    if ('unavailable' in headers && typeof headers.unavailable === 'string') return unavailable(res, headers.unavailable);
     res.json(headers);
   });
 
   router.get('/api/v1/message/:id/part/:partId', async (req, res) => {
-    if (!mailbox.get(req.params.id)) throw notFound(`message ${req.params.id}`);
     const part = await mailbox.part(req.params.id, req.params.partId);
-    if (!part) throw notFound(`part ${req.params.partId} of message ${req.params.id}`);
+    if (!part) throw notFound(mailbox.has(req.params.id) ? `part ${req.params.partId} of message ${req.params.id}` : `message ${req.params.id}`);
+    if ('unavailable' in part) return unavailable(res, part.unavailable);
     const kind = INLINE_TYPES.test(part.contentType) ? 'inline' : 'attachment';
     untrusted(res).type(part.contentType).set('Content-Disposition', contentDisposition(kind, part.filename));
     res.send(part.content);
@@ -56,9 +63,9 @@ export function messageRouter(mailbox: Mailbox): Router {
     const match = /^(.+)\.(html|txt)$/.exec(req.params.file);
     if (!match) throw new HttpError(404, 'use /view/{ID}.html or /view/{ID}.txt');
     const [, id, ext] = match as unknown as [string, string, 'html' | 'txt'];
-    const body = await mailbox.render(id, ext === 'html' ? 'html' : 'text');
-    if (body === undefined) throw notFound(`message ${id}`);
-    untrusted(res).type(ext === 'html' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8').send(body);
+    const rendered = await mailbox.render(id, ext === 'html' ? 'html' : 'text');
+    if (rendered === undefined) throw notFound(`message ${id}`);
+    untrusted(res).type(rendered.type === 'html' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8').send(rendered.body);
   });
 
   return router;
