@@ -60,6 +60,10 @@ export class MailWriter {
         return this.#exclusive(() => this.#renameTag(request.from, request.to));
       case 'deleteTag':
         return this.#exclusive(() => this.#deleteTag(request.name));
+      case 'limitPages':
+        this.#batch.flush();
+        // SQLite's own ceiling (SQLITE_MAX_PAGE_COUNT) when lifted; never below the current size.
+        return this.db.pragma(`max_page_count = ${request.pages ?? 0xfffffffe}`, { simple: true }) as number;
     }
   }
 

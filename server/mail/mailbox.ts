@@ -15,6 +15,8 @@ import { type SqlFilter, toSql } from './search-sql.js';
 import { matchesFilter, type SessionFilter, SessionStore, summarize } from './session-store.js';
 import type { RenameResult } from './tag-store.js';
 import { cleanTag, isValidTag, type TaggingOptions, uniqueTags } from './tags.js';
+import { type StoreState, StoreStatus, storageFull } from './store-status.js';
+import { isStorageFull, type WriteState } from './write-health.js';
 import { WriterClient } from './writer-client.js';
 import type { WriteTarget } from './writer-protocol.js';
 
@@ -57,6 +59,7 @@ export interface SearchParams {
 
 export type Selection = { ids: string[] } | { query: string; timeZone?: string } | 'all';
 
+
 /** Sessions are pruned in batches: a soft bound is fine and saves a query per connection. */
 const SESSION_PRUNE_EVERY = 64;
 
@@ -88,17 +91,27 @@ export class Mailbox implements MessageSink, SessionSink {
   /** Bumped by reset(): a write queued before it must not announce itself after it. */
   #epoch = 0;
   #store: Opened | undefined;
+  readonly #status: StoreStatus;
 
-  constructor(private readonly options: MailboxOptions) {}
+  constructor(private readonly options: MailboxOptions) {
+    const current = () => ({ open: this.#store !== undefined, failure: this.#store?.writer.failure });
+    this.#status = new StoreStatus(current, options.log, options.report);
+  }
 
   async open(): Promise<void> {
     const { dbPath, limits, clock, report } = this.options;
     const scratch = dbPath === ':memory:' ? mkdtempSync(join(tmpdir(), 'mailsim-')) : undefined;
     const path = scratch ? join(scratch, 'mailsim.db') : dbPath;
     this.#started = clock.now();
-    const reportText = (message: string) => report(new Error(message));
     const tagging = this.options.tagging ?? DEFAULT_TAGGING;
-    const writer = await WriterClient.start({ path, limits, openedAt: this.#started, checkpointEveryMs: 250, tagging }, reportText);
+    const events = {
+      report: (error: Error) => {
+        report(error);
+        this.#status.changed();
+      },
+      health: (state: WriteState) => this.#status.writesChanged(state),
+    };
+    const writer = await WriterClient.start({ path, limits, openedAt: this.#started, checkpointEveryMs: 250, tagging }, events);
     const reader = new Database(path, { readonly: true });
     reader.pragma('busy_timeout = 5000');
     const { threads = PARSE_THREADS, timeoutMs = PARSE_TIMEOUT_MS } = this.options.parsing ?? {};
@@ -114,7 +127,17 @@ export class Mailbox implements MessageSink, SessionSink {
   }
 
   get healthy(): boolean {
-    return this.#store?.writer.healthy ?? false;
+    return this.storeState().state === 'ok';
+  }
+
+  /** Whether the store takes new mail, and if not why. */
+  storeState(): StoreState {
+    return this.#status.state();
+  }
+
+  /** Called with each change of the store's state (a full disk, space again); returns the unsubscribe. */
+  onStoreChange(listener: (state: StoreState) => void): () => void {
+    return this.#status.onChange(listener);
   }
 
   async ingest({ raw, envelope, session }: IncomingMessage): Promise<{ id: string }> {
@@ -124,7 +147,9 @@ export class Mailbox implements MessageSink, SessionSink {
     const { parsed, bytes } = await this.#s.parsers.summarize(raw);
     const header = { ...session, transcript: [] };
     const request = { op: 'ingest', raw: bytes, parsed, envelope, session: header, now } as const;
-    const { summary, pruned } = await this.#s.writer.call(request, [bytes.buffer as ArrayBuffer]);
+    const { summary, pruned } = await this.#s.writer.call(request, [bytes.buffer as ArrayBuffer]).catch((error: unknown) => {
+      throw isStorageFull(error) ? storageFull(error) : error;
+    });
     this.#s.opener.noteProblems(summary.ID, parsed.problems);
     this.#stats.accepted++;
     this.#stats.acceptedSize += raw.length;
@@ -149,7 +174,11 @@ export class Mailbox implements MessageSink, SessionSink {
     const epoch = this.#epoch;
     this.#s.writer
       .call({ op: 'saveSession', session, prune })
-      .then(() => epoch === this.#epoch && this.options.bus.publish('session.closed', summarize(session)), this.options.report)
+      .then(
+        () => epoch === this.#epoch && this.options.bus.publish('session.closed', summarize(session)),
+        // A full disk is logged once, when it fills (store-status.ts), not once per session.
+        (error: unknown) => isStorageFull(error) || this.options.report(error),
+      )
       .finally(() => this.#live.delete(session.id));
   }
 
@@ -278,6 +307,14 @@ export class Mailbox implements MessageSink, SessionSink {
       .filter((s) => !this.#forgotten.has(s.id))
       .map((s) => summarize(s.record()))
       .reverse();
+  }
+
+  /**
+   * SQLite's max_page_count on the writer's connection, null to lift it: a database that cannot
+   * grow behaves as a full disk does (SQLITE_FULL). How the tests fill the disk deterministically.
+   */
+  limitPages(pages: number | null): Promise<number> {
+    return this.#s.writer.call({ op: 'limitPages', pages });
   }
 
   /** Deletes what is past --max-age. Called on a timer by the harness. */

@@ -5,6 +5,7 @@ import type { ParsedSummary } from './message-parser.js';
 import type { SqlFilter } from './search-sql.js';
 import type { RenameResult } from './tag-store.js';
 import type { TaggingOptions } from './tags.js';
+import type { SerializedError, WriteState } from './write-health.js';
 
 export type WriteTarget = { ids: string[] } | { filter: SqlFilter } | 'all';
 
@@ -44,7 +45,9 @@ export type WriterRequest =
   /** Tags (cleaned by the caller) replace those of each message. */
   | { op: 'setTags'; ids: string[]; tags: string[] }
   | { op: 'renameTag'; from: string; to: string }
-  | { op: 'deleteTag'; name: string };
+  | { op: 'deleteTag'; name: string }
+  /** SQLite's max_page_count on the writer's connection (null: no limit): how a test fills the disk. */
+  | { op: 'limitPages'; pages: number | null };
 
 export interface WriterResults {
   ingest: { summary: MessageSummary; pruned: string[] };
@@ -58,13 +61,19 @@ export interface WriterResults {
   renameTag: { result: RenameResult; ids: string[] };
   /** IDs of the messages that carried the tag; null when there is no such tag. */
   deleteTag: string[] | null;
+  /** The limit now in force (never below the database's current size). */
+  limitPages: number;
 }
 
 export type WriterCall = WriterRequest & { id: number };
 
 export type WriterReply =
   | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: string }
+  | { id: number; ok: false; error: SerializedError }
   | { id: 0; ready: true }
   | { id: 0; closed: true }
-  | { id: 0; fatal: string };
+  | { id: 0; fatal: SerializedError }
+  /** Writes stopped getting through (SQLITE_FULL) or got through again. */
+  | { id: 0; health: WriteState }
+  /** A background failure (a checkpoint) that is not a full disk, for the log. */
+  | { id: 0; problem: SerializedError };
