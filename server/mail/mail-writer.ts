@@ -1,6 +1,7 @@
 import type { Db } from './database.js';
 import { releaseFreePages } from './database.js';
-import type { ParsedSummary } from './message-parser.js';
+import { parseSummary } from './message-parser.js';
+import { emptySummary, type ParsedSummary } from './summary.js';
 import { MessageStore, type NewMessage } from './message-store.js';
 import { SessionStore } from './session-store.js';
 import { extractTags, type TaggingOptions } from './tags.js';
@@ -9,10 +10,11 @@ import type { WriteTarget, WriterLimits, WriterRequest, WriterResults } from './
 import { newId } from '../util/ids.js';
 
 /**
- * Every write to the store: ingest (a message parsed by a parse thread, inserted), session
- * records, deletes, read flags, retention. Runs on the writer thread so that SQLite commits never
- * hold up the thread that speaks SMTP, and parses nothing so that one slow message never holds up
- * another's commit. Ingests and session records queued in one turn share a commit.
+ * Every write to the store: ingest (parse + insert), session records, deletes, read flags,
+ * retention. Runs on the writer thread so that SQLite commits never hold up the thread that
+ * speaks SMTP. It parses only messages that parse quickly (parse-route.ts); the others arrive
+ * parsed by a parse thread, so that one slow message never holds up another's commit. Ingests
+ * and session records queued in one turn share a commit.
  */
 export class MailWriter {
   readonly messages: MessageStore;
@@ -72,15 +74,16 @@ export class MailWriter {
     this.#batch.flush();
   }
 
-  #ingest({ raw, parsed, envelope, session, now }: Extract<WriterRequest, { op: 'ingest' }>): Promise<WriterResults['ingest']> {
+  async #ingest({ raw, parsed: given, envelope, session, now }: Extract<WriterRequest, { op: 'ingest' }>): Promise<WriterResults['ingest']> {
     const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    const parsed = given ?? (await parseSummary(bytes).catch((error: unknown) => emptySummary([`the parser failed (${error instanceof Error ? error.message : String(error)})`])));
     const record = toRecord(bytes, envelope, session.id, session.user, now, parsed, this.tagging);
     return this.#batch.run(() => {
       // Open sessions live in memory until they close; the first message writes the row so that
       // the message's link survives a crash (the row then reads "interrupted").
       this.sessions.ensure(session);
       const summary = this.messages.insert(record);
-      return { summary, pruned: this.messages.pruneToCount(this.limits.maxMessages) };
+      return { summary, pruned: this.messages.pruneToCount(this.limits.maxMessages), problems: parsed.problems };
     });
   }
 

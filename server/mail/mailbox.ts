@@ -9,7 +9,8 @@ import type { Message, MessageSummary, RuntimeStats, Session, SessionSummary } f
 import { type Db, databaseSize } from './database.js';
 import { MessageOpener, type OpenedPart, type Rendered, type Unavailable } from './message-open.js';
 import { MessageStore, type StoredMessage } from './message-store.js';
-import { ParsePool } from './parse-pool.js';
+import { ParsePool, transferable } from './parse-pool.js';
+import { parsesCheaply } from './parse-route.js';
 import { parseSearch } from './search-query.js';
 import { type SqlFilter, toSql } from './search-sql.js';
 import { matchesFilter, type SessionFilter, SessionStore, summarize } from './session-store.js';
@@ -43,7 +44,7 @@ export interface MailboxOptions {
   parsing?: { threads?: number; timeoutMs?: number };
 }
 
-/** Two threads: a slow parse in one leaves the other to the next message. */
+/** At most two parse threads: the second only runs while the first is stuck on a slow parse (parse-pool.ts). */
 const PARSE_THREADS = 2;
 /** Mailparser reads a 25 MiB message in well under a second here; ten seconds is pathological. */
 const PARSE_TIMEOUT_MS = 10_000;
@@ -74,8 +75,9 @@ interface Opened {
 }
 
 /**
- * The mail store's face to the rest of mailsim. MIME parsing (at ingest and when a message is
- * opened) runs on parse threads, commits on the writer thread: neither on the SMTP thread. Reads
+ * The mail store's face to the rest of mailsim. MIME parsing runs on the writer thread (a
+ * message that parses quickly, at ingest) or on parse threads (any other message, and opening
+ * any message), commits on the writer thread: never on the SMTP thread. Reads
  * of summaries use this thread's own read-only connection, which sees every write the moment its
  * promise resolves. Every change is published on the bus.
  */
@@ -144,13 +146,14 @@ export class Mailbox implements MessageSink, SessionSink {
     // A message arriving after a reset belongs to the new run, and so does its session.
     this.#forgotten.delete(session.id);
     const now = this.options.clock.now();
-    const { parsed, bytes } = await this.#s.parsers.summarize(raw);
+    // Parsed on the writer thread when that is quick, else on a parse thread first (parse-route.ts).
+    const { parsed, bytes } = parsesCheaply(raw) ? { parsed: undefined, bytes: transferable(raw) } : await this.#s.parsers.summarize(raw);
     const header = { ...session, transcript: [] };
     const request = { op: 'ingest', raw: bytes, parsed, envelope, session: header, now } as const;
-    const { summary, pruned } = await this.#s.writer.call(request, [bytes.buffer as ArrayBuffer]).catch((error: unknown) => {
+    const { summary, pruned, problems } = await this.#s.writer.call(request, [bytes.buffer as ArrayBuffer]).catch((error: unknown) => {
       throw isStorageFull(error) ? storageFull(error) : error;
     });
-    this.#s.opener.noteProblems(summary.ID, parsed.problems);
+    this.#s.opener.noteProblems(summary.ID, problems);
     this.#stats.accepted++;
     this.#stats.acceptedSize += raw.length;
     this.options.bus.publish('message.received', summary);

@@ -1,28 +1,8 @@
 import { simpleParser, type AddressObject, type Attachment as ParsedAttachment, type ParsedMail } from 'mailparser';
-import type { Address } from '../protocol.js';
 import { htmlText } from './html-text.js';
 import { boundHeader, cutParts, headerOnly } from './mime-bounds.js';
-
-export interface ParsedSummary {
-  messageId: string;
-  subject: string;
-  from: Address | null;
-  to: Address[];
-  cc: Address[];
-  bcc: Address[];
-  replyTo: Address[];
-  /** Date header in ms, null when missing or unparseable. */
-  date: number | null;
-  /** Plain text of the body (from the HTML part when there is no text part), for search. */
-  text: string;
-  snippet: string;
-  attachments: number;
-  inline: number;
-  /** Values of the X-Tags headers (Mailpit's tagging header), undecoded. */
-  xTags: string[];
-  /** What could not be parsed and why (see mime-bounds.ts); stored with the message. */
-  problems: string[];
-}
+import type { Address } from '../protocol.js';
+import type { ParsedSummary } from './summary.js';
 
 const SNIPPET_LENGTH = 250;
 /** Search only needs the start of very large bodies; this bounds the per-message index row. */

@@ -1,6 +1,6 @@
 /** The messages between the mailbox (event-loop thread) and a parse thread. Types only. */
 import type { Message } from '../protocol.js';
-import type { ParsedSummary } from './message-parser.js';
+import type { ParsedSummary } from './summary.js';
 
 /** What a parse adds to the stored summary when a message is opened. */
 export type MessageBody = Pick<Message, 'ReturnPath' | 'ListUnsubscribe' | 'Text' | 'HTML' | 'Inline' | 'Attachments' | 'ParseErrors'>;
@@ -34,5 +34,8 @@ export interface ParseResults {
 }
 
 export type ParseCall = ParseRequest & { call: number };
+
+/** To a parse thread: a job, the cancel of one not started yet (it moved to another thread), or close. */
+export type ParseThreadMessage = ParseCall | { cancel: number } | 'close';
 
 export type ParseReply = { call: number; ok: true; result: unknown } | { call: number; ok: false; error: string } | { call: 0; ready: true };

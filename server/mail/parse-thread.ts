@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { parseMessage, parseSummary, type ParsedMessage } from './message-parser.js';
 import { findPart, headersOf, messageBody, renderHtml, renderText } from './message-view.js';
 import { ParseCache } from './parse-cache.js';
-import type { ParseCall, ParseInit, ParseReply, ParseRequest, ParseResults } from './parse-protocol.js';
+import type { ParseCall, ParseInit, ParseReply, ParseRequest, ParseResults, ParseThreadMessage } from './parse-protocol.js';
 
 /**
  * Entry point of a parse thread: every MIME parse the store does, so that none runs on the
@@ -65,15 +65,35 @@ async function handle(request: ParseRequest): Promise<Answer<ParseRequest['op']>
 
 const post = (reply: ParseReply, transfer: ArrayBuffer[] = []) => port.postMessage(reply, transfer);
 
-port.on('message', (call: ParseCall | 'close') => {
-  if (call === 'close') {
+// One job at a time, in the order handed: the pool knows which one is running from the answers.
+const queue: ParseCall[] = [];
+const cancelled = new Set<number>();
+let running = false;
+
+async function drain(): Promise<void> {
+  if (running) return;
+  running = true;
+  for (let call = queue.shift(); call; call = queue.shift()) {
+    if (cancelled.delete(call.call)) continue;
+    try {
+      const [result, transfer] = await handle(call);
+      post({ call: call.call, ok: true, result }, transfer);
+    } catch (error) {
+      post({ call: call.call, ok: false, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  running = false;
+}
+
+port.on('message', (message: ParseThreadMessage) => {
+  if (message === 'close') {
     reader?.db.close();
     port.close();
-    return;
+  } else if ('cancel' in message) {
+    cancelled.add(message.cancel);
+  } else {
+    queue.push(message);
+    void drain();
   }
-  handle(call).then(
-    ([result, transfer]) => post({ call: call.call, ok: true, result }, transfer),
-    (error: unknown) => post({ call: call.call, ok: false, error: error instanceof Error ? error.message : String(error) }),
-  );
 });
 post({ call: 0, ready: true });

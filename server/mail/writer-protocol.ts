@@ -1,7 +1,7 @@
 /** The messages between the mailbox (event-loop thread) and the writer thread. Types only. */
 import type { SessionRecord } from '../ports/contracts.js';
 import type { MessageSummary } from '../protocol.js';
-import type { ParsedSummary } from './message-parser.js';
+import type { ParsedSummary } from './summary.js';
 import type { SqlFilter } from './search-sql.js';
 import type { RenameResult } from './tag-store.js';
 import type { TaggingOptions } from './tags.js';
@@ -29,8 +29,8 @@ export type WriterRequest =
   | {
       op: 'ingest';
       raw: Uint8Array;
-      /** Parsed by a parse thread (parse-pool.ts) before it comes here. */
-      parsed: ParsedSummary;
+      /** Parsed by a parse thread (parse-pool.ts) before it comes here; undefined: parse it here (parse-route.ts). */
+      parsed: ParsedSummary | undefined;
       envelope: { from: string; to: string[] };
       /** The session without its transcript (which grows with every message on a pooled
        * connection): its row is created with the first message if it does not exist yet. */
@@ -50,7 +50,8 @@ export type WriterRequest =
   | { op: 'limitPages'; pages: number | null };
 
 export interface WriterResults {
-  ingest: { summary: MessageSummary; pruned: string[] };
+  /** `problems`: what could not be parsed of it (logged by the mailbox). */
+  ingest: { summary: MessageSummary; pruned: string[]; problems: string[] };
   saveSession: null;
   delete: { deleted: string[]; count: number };
   setRead: string[];
