@@ -26,16 +26,19 @@ export interface ParsePoolOptions {
 const QUEUED_PER_THREAD = 4;
 
 /**
- * A parse running this long is a slow one: the jobs queued behind it move to a spare thread,
- * started then. One thread is cheaper than two taking turns (1.7 against 1.9-2.5 ms of CPU per
- * 4 KiB message on this 2-core machine), and a thread starting up competes for the cores (with
- * two CPU hogs beside it, 300 messages right after start took 9 s with a spare booting, 3.4-4 s
- * without). A message parses in a few milliseconds; on this loaded machine a thread waiting
- * for a core can take tens, hence not less.
+ * A parse running this long is a slow one: the jobs queued behind it move to the spare thread.
+ * One thread is cheaper than two taking turns (1.7 against 1.9-2.5 ms of CPU per 4 KiB message
+ * on this 2-core machine), so the spare only takes work while the first is stuck. A message
+ * parses in a few milliseconds; on this loaded machine a thread waiting for a core can take
+ * tens, hence not less.
  */
 const SLOW_PARSE_MS = 100;
-/** A spare thread idle this long stops (a parse thread holds ~15 MB). */
-const SPARE_IDLE_MS = 30_000;
+/**
+ * The spare starts when the first thread gets work (a thread takes 0.3-2 s to start on this
+ * loaded machine: started only once needed, it came too late), and stops after this long idle
+ * (a parse thread holds ~15 MB).
+ */
+const SPARE_IDLE_MS = 60_000;
 
 /** Why a parse gave no answer: it ran past the time bound, or its thread died (out of memory). */
 export class ParseFailure extends Error {
@@ -164,6 +167,8 @@ export class ParsePool {
   }
 
   #hand(slot: Slot): void {
+    const spare = this.#slots[this.#slots.indexOf(slot) + 1];
+    if (slot === this.#slots[0] && spare && !spare.worker) this.#spawn(spare);
     while (this.#queue.length && slot.handed.length < QUEUED_PER_THREAD) {
       const job = this.#queue.shift()!;
       const call = this.#nextCall++;
@@ -191,6 +196,7 @@ export class ParsePool {
 
   /** The running job is slow: the jobs waiting behind it go back to the queue, for the next thread. */
   #slow(slot: Slot): void {
+    if (slot === this.#slots.at(-1)) return;
     const waiting = slot.handed.splice(1);
     for (const job of waiting) slot.worker?.postMessage({ cancel: job.call } satisfies ParseThreadMessage);
     this.#queue.unshift(...waiting);
