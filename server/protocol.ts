@@ -78,6 +78,12 @@ export interface Message {
   Envelope: Envelope;
   SessionID: string | null;
   Created: string;
+  /**
+   * mailsim's own: what could not be parsed and why (a header, part count or nesting past the
+   * store's bounds, a parse that took too long). Empty for a message parsed in full; the raw
+   * source always holds everything.
+   */
+  ParseErrors: string[];
 }
 
 export interface MessagesSummary {

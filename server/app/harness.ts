@@ -61,6 +61,7 @@ export class Harness {
       limits: { maxMessages, maxSessions, maxAgeMs: maxAge },
       report: (error) => log.error(`store: ${error instanceof Error ? error.message : String(error)}`, errorFields(error)),
       tagging: taggingOptions(this.config),
+      log,
     });
     this.scenarios = new ScenarioRegistry({ builtin: builtinScenarioDir(), user: this.config.scenarios }, this.config.seed);
     const scenarioClock = new ScenarioClock(clock);

@@ -36,7 +36,7 @@ export class Integrations {
       version,
       store: () => {
         const stats = mailbox.stats();
-        return { messages: stats.Messages, bytes: stats.DatabaseSize };
+        return { messages: stats.Messages, bytes: stats.DatabaseSize, state: mailbox.storeState().state };
       },
       activeSessions,
       webhooks: this.webhooks && (() => this.webhooks!.stats()),

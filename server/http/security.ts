@@ -37,6 +37,36 @@ function opaqueButHarmless(request: RequestLike): boolean {
   return request.headers.origin === 'null' && (method === 'GET' || method === 'HEAD') && request.headers['sec-fetch-mode'] === 'no-cors';
 }
 
+/** A message part: what the HTML preview and a directly opened /view page load as inline images. */
+const PART_PATH = /^\/api\/v1\/message\/[^/]+\/part\/[^/]+$/;
+
+/**
+ * Fetch Metadata (W3C): a browser marks each request with where it came from. Chromium, opening
+ * our preview's sandboxed srcdoc frame or a /view page (CSP sandbox: opaque origins), sends
+ * `Sec-Fetch-Site: cross-site` (with `Origin: null` from the srcdoc frame) for every image it
+ * loads, and a page on another site sends `cross-site` (or `same-site`: another port of the same
+ * host) for everything, an <img src=".../api/v1/message/latest"> included, which marked a
+ * message read. Such a request may be:
+ * - a top-level navigation to a page (a link to the UI or a /view page, followed by a user), or
+ * - an image load of a message part (the inline images of the preview and of /view pages);
+ * anything else, the API above all, is refused. Requests marked same-origin or none (typed,
+ * bookmarked) pass, and so do clients that send no such header (curl, API clients, Node's
+ * fetch), which keeps Mailpit's read-on-GET for them.
+ */
+function crossSiteRefusal(request: RequestLike): Refusal | null {
+  const { headers } = request;
+  const site = headers['sec-fetch-site'];
+  if (site === undefined || site === 'same-origin' || site === 'none') return null;
+  const path = (request.url ?? '/').split('?')[0]!;
+  const method = (request.method ?? 'GET').toUpperCase();
+  const mode = headers['sec-fetch-mode'];
+  const dest = headers['sec-fetch-dest'];
+  if (mode === 'navigate' && dest === 'document' && !path.startsWith('/api/')) return null;
+  if ((method === 'GET' || method === 'HEAD') && mode === 'no-cors' && dest === 'image' && PART_PATH.test(path)) return null;
+  const from = headers.origin === 'null' || headers.origin === undefined ? 'a sandboxed frame or another site' : headers.origin;
+  return { status: 403, message: `refused: a ${site} request (Sec-Fetch-Site) from ${from} may only follow a link to a page or load a message part as an image` };
+}
+
 /** Health probes stay reachable without credentials (they reveal nothing). */
 const NO_AUTH_PATHS = new Set(['/livez', '/readyz']);
 
@@ -93,6 +123,8 @@ export function credentialsMatch(header: string | undefined, auth: UiAuth): bool
  * - a request with an Origin must come from our own origin: a page on another site must not
  *   read captured mail or drive the API (cross-site WebSocket hijacking, GHSA-524m-q5m7-79mm);
  *   clients that send no Origin (curl, test suites, Mailpit API clients) are not browsers and pass;
+ * - a request the browser marks cross-site or same-site (Sec-Fetch-Site) may only navigate to a
+ *   page or load a message part as an image: not even a GET of the API (crossSiteRefusal);
  * - while the listener is bound to loopback, the Host must be a loopback name (DNS rebinding);
  * - with --ui-auth, HTTP basic credentials for everything except the health probes.
  */
@@ -106,6 +138,8 @@ export function checkRequest(request: RequestLike, options: SecurityOptions): Re
   if (origin !== undefined && !isSameOrigin(origin, host) && !opaqueButHarmless(request)) {
     return { status: 403, message: `refused: cross-origin request from ${origin}` };
   }
+  const crossSite = crossSiteRefusal(request);
+  if (crossSite) return crossSite;
   const path = (request.url ?? '/').split('?')[0]!;
   if (options.auth && !NO_AUTH_PATHS.has(path) && !credentialsMatch(headers.authorization, options.auth)) {
     return { status: 401, message: 'authentication required', headers: { 'WWW-Authenticate': 'Basic realm="mailsim", charset="UTF-8"' } };

@@ -82,6 +82,10 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX message_tags_by_tag ON message_tags (tag_id, seq);
   `,
+  // 3: what could not be parsed of a message (a JSON array of reasons; '' when it parsed in full).
+  `
+  ALTER TABLE messages ADD COLUMN parse_problems TEXT NOT NULL DEFAULT '';
+  `,
 ];
 
 export interface OpenOptions {

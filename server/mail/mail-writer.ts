@@ -1,6 +1,7 @@
 import type { Db } from './database.js';
 import { releaseFreePages } from './database.js';
-import { parseSummary, type ParsedSummary } from './message-parser.js';
+import { parseSummary } from './message-parser.js';
+import { emptySummary, type ParsedSummary } from './summary.js';
 import { MessageStore, type NewMessage } from './message-store.js';
 import { SessionStore } from './session-store.js';
 import { extractTags, type TaggingOptions } from './tags.js';
@@ -10,8 +11,10 @@ import { newId } from '../util/ids.js';
 
 /**
  * Every write to the store: ingest (parse + insert), session records, deletes, read flags,
- * retention. Runs on the writer thread so that MIME parsing and SQLite commits never hold up
- * the thread that speaks SMTP. Ingests and session records queued in one turn share a commit.
+ * retention. Runs on the writer thread so that SQLite commits never hold up the thread that
+ * speaks SMTP. It parses only messages that parse quickly (parse-route.ts); the others arrive
+ * parsed by a parse thread, so that one slow message never holds up another's commit. Ingests
+ * and session records queued in one turn share a commit.
  */
 export class MailWriter {
   readonly messages: MessageStore;
@@ -59,6 +62,10 @@ export class MailWriter {
         return this.#exclusive(() => this.#renameTag(request.from, request.to));
       case 'deleteTag':
         return this.#exclusive(() => this.#deleteTag(request.name));
+      case 'limitPages':
+        this.#batch.flush();
+        // SQLite's own ceiling (SQLITE_MAX_PAGE_COUNT) when lifted; never below the current size.
+        return this.db.pragma(`max_page_count = ${request.pages ?? 0xfffffffe}`, { simple: true }) as number;
     }
   }
 
@@ -67,16 +74,16 @@ export class MailWriter {
     this.#batch.flush();
   }
 
-  async #ingest({ raw, envelope, session, now }: Extract<WriterRequest, { op: 'ingest' }>): Promise<WriterResults['ingest']> {
+  async #ingest({ raw, parsed: given, envelope, session, now }: Extract<WriterRequest, { op: 'ingest' }>): Promise<WriterResults['ingest']> {
     const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    const parsed = await parseSummary(bytes).catch(() => emptySummary());
+    const parsed = given ?? (await parseSummary(bytes).catch((error: unknown) => emptySummary([`the parser failed (${error instanceof Error ? error.message : String(error)})`])));
     const record = toRecord(bytes, envelope, session.id, session.user, now, parsed, this.tagging);
     return this.#batch.run(() => {
       // Open sessions live in memory until they close; the first message writes the row so that
       // the message's link survives a crash (the row then reads "interrupted").
       this.sessions.ensure(session);
       const summary = this.messages.insert(record);
-      return { summary, pruned: this.messages.pruneToCount(this.limits.maxMessages) };
+      return { summary, pruned: this.messages.pruneToCount(this.limits.maxMessages), problems: parsed.problems };
     });
   }
 
@@ -157,6 +164,7 @@ function toRecord(
     raw,
     bodyText: parsed.text,
     tags: extractTags({ xTags: parsed.xTags, from: parsed.from, to: parsed.to, cc: parsed.cc, bcc, user }, tagging),
+    problems: parsed.problems,
   };
 }
 
@@ -168,8 +176,4 @@ function impliedBcc(parsed: ParsedSummary, recipients: string[]) {
   const named = new Set([...parsed.to, ...parsed.cc, ...parsed.bcc].map((a) => a.Address.toLowerCase()));
   const implied = recipients.filter((r) => !named.has(r.toLowerCase())).map((r) => ({ Name: '', Address: r }));
   return [...parsed.bcc, ...implied];
-}
-
-function emptySummary(): ParsedSummary {
-  return { messageId: '', subject: '', from: null, to: [], cc: [], bcc: [], replyTo: [], date: null, text: '', snippet: '', attachments: 0, inline: 0, xTags: [] };
 }

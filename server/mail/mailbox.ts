@@ -3,16 +3,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock, IncomingMessage, LiveSession, MessageSink, SessionRecord, SessionSink } from '../ports/contracts.js';
+import { type Log, silentLog } from '../ports/log.js';
 import type { EventBus } from '../events/bus.js';
-import { headerMap } from '../util/headers.js';
 import type { Message, MessageSummary, RuntimeStats, Session, SessionSummary } from '../protocol.js';
 import { type Db, databaseSize } from './database.js';
+import { MessageOpener, type OpenedPart, type Rendered, type Unavailable } from './message-open.js';
 import { MessageStore, type StoredMessage } from './message-store.js';
+import { ParsePool, transferable } from './parse-pool.js';
+import { parsesCheaply } from './parse-route.js';
 import { parseSearch } from './search-query.js';
 import { type SqlFilter, toSql } from './search-sql.js';
 import { matchesFilter, type SessionFilter, SessionStore, summarize } from './session-store.js';
 import type { RenameResult } from './tag-store.js';
 import { cleanTag, isValidTag, type TaggingOptions, uniqueTags } from './tags.js';
+import { type StoreState, StoreStatus, storageFull } from './store-status.js';
+import { isStorageFull, type WriteState } from './write-health.js';
 import { WriterClient } from './writer-client.js';
 import type { WriteTarget } from './writer-protocol.js';
 
@@ -33,7 +38,16 @@ export interface MailboxOptions {
   report: (error: unknown) => void;
   /** Where new messages get tags from; X-Tags and plus addresses by default. */
   tagging?: TaggingOptions;
+  /** Where a message that could not be parsed in full is logged (once, with its ID and why). */
+  log?: Log;
+  /** Parse threads and the time bound of one parse (see parse-pool.ts). */
+  parsing?: { threads?: number; timeoutMs?: number };
 }
+
+/** At most two parse threads: the second only runs while the first is stuck on a slow parse (parse-pool.ts). */
+const PARSE_THREADS = 2;
+/** Mailparser reads a 25 MiB message in well under a second here; ten seconds is pathological. */
+const PARSE_TIMEOUT_MS = 10_000;
 
 export const DEFAULT_TAGGING: TaggingOptions = { sources: ['x-tags', 'plus-addresses'] };
 
@@ -46,11 +60,14 @@ export interface SearchParams {
 
 export type Selection = { ids: string[] } | { query: string; timeZone?: string } | 'all';
 
+
 /** Sessions are pruned in batches: a soft bound is fine and saves a query per connection. */
 const SESSION_PRUNE_EVERY = 64;
 
 interface Opened {
   writer: WriterClient;
+  parsers: ParsePool;
+  opener: MessageOpener;
   reader: Db;
   messages: MessageStore;
   sessions: SessionStore;
@@ -58,9 +75,11 @@ interface Opened {
 }
 
 /**
- * The mail store's face to the rest of mailsim. Writes go to the writer thread (parsing and
- * commits stay off the SMTP thread); reads use this thread's own read-only connection, which
- * sees every write the moment its promise resolves. Every change is published on the bus.
+ * The mail store's face to the rest of mailsim. MIME parsing runs on the writer thread (a
+ * message that parses quickly, at ingest) or on parse threads (any other message, and opening
+ * any message), commits on the writer thread: never on the SMTP thread. Reads
+ * of summaries use this thread's own read-only connection, which sees every write the moment its
+ * promise resolves. Every change is published on the bus.
  */
 export class Mailbox implements MessageSink, SessionSink {
   readonly #stats = { accepted: 0, acceptedSize: 0, rejected: 0, deleted: 0 };
@@ -74,20 +93,34 @@ export class Mailbox implements MessageSink, SessionSink {
   /** Bumped by reset(): a write queued before it must not announce itself after it. */
   #epoch = 0;
   #store: Opened | undefined;
+  readonly #status: StoreStatus;
 
-  constructor(private readonly options: MailboxOptions) {}
+  constructor(private readonly options: MailboxOptions) {
+    const current = () => ({ open: this.#store !== undefined, failure: this.#store?.writer.failure });
+    this.#status = new StoreStatus(current, options.log, options.report);
+  }
 
   async open(): Promise<void> {
     const { dbPath, limits, clock, report } = this.options;
     const scratch = dbPath === ':memory:' ? mkdtempSync(join(tmpdir(), 'mailsim-')) : undefined;
     const path = scratch ? join(scratch, 'mailsim.db') : dbPath;
     this.#started = clock.now();
-    const reportText = (message: string) => report(new Error(message));
     const tagging = this.options.tagging ?? DEFAULT_TAGGING;
-    const writer = await WriterClient.start({ path, limits, openedAt: this.#started, checkpointEveryMs: 250, tagging }, reportText);
+    const events = {
+      report: (error: Error) => {
+        report(error);
+        this.#status.changed();
+      },
+      health: (state: WriteState) => this.#status.writesChanged(state),
+    };
+    const writer = await WriterClient.start({ path, limits, openedAt: this.#started, checkpointEveryMs: 250, tagging }, events);
     const reader = new Database(path, { readonly: true });
     reader.pragma('busy_timeout = 5000');
-    this.#store = { writer, reader, messages: new MessageStore(reader), sessions: new SessionStore(reader), scratch };
+    const { threads = PARSE_THREADS, timeoutMs = PARSE_TIMEOUT_MS } = this.options.parsing ?? {};
+    const parsers = new ParsePool({ path, threads, timeoutMs });
+    const messages = new MessageStore(reader);
+    const opener = new MessageOpener(parsers, () => this.#s.messages, this.options.log ?? silentLog);
+    this.#store = { writer, parsers, opener, reader, messages, sessions: new SessionStore(reader), scratch };
   }
 
   get #s(): Opened {
@@ -96,16 +129,31 @@ export class Mailbox implements MessageSink, SessionSink {
   }
 
   get healthy(): boolean {
-    return this.#store?.writer.healthy ?? false;
+    return this.storeState().state === 'ok';
+  }
+
+  /** Whether the store takes new mail, and if not why. */
+  storeState(): StoreState {
+    return this.#status.state();
+  }
+
+  /** Called with each change of the store's state (a full disk, space again); returns the unsubscribe. */
+  onStoreChange(listener: (state: StoreState) => void): () => void {
+    return this.#status.onChange(listener);
   }
 
   async ingest({ raw, envelope, session }: IncomingMessage): Promise<{ id: string }> {
     // A message arriving after a reset belongs to the new run, and so does its session.
     this.#forgotten.delete(session.id);
-    const bytes = transferable(raw);
+    const now = this.options.clock.now();
+    // Parsed on the writer thread when that is quick, else on a parse thread first (parse-route.ts).
+    const { parsed, bytes } = parsesCheaply(raw) ? { parsed: undefined, bytes: transferable(raw) } : await this.#s.parsers.summarize(raw);
     const header = { ...session, transcript: [] };
-    const request = { op: 'ingest', raw: bytes, envelope, session: header, now: this.options.clock.now() } as const;
-    const { summary, pruned } = await this.#s.writer.call(request, [bytes.buffer as ArrayBuffer]);
+    const request = { op: 'ingest', raw: bytes, parsed, envelope, session: header, now } as const;
+    const { summary, pruned, problems } = await this.#s.writer.call(request, [bytes.buffer as ArrayBuffer]).catch((error: unknown) => {
+      throw isStorageFull(error) ? storageFull(error) : error;
+    });
+    this.#s.opener.noteProblems(summary.ID, problems);
     this.#stats.accepted++;
     this.#stats.acceptedSize += raw.length;
     this.options.bus.publish('message.received', summary);
@@ -129,7 +177,11 @@ export class Mailbox implements MessageSink, SessionSink {
     const epoch = this.#epoch;
     this.#s.writer
       .call({ op: 'saveSession', session, prune })
-      .then(() => epoch === this.#epoch && this.options.bus.publish('session.closed', summarize(session)), this.options.report)
+      .then(
+        () => epoch === this.#epoch && this.options.bus.publish('session.closed', summarize(session)),
+        // A full disk is logged once, when it fills (store-status.ts), not once per session.
+        (error: unknown) => isStorageFull(error) || this.options.report(error),
+      )
       .finally(() => this.#live.delete(session.id));
   }
 
@@ -147,33 +199,35 @@ export class Mailbox implements MessageSink, SessionSink {
     return this.#s.messages.get(id);
   }
 
-  /** The full message (parsed on request), marked read as Mailpit does when a client opens it. */
+  /** The full message (parsed on a parse thread), marked read as Mailpit does when a client opens it. */
   async view(id: string): Promise<Message | undefined> {
-    const stored = this.get(id);
+    const stored = this.#s.messages.lookup(id);
     if (!stored) return undefined;
     if (!stored.summary.Read) {
       await this.setRead(true, { ids: [stored.summary.ID] });
       stored.summary.Read = true;
     }
-    return (await messageViews()).messageView(stored);
+    return this.#s.opener.view(stored);
   }
 
-  async part(id: string, partId: string): Promise<{ content: Buffer; contentType: string; filename: string } | undefined> {
-    const stored = this.get(id);
-    const part = stored && (await (await messageViews()).findPart(stored.raw, partId));
-    return part && { content: part.content, contentType: part.contentType, filename: part.filename ?? `part-${partId}` };
+  /** True when the message exists (read without its raw bytes). */
+  has(id: string): boolean {
+    return this.#s.messages.lookup(id) !== undefined;
   }
 
-  headers(id: string): Record<string, string[]> | undefined {
-    const stored = this.get(id);
-    return stored && headerMap(stored.raw);
+  async part(id: string, partId: string): Promise<OpenedPart | Unavailable | undefined> {
+    const found = this.#s.messages.lookup(id);
+    return found && this.#s.opener.part(found.summary.ID, partId);
   }
 
-  async render(id: string, as: 'html' | 'text'): Promise<string | undefined> {
-    const stored = this.get(id);
-    if (!stored) return undefined;
-    const views = await messageViews();
-    return as === 'html' ? views.renderHtml(stored.summary.ID, stored.raw) : views.renderText(stored.raw);
+  async headers(id: string): Promise<Record<string, string[]> | Unavailable | undefined> {
+    const found = this.#s.messages.lookup(id);
+    return found && this.#s.opener.headers(found.summary.ID);
+  }
+
+  async render(id: string, as: 'html' | 'text'): Promise<Rendered | undefined> {
+    const found = this.#s.messages.lookup(id);
+    return found && this.#s.opener.render(found.summary.ID, as);
   }
 
   async delete(selection: Selection): Promise<number> {
@@ -258,6 +312,14 @@ export class Mailbox implements MessageSink, SessionSink {
       .reverse();
   }
 
+  /**
+   * SQLite's max_page_count on the writer's connection, null to lift it: a database that cannot
+   * grow behaves as a full disk does (SQLITE_FULL). How the tests fill the disk deterministically.
+   */
+  limitPages(pages: number | null): Promise<number> {
+    return this.#s.writer.call({ op: 'limitPages', pages });
+  }
+
   /** Deletes what is past --max-age. Called on a timer by the harness. */
   async sweep(): Promise<void> {
     const { maxAgeMs } = this.options.limits;
@@ -297,7 +359,7 @@ export class Mailbox implements MessageSink, SessionSink {
     const store = this.#store;
     if (!store) return;
     this.#store = undefined;
-    await store.writer.close();
+    await Promise.all([store.writer.close(), store.parsers.close()]);
     store.reader.close();
     if (store.scratch) rmSync(store.scratch, { recursive: true, force: true });
   }
@@ -321,19 +383,4 @@ export class Mailbox implements MessageSink, SessionSink {
 
 function recordView(record: SessionRecord): SessionSummary & { Transcript: Session['Transcript'] } {
   return { ...summarize(record), Transcript: [...record.transcript] };
-}
-
-/** A copy in memory of its own, so that handing it to the writer thread moves it, not copies it. */
-function transferable(raw: Buffer): Uint8Array {
-  const own = new Uint8Array(raw.length);
-  own.set(raw);
-  return own;
-}
-
-/**
- * mailparser and its HTML and charset tables cost ~150 ms to load; the server only needs them when
- * someone opens a message (the writer thread has its own copy for summaries), so not at start-up.
- */
-function messageViews(): Promise<typeof import('./message-view.js')> {
-  return import('./message-view.js');
 }

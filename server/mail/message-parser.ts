@@ -1,40 +1,76 @@
 import { simpleParser, type AddressObject, type Attachment as ParsedAttachment, type ParsedMail } from 'mailparser';
+import { htmlText } from './html-text.js';
+import { boundHeader, cutParts, headerOnly } from './mime-bounds.js';
 import type { Address } from '../protocol.js';
-
-export interface ParsedSummary {
-  messageId: string;
-  subject: string;
-  from: Address | null;
-  to: Address[];
-  cc: Address[];
-  bcc: Address[];
-  replyTo: Address[];
-  /** Date header in ms, null when missing or unparseable. */
-  date: number | null;
-  /** Plain text of the body (from the HTML part when there is no text part), for search. */
-  text: string;
-  snippet: string;
-  attachments: number;
-  inline: number;
-  /** Values of the X-Tags headers (Mailpit's tagging header), undecoded. */
-  xTags: string[];
-}
+import type { ParsedSummary } from './summary.js';
 
 const SNIPPET_LENGTH = 250;
 /** Search only needs the start of very large bodies; this bounds the per-message index row. */
 const SEARCH_TEXT_LIMIT = 1 << 20;
 
 /**
- * The ingest parse: everything the list, search and summary need, nothing the full view needs
- * (text-to-HTML and link detection are skipped, they cost more than the rest together).
+ * mailparser's own HTML-to-text is off (its input is unbounded and its depth unlimited: see
+ * html-text.ts), and so are text-to-HTML and link detection, which cost more than the rest.
  */
-export async function parseSummary(raw: Buffer): Promise<ParsedSummary> {
-  const mail = await simpleParser(raw, {
-    skipTextToHtml: true,
-    skipTextLinks: true,
-    skipImageLinks: true,
-  });
-  const text = bodyText(mail);
+const PARSER_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true } as const;
+
+export interface ParsedMessage {
+  mail: ParsedMail;
+  /** What could not be parsed and why; empty for a message within every bound. */
+  problems: string[];
+}
+
+const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * The message parsed within MIME_LIMITS. mailparser refuses a message past its own bounds
+ * outright; here the header is trimmed first, a message with too many parts is cut before the
+ * part past the bound, and a body that still cannot be parsed leaves its header to be read.
+ */
+export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
+  const header = boundHeader(raw);
+  const problems = [...header.problems];
+  let failure: unknown;
+  try {
+    return { mail: await simpleParser(header.raw, PARSER_OPTIONS), problems };
+  } catch (error) {
+    failure = error;
+  }
+  if (/child nodes/i.test(reason(failure))) {
+    const cut = cutParts(header.raw);
+    try {
+      return { mail: await simpleParser(cut.raw, PARSER_OPTIONS), problems: [...problems, ...cut.problems] };
+    } catch (error) {
+      failure = error;
+    }
+  }
+  problems.push(`the MIME body could not be parsed (${reason(failure)}): only the header was read, the body shows in the raw source`);
+  try {
+    return { mail: await simpleParser(headerOnly(header.raw), PARSER_OPTIONS), problems };
+  } catch (error) {
+    problems.push(`the header could not be parsed either (${reason(error)})`);
+    return { mail: await simpleParser(Buffer.from('\r\n'), PARSER_OPTIONS), problems };
+  }
+}
+
+/**
+ * The ingest parse: everything the list, search and summary need, nothing the full view needs.
+ * `onlyHeader` reads just the header: the fallback when the whole message took too long.
+ */
+export async function parseSummary(raw: Buffer, onlyHeader = false): Promise<ParsedSummary> {
+  const { mail, problems } = await parseMessage(onlyHeader ? headerOnly(raw) : raw);
+  const text = bodyText(mail, problems);
+  return {
+    ...summaryFields(mail),
+    text: text.length > SEARCH_TEXT_LIMIT ? text.slice(0, SEARCH_TEXT_LIMIT) : text,
+    snippet: snippet(text),
+    attachments: mail.attachments.filter((a) => !isInline(a)).length,
+    inline: mail.attachments.filter(isInline).length,
+    problems,
+  };
+}
+
+function summaryFields(mail: ParsedMail) {
   return {
     messageId: stripAngles(mail.messageId ?? ''),
     subject: mail.subject ?? '',
@@ -44,30 +80,20 @@ export async function parseSummary(raw: Buffer): Promise<ParsedSummary> {
     bcc: addressList(mail.bcc),
     replyTo: addressList(mail.replyTo),
     date: validTime(mail.date),
-    text: text.length > SEARCH_TEXT_LIMIT ? text.slice(0, SEARCH_TEXT_LIMIT) : text,
-    snippet: snippet(text),
-    attachments: mail.attachments.filter((a) => !isInline(a)).length,
-    inline: mail.attachments.filter(isInline).length,
     xTags: [mail.headers.get('x-tags') ?? []].flat().map(String),
   };
 }
 
-export function bodyText(mail: ParsedMail): string {
+/** The text part, else the text of the HTML part; a conversion failure is added to `problems`. */
+export function bodyText(mail: ParsedMail, problems: string[]): string {
   if (mail.text) return mail.text;
-  return typeof mail.html === 'string' ? htmlToPlain(mail.html) : '';
-}
-
-/** mailparser only converts HTML to text when asked to build everything; a rough strip suffices for search. */
-function htmlToPlain(html: string): string {
-  return html
-    .replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&nbsp;/gi, ' ')
-    .replace(/&amp;/gi, '&')
-    .replace(/&lt;/gi, '<')
-    .replace(/&gt;/gi, '>')
-    .replace(/&quot;/gi, '"')
-    .replace(/&#39;/gi, "'");
+  if (typeof mail.html !== 'string') return '';
+  try {
+    return htmlText(mail.html);
+  } catch (error) {
+    problems.push(`the HTML could not be turned into text (${reason(error)})`);
+    return '';
+  }
 }
 
 export function snippet(text: string): string {

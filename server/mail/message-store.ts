@@ -24,6 +24,8 @@ export interface NewMessage {
   bodyText: string;
   /** Cleaned and de-duplicated (mail/tags.ts). */
   tags: string[];
+  /** What could not be parsed and why; none when it parsed in full. */
+  problems?: string[];
 }
 
 export interface StoredAddresses {
@@ -59,12 +61,18 @@ export interface StoredMessage {
   summary: MessageSummary;
   date: number | null;
   raw: Buffer;
+  /** What could not be parsed at ingest and why. */
+  problems: string[];
 }
 
 const NO_FILTER: SqlFilter = { where: '1', params: [] };
 const TAGS_COLUMN = '(SELECT group_concat(t.name, \',\') FROM message_tags mt JOIN tags t ON t.id = mt.tag_id WHERE mt.seq = m.seq) AS tags';
 const SUMMARY_COLUMNS = `m.seq, m.id, m.session_id, m.created, m.envelope_from, m.envelope_to, m.message_id, m.subject, m.addresses, m.date, m.size, m.snippet, m.attachments, m.inline, m.username, m.read, ${TAGS_COLUMN}`;
 const FROM = 'FROM messages m JOIN message_search s ON s.seq = m.seq';
+
+function problemsOf(column: string): string[] {
+  return column ? (JSON.parse(column) as string[]) : [];
+}
 
 function lc(addresses: Address[]): string {
   return addresses.map((a) => `${a.Name} <${a.Address}>`).join(', ').toLowerCase();
@@ -110,8 +118,8 @@ export class MessageStore {
     this.#count = (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
     this.tags = new TagStore(db);
     this.#insertMessage = db.prepare(
-      `INSERT INTO messages (id, session_id, created, envelope_from, envelope_to, message_id, subject, addresses, date, size, snippet, attachments, inline, username)
-       VALUES (@id, @session_id, @created, @envelope_from, @envelope_to, @message_id, @subject, @addresses, @date, @size, @snippet, @attachments, @inline, @username)`,
+      `INSERT INTO messages (id, session_id, created, envelope_from, envelope_to, message_id, subject, addresses, date, size, snippet, attachments, inline, username, parse_problems)
+       VALUES (@id, @session_id, @created, @envelope_from, @envelope_to, @message_id, @subject, @addresses, @date, @size, @snippet, @attachments, @inline, @username, @parse_problems)`,
     );
     this.#insertRaw = db.prepare('INSERT INTO message_raw (seq, raw) VALUES (?, ?)');
     this.#insertSearch = db.prepare(
@@ -162,7 +170,8 @@ export class MessageStore {
       tags: null,
     };
     // Named parameters: better-sqlite3 binds the columns the statement names and ignores the rest.
-    row.seq = Number(this.#insertMessage.run(row).lastInsertRowid);
+    const problems = m.problems?.length ? JSON.stringify(m.problems) : '';
+    row.seq = Number(this.#insertMessage.run({ ...row, parse_problems: problems }).lastInsertRowid);
     this.#insertRaw.run(row.seq, m.raw);
     const { addresses: a } = m;
     this.#insertSearch.run(
@@ -199,9 +208,17 @@ export class MessageStore {
   /** `latest` is Mailpit's alias for the newest message. */
   get(id: string): StoredMessage | undefined {
     const where = id === 'latest' ? 'm.seq = (SELECT max(seq) FROM messages)' : 'm.id = ?';
-    const row = this.#prepare(`SELECT ${SUMMARY_COLUMNS}, r.raw FROM messages m JOIN message_raw r ON r.seq = m.seq WHERE ${where}`)
-      .get(...(id === 'latest' ? [] : [id])) as (MessageRow & { raw: Buffer }) | undefined;
-    return row && { summary: toSummary(row), date: row.date, raw: row.raw };
+    const row = this.#prepare(`SELECT ${SUMMARY_COLUMNS}, m.parse_problems, r.raw FROM messages m JOIN message_raw r ON r.seq = m.seq WHERE ${where}`)
+      .get(...(id === 'latest' ? [] : [id])) as (MessageRow & { raw: Buffer; parse_problems: string }) | undefined;
+    return row && { summary: toSummary(row), date: row.date, raw: row.raw, problems: problemsOf(row.parse_problems) };
+  }
+
+  /** A message without its raw bytes (which can be 25 MiB): what opening it needs on this thread. */
+  lookup(id: string): Omit<StoredMessage, 'raw'> | undefined {
+    const where = id === 'latest' ? 'm.seq = (SELECT max(seq) FROM messages)' : 'm.id = ?';
+    const row = this.#prepare(`SELECT ${SUMMARY_COLUMNS}, m.parse_problems FROM messages m WHERE ${where}`)
+      .get(...(id === 'latest' ? [] : [id])) as (MessageRow & { parse_problems: string }) | undefined;
+    return row && { summary: toSummary(row), date: row.date, problems: problemsOf(row.parse_problems) };
   }
 
   idsMatching(filter: SqlFilter): string[] {

@@ -1,65 +1,62 @@
 import { createHash } from 'node:crypto';
-import { simpleParser, type Attachment as ParsedAttachment, type ParsedMail } from 'mailparser';
-import type { Attachment, ListUnsubscribe, Message } from '../protocol.js';
-import { addressList, bodyText, isInline, stripAngles } from './message-parser.js';
-import type { StoredMessage } from './message-store.js';
-export { headerMap } from '../util/headers.js';
+import type { Attachment as ParsedAttachment, ParsedMail } from 'mailparser';
+import type { Attachment, ListUnsubscribe } from '../protocol.js';
+import { headerMap } from '../util/headers.js';
+import { boundHeader } from './mime-bounds.js';
+import { bodyText, isInline, type ParsedMessage, stripAngles } from './message-parser.js';
+import type { MessageBody } from './parse-protocol.js';
 
-/** The full parse behind GET /api/v1/message/{ID}: done on request, never at ingest. */
-export async function parseFull(raw: Buffer): Promise<ParsedMail> {
-  return simpleParser(raw, { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
-}
-
-export async function messageView(stored: StoredMessage): Promise<Message> {
-  const mail = await parseFull(stored.raw);
-  const { summary } = stored;
-  const returnPath = headerText(mail, 'return-path');
+/**
+ * What opening a message shows, from its parse (parse-thread.ts runs these off the event loop).
+ * Everything here reads a message already parsed within MIME_LIMITS.
+ */
+export function messageBody({ mail, problems }: ParsedMessage): MessageBody {
+  const errors = [...problems];
+  const text = bodyText(mail, errors);
   return {
-    ID: summary.ID,
-    MessageID: summary.MessageID,
-    From: summary.From,
-    To: summary.To,
-    Cc: summary.Cc,
-    Bcc: summary.Bcc,
-    ReplyTo: summary.ReplyTo,
-    ReturnPath: returnPath ? stripAngles(returnPath) : summary.Envelope.From,
-    Subject: summary.Subject,
+    ReturnPath: stripAngles(headerText(mail, 'return-path')),
     ListUnsubscribe: listUnsubscribe(mail),
-    Date: new Date(stored.date ?? Date.parse(summary.Created)).toISOString(),
-    Tags: summary.Tags,
-    Username: summary.Username,
-    Text: bodyText(mail),
+    Text: text,
     HTML: typeof mail.html === 'string' ? mail.html : '',
-    Size: summary.Size,
     Inline: mail.attachments.filter(isInline).map(toAttachment),
     Attachments: mail.attachments.filter((a) => !isInline(a)).map(toAttachment),
-    Envelope: summary.Envelope,
-    SessionID: summary.SessionID,
-    Created: summary.Created,
+    ParseErrors: errors,
   };
 }
 
-export async function findPart(raw: Buffer, partId: string): Promise<ParsedAttachment | undefined> {
-  const mail = await parseFull(raw);
+export function findPart({ mail }: ParsedMessage, partId: string): ParsedAttachment | undefined {
   return mail.attachments.find((a) => a.partId === partId);
+}
+
+/** The header map of /headers, of the header as far as it was read (MIME_LIMITS). */
+export function headersOf(raw: Buffer): Record<string, string[]> {
+  return headerMap(boundHeader(raw).raw);
+}
+
+/** A cid: reference as written; a malformed %-escape stays as it is rather than throwing. */
+function decodeCid(cid: string): string {
+  try {
+    return decodeURIComponent(cid);
+  } catch {
+    return cid;
+  }
 }
 
 /**
  * The HTML body with `cid:` references pointed at our part endpoint, so inline images show
  * when the page is viewed on its own (Mailpit's /view/{ID}.html does the same).
  */
-export async function renderHtml(id: string, raw: Buffer): Promise<string> {
-  const mail = await parseFull(raw);
+export function renderHtml(id: string, { mail }: ParsedMessage): string {
   const html = typeof mail.html === 'string' ? mail.html : '';
   const byCid = new Map(mail.attachments.filter((a) => a.contentId).map((a) => [stripAngles(a.contentId ?? ''), a.partId]));
   return html.replace(/(["'(])cid:([^"')\s]+)/gi, (whole, quote: string, cid: string) => {
-    const partId = byCid.get(decodeURIComponent(cid));
+    const partId = byCid.get(decodeCid(cid)) ?? byCid.get(cid);
     return partId ? `${quote}/api/v1/message/${encodeURIComponent(id)}/part/${encodeURIComponent(partId)}` : whole;
   });
 }
 
-export async function renderText(raw: Buffer): Promise<string> {
-  return bodyText(await parseFull(raw));
+export function renderText(parsed: ParsedMessage): string {
+  return bodyText(parsed.mail, [...parsed.problems]);
 }
 
 function toAttachment(part: ParsedAttachment): Attachment {
@@ -79,10 +76,10 @@ function headerText(mail: ParsedMail, name: string): string {
   return line ? line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim() : '';
 }
 
-/** RFC 2369 / RFC 8058: at most one mailto: and one http(s): link are meaningful. */
+/** RFC 2369 / RFC 8058: at most one mailto: and one http(s): link are meaningful. `[^<>]` keeps the scan linear on a header of unclosed "<". */
 function listUnsubscribe(mail: ParsedMail): ListUnsubscribe {
   const header = headerText(mail, 'list-unsubscribe');
-  const links = [...header.matchAll(/<([^>]+)>/g)].map((m) => (m[1] ?? '').trim());
+  const links = [...header.matchAll(/<([^<>]+)>/g)].map((m) => (m[1] ?? '').trim());
   const errors: string[] = [];
   if (header && !links.length) errors.push('no <link> found');
   for (const link of links) {

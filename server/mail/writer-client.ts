@@ -1,6 +1,15 @@
 import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnThread } from './thread-spawn.js';
+import { reviveError, type WriteState } from './write-health.js';
 import type { WriterCall, WriterInit, WriterReply, WriterRequest, WriterResults } from './writer-protocol.js';
+
+export interface WriterEvents {
+  /** A failure of the thread itself, or of its background work, with the thread's own stack. */
+  report(error: Error): void;
+  /** Writes stopped getting through (a full disk) or got through again. */
+  health(state: WriteState): void;
+}
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -17,19 +26,6 @@ interface Pending {
 const WRITER_HEAP = { maxYoungGenerationSizeMb: 6 };
 
 /**
- * Starts the writer thread. Built code loads writer-thread.js directly; when mailsim runs from
- * its TypeScript sources (tsx, vitest) the thread first registers tsx's loader, which a worker
- * does not inherit from its parent.
- */
-function spawnWriter(init: WriterInit): Worker {
-  const entry = new URL(import.meta.url.endsWith('.ts') ? './writer-thread.ts' : './writer-thread.js', import.meta.url);
-  const options = { workerData: init, resourceLimits: WRITER_HEAP };
-  if (entry.pathname.endsWith('.js')) return new Worker(entry, options);
-  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(boot, { ...options, eval: true });
-}
-
-/**
  * The event-loop side of the writer thread: request/response over postMessage. Calls made in one
  * turn of the event loop travel as one message (a postMessage costs as much as a small write),
  * and the thread answers in batches the same way.
@@ -43,25 +39,33 @@ export class WriterClient {
   #failure: Error | undefined;
   #closing = false;
 
-  private constructor(worker: Worker, private readonly report: (message: string) => void) {
+  private constructor(worker: Worker, private readonly events: WriterEvents) {
     this.#worker = worker;
     worker.on('message', (replies: WriterReply | WriterReply[]) => {
       for (const reply of Array.isArray(replies) ? replies : [replies]) this.#settle(reply);
     });
-    worker.on('error', (error) => this.#fail(new Error(`store writer crashed: ${error.message}`)));
+    worker.on('error', (error: unknown) => {
+      const cause = error instanceof Error ? error : new Error(String(error));
+      this.#fail(Object.assign(new Error(`store writer crashed: ${cause.message}`, { cause }), { stack: cause.stack }));
+    });
     worker.on('exit', (code) => {
       if (!this.#closing) this.#fail(new Error(`store writer stopped (exit code ${code})`));
     });
   }
 
-  static async start(init: WriterInit, report: (message: string) => void): Promise<WriterClient> {
-    const worker = spawnWriter(init);
+  static async start(init: WriterInit, events: WriterEvents): Promise<WriterClient> {
+    const worker = spawnThread('writer-thread', init, WRITER_HEAP);
     const [first] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([error]) => Promise.reject(error))])) as [WriterReply];
     if ('fatal' in first) {
       await worker.terminate();
-      throw new Error(first.fatal);
+      throw reviveError(first.fatal);
     }
-    return new WriterClient(worker, report);
+    return new WriterClient(worker, events);
+  }
+
+  /** Why the thread is gone, if it is. */
+  get failure(): Error | undefined {
+    return this.#failure;
   }
 
   get healthy(): boolean {
@@ -101,18 +105,20 @@ export class WriterClient {
   }
 
   #settle(reply: WriterReply): void {
+    if ('health' in reply) return this.events.health(reply.health);
+    if ('problem' in reply) return this.events.report(reviveError(reply.problem));
     if (!('ok' in reply)) return;
     const pending = this.#pending.get(reply.id);
     if (!pending) return;
     this.#pending.delete(reply.id);
     if (reply.ok) pending.resolve(reply.result);
-    else pending.reject(new Error(reply.error));
+    else pending.reject(reviveError(reply.error));
   }
 
   #fail(error: Error): void {
     if (this.#failure) return;
     this.#failure = error;
-    this.report(error.message);
+    this.events.report(error);
     for (const { reject } of this.#pending.values()) reject(error);
     this.#pending.clear();
   }

@@ -1,9 +1,11 @@
 /** The messages between the mailbox (event-loop thread) and the writer thread. Types only. */
 import type { SessionRecord } from '../ports/contracts.js';
 import type { MessageSummary } from '../protocol.js';
+import type { ParsedSummary } from './summary.js';
 import type { SqlFilter } from './search-sql.js';
 import type { RenameResult } from './tag-store.js';
 import type { TaggingOptions } from './tags.js';
+import type { SerializedError, WriteState } from './write-health.js';
 
 export type WriteTarget = { ids: string[] } | { filter: SqlFilter } | 'all';
 
@@ -27,6 +29,8 @@ export type WriterRequest =
   | {
       op: 'ingest';
       raw: Uint8Array;
+      /** Parsed by a parse thread (parse-pool.ts) before it comes here; undefined: parse it here (parse-route.ts). */
+      parsed: ParsedSummary | undefined;
       envelope: { from: string; to: string[] };
       /** The session without its transcript (which grows with every message on a pooled
        * connection): its row is created with the first message if it does not exist yet. */
@@ -41,10 +45,13 @@ export type WriterRequest =
   /** Tags (cleaned by the caller) replace those of each message. */
   | { op: 'setTags'; ids: string[]; tags: string[] }
   | { op: 'renameTag'; from: string; to: string }
-  | { op: 'deleteTag'; name: string };
+  | { op: 'deleteTag'; name: string }
+  /** SQLite's max_page_count on the writer's connection (null: no limit): how a test fills the disk. */
+  | { op: 'limitPages'; pages: number | null };
 
 export interface WriterResults {
-  ingest: { summary: MessageSummary; pruned: string[] };
+  /** `problems`: what could not be parsed of it (logged by the mailbox). */
+  ingest: { summary: MessageSummary; pruned: string[]; problems: string[] };
   saveSession: null;
   delete: { deleted: string[]; count: number };
   setRead: string[];
@@ -55,13 +62,19 @@ export interface WriterResults {
   renameTag: { result: RenameResult; ids: string[] };
   /** IDs of the messages that carried the tag; null when there is no such tag. */
   deleteTag: string[] | null;
+  /** The limit now in force (never below the database's current size). */
+  limitPages: number;
 }
 
 export type WriterCall = WriterRequest & { id: number };
 
 export type WriterReply =
   | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: string }
+  | { id: number; ok: false; error: SerializedError }
   | { id: 0; ready: true }
   | { id: 0; closed: true }
-  | { id: 0; fatal: string };
+  | { id: 0; fatal: SerializedError }
+  /** Writes stopped getting through (SQLITE_FULL) or got through again. */
+  | { id: 0; health: WriteState }
+  /** A background failure (a checkpoint) that is not a full disk, for the log. */
+  | { id: 0; problem: SerializedError };

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './database.js';
 import { MailWriter } from './mail-writer.js';
+import { Checkpointer, serializeError, WriteHealth } from './write-health.js';
 import type { WriterCall, WriterInit, WriterReply } from './writer-protocol.js';
 
 /** Entry point of the writer thread: one database connection, one MailWriter, a message loop. */
@@ -28,15 +29,24 @@ try {
   // SQLite's own checkpoints run inside a commit; a timer here runs them between batches
   // instead, PASSIVE so they never wait on the reader. The WAL restarts once one has caught up.
   db.pragma('wal_autocheckpoint = 0');
-  const checkpoints = setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), init.checkpointEveryMs);
+  // Announced at once, not batched: the mailbox must know before it hands out the next reply.
+  const health = new WriteHealth((state) => post({ id: 0, health: state }));
+  const checkpointer = new Checkpointer(db, health, (error) => post({ id: 0, problem: error }));
+  const checkpoints = setInterval(() => checkpointer.tick(), init.checkpointEveryMs);
   const writer = new MailWriter(db, init.limits, init.tagging);
   writer.sessions.markInterrupted(init.openedAt);
   const handle = (call: WriterCall) => {
     const work = Promise.resolve()
       .then(() => writer.handle(call))
       .then(
-        (result) => reply({ id: call.id, ok: true, result }),
-        (error: unknown) => reply({ id: call.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
+        (result) => {
+          if (call.op === 'ingest') health.succeeded();
+          reply({ id: call.id, ok: true, result });
+        },
+        (error: unknown) => {
+          health.failed(error, call.op === 'ingest' ? call.raw.byteLength : 0);
+          reply({ id: call.id, ok: false, error: serializeError(error) });
+        },
       )
       .finally(() => inFlight.delete(work));
     inFlight.add(work);
@@ -47,7 +57,11 @@ try {
       void Promise.allSettled(inFlight).then(() => {
         clearInterval(checkpoints);
         writer.flush();
-        db.pragma('wal_checkpoint(TRUNCATE)');
+        try {
+          db.pragma('wal_checkpoint(TRUNCATE)');
+        } catch {
+          // A full disk: the WAL stays, SQLite replays it on the next open.
+        }
         db.close();
         // After the last batch of replies (setImmediate callbacks run in order).
         setImmediate(() => post({ id: 0, closed: true }));
@@ -58,5 +72,5 @@ try {
   });
   post({ id: 0, ready: true });
 } catch (error) {
-  post({ id: 0, fatal: error instanceof Error ? error.message : String(error) });
+  post({ id: 0, fatal: serializeError(error) });
 }

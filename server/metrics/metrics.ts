@@ -9,8 +9,8 @@ const REFUSED: ReadonlySet<SessionOutcome> = new Set(['rejected', 'deferred', 'a
 export interface MetricsSources {
   bus: EventBus;
   version: string;
-  /** Read at scrape time. */
-  store: () => { messages: number; bytes: number };
+  /** Read at scrape time. `state`: whether the store takes new mail (mail/mailbox.ts StoreState). */
+  store: () => { messages: number; bytes: number; state?: string };
   activeSessions: () => number;
   webhooks?: () => WebhookTargetStats[];
   openWaits?: () => number;
@@ -64,6 +64,11 @@ export class Metrics {
       { name: 'mailsim_store_messages', help: 'Messages in the store.', type: 'gauge', series: [{ value: store.messages }] },
       { name: 'mailsim_store_size_bytes', help: 'Size of the SQLite database.', type: 'gauge', series: [{ value: store.bytes }] },
     ];
+    if (store.state !== undefined) {
+      const states = ['ok', 'full', 'failed'];
+      const series = states.map((state) => ({ labels: { state }, value: store.state === state ? 1 : 0 }));
+      families.push({ name: 'mailsim_store_state', help: 'Whether the store takes new mail: 1 for its state (full: the disk or database is full, new mail is answered 452 4.3.1; failed: its writer stopped).', type: 'gauge', series });
+    }
     if (webhooks.length) {
       families.push(
         { name: 'mailsim_webhook_deliveries_total', help: 'Webhook POSTs answered with 2xx.', type: 'counter', series: perWebhook((w) => w.delivered) },

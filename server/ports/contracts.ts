@@ -39,8 +39,26 @@ export interface LiveSession {
   record(): SessionRecord;
 }
 
+/** An SMTP reply: code, RFC 3463 enhanced status code, text. */
+export interface SinkReply {
+  code: number;
+  enhanced: string;
+  text: string;
+}
+
+/**
+ * What MessageSink.ingest rejects with when the store knows which reply the client should get,
+ * e.g. 452 4.3.1 while the disk is full. Any other rejection means 451 4.3.0 (try again).
+ */
+export interface IngestRefusal extends Error {
+  reply?: SinkReply;
+}
+
 export interface MessageSink {
-  /** Resolves once the message is committed to the store: only then may the 250 go out. */
+  /**
+   * Resolves once the message is committed to the store: only then may the 250 go out. Rejects
+   * (with an IngestRefusal) when nothing was stored.
+   */
   ingest(message: IncomingMessage): Promise<{ id: string }>;
 }
 

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
-import type { Clock, MessageSink } from '../ports/contracts.js';
+import type { Clock, IngestRefusal, MessageSink } from '../ports/contracts.js';
 import type { FaultContext, SessionView } from '../faults/context.js';
 import type { Decision, Reply } from '../faults/decision.js';
 import type { Persona, Phase, Scenario } from '../faults/schema.js';
@@ -168,10 +168,11 @@ export class ConnectionDriver {
         this.deps.faults.delivered(this.scenario, ctx);
         callback(null, this.#queuedText(id));
       },
-      (error: Error) => {
+      (error: IngestRefusal) => {
         this.state.note(`storing the message failed: ${error.message}`);
         this.deps.warn(`store: ${error.message}`);
-        callback(Object.assign(new Error('4.3.0 Temporary failure storing the message, try again later'), { responseCode: 451 }));
+        const reply = error.reply ?? { code: 451, enhanced: '4.3.0', text: 'Temporary failure storing the message, try again later' };
+        callback(Object.assign(new Error(`${reply.enhanced} ${reply.text}`), { responseCode: reply.code }));
       },
     );
   }

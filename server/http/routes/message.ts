@@ -1,17 +1,32 @@
 import { Router, type Response } from 'express';
+import { z } from 'zod';
 import type { Mailbox } from '../../mail/mailbox.js';
-import { HttpError, notFound } from '../errors.js';
+import type { ApiError } from '../../protocol.js';
+import { HttpError, notFound, parseInput } from '../errors.js';
 
 /**
  * Captured mail is hostile input. Anything rendered from it is served as a sandboxed document
  * (CSP `sandbox`: no scripts, an opaque origin that cannot read our API) and never sniffed.
+ * Remote images, styles, fonts and media (tracking pixels, "was this opened" beacons) stay
+ * blocked unless asked for with ?remote=1, the opt-in the UI sends after "Load remote content";
+ * inline parts load from our own origin.
  */
-const SANDBOX_CSP = "sandbox; default-src 'none'; img-src * data: blob:; style-src 'unsafe-inline' *; font-src * data:";
+const LOCAL_CSP = "sandbox; default-src 'none'; img-src 'self' data: blob:; style-src 'unsafe-inline'; font-src data:; media-src data:";
+const REMOTE_CSP = "sandbox; default-src 'none'; img-src * data: blob:; style-src 'unsafe-inline' *; font-src * data:; media-src * data:";
 /** Raster images are safe to show inline; everything else (SVG and HTML included) downloads. */
 const INLINE_TYPES = /^image\/(png|jpe?g|gif|webp|bmp|avif)$/i;
 
-function untrusted(res: Response): Response {
-  return res.set({ 'Content-Security-Policy': SANDBOX_CSP, 'X-Content-Type-Options': 'nosniff' });
+const viewQuery = z.object({
+  remote: z.enum(['0', '1']).optional().describe('1 lets the page load remote images, styles and fonts'),
+});
+
+function untrusted(res: Response, remote = false): Response {
+  return res.set({ 'Content-Security-Policy': remote ? REMOTE_CSP : LOCAL_CSP, 'X-Content-Type-Options': 'nosniff' });
+}
+
+/** The message exists but could not be parsed in time (see mail/message-open.ts). */
+function unavailable(res: Response, why: string): void {
+  res.status(503).set('Retry-After', '5').json({ Error: `the message could not be parsed: ${why}` } satisfies ApiError);
 }
 
 function contentDisposition(kind: 'inline' | 'attachment', filename: string): string {
@@ -37,16 +52,17 @@ export function messageRouter(mailbox: Mailbox): Router {
     res.send(stored.raw);
   });
 
-  router.get('/api/v1/message/:id/headers', (req, res) => {
-    const headers = mailbox.headers(req.params.id);
+  router.get('/api/v1/message/:id/headers', async (req, res) => {
+    const headers = await mailbox.headers(req.params.id);
     if (!headers) throw notFound(`message ${req.params.id}`);
+    if ('unavailable' in headers && typeof headers.unavailable === 'string') return unavailable(res, headers.unavailable);
     res.json(headers);
   });
 
   router.get('/api/v1/message/:id/part/:partId', async (req, res) => {
-    if (!mailbox.get(req.params.id)) throw notFound(`message ${req.params.id}`);
     const part = await mailbox.part(req.params.id, req.params.partId);
-    if (!part) throw notFound(`part ${req.params.partId} of message ${req.params.id}`);
+    if (!part) throw notFound(mailbox.has(req.params.id) ? `part ${req.params.partId} of message ${req.params.id}` : `message ${req.params.id}`);
+    if ('unavailable' in part) return unavailable(res, part.unavailable);
     const kind = INLINE_TYPES.test(part.contentType) ? 'inline' : 'attachment';
     untrusted(res).type(part.contentType).set('Content-Disposition', contentDisposition(kind, part.filename));
     res.send(part.content);
@@ -55,10 +71,11 @@ export function messageRouter(mailbox: Mailbox): Router {
   router.get('/view/:file', async (req, res) => {
     const match = /^(.+)\.(html|txt)$/.exec(req.params.file);
     if (!match) throw new HttpError(404, 'use /view/{ID}.html or /view/{ID}.txt');
+    const { remote } = parseInput(viewQuery, req.query, 'query');
     const [, id, ext] = match as unknown as [string, string, 'html' | 'txt'];
-    const body = await mailbox.render(id, ext === 'html' ? 'html' : 'text');
-    if (body === undefined) throw notFound(`message ${id}`);
-    untrusted(res).type(ext === 'html' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8').send(body);
+    const rendered = await mailbox.render(id, ext === 'html' ? 'html' : 'text');
+    if (rendered === undefined) throw notFound(`message ${id}`);
+    untrusted(res, remote === '1').type(rendered.type === 'html' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8').send(rendered.body);
   });
 
   return router;

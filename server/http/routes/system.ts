@@ -49,9 +49,11 @@ export function systemRouter({ mailbox, version, ready, reset }: SystemDeps): Ro
     res.type('text/plain').send('ok');
   });
 
+  // 503 names the reason: "starting", or why the store takes no mail (a full disk, its writer gone).
   router.get('/readyz', (_req, res) => {
-    if (ready()) res.type('text/plain').send('ok');
-    else res.status(503).type('text/plain').send('starting');
+    if (ready()) return res.type('text/plain').send('ok');
+    const store = mailbox.storeState();
+    res.status(503).type('text/plain').send(store.state === 'ok' ? 'starting' : store.reason);
   });
 
   return router;
