@@ -63,4 +63,41 @@ describe('phone (chromium, 390×844)', () => {
       expect(problems).toEqual([]);
     });
   }
+
+  it('keeps every view in the navigation on screen', async () => {
+    await sendMany(sim, 12, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Unread ${i}`, text: 'x' }));
+    await openLive(page, sim);
+    await page.getByRole('navigation', { name: 'Views' }).getByText('12').waitFor();
+    const nav = page.getByRole('navigation', { name: 'Views' });
+    expect(await nav.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+    for (const name of ['Inbox', 'Sessions', 'Scenarios', 'Stats']) {
+      const box = (await nav.getByRole('link', { name: new RegExp(`^${name}`) }).boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
+    }
+    await snapshot(page, 'phone-nav');
+  });
+
+  it('fits the scenario tables to the screen instead of scrolling sideways', async () => {
+    await fetch(`${sim.url}/api/v1/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ when: { phase: 'rcpt', recipient: '*@example.net' }, count: 3, action: { reply: { code: 450, enhanced: '4.2.1', text: 'Mailbox busy, try again later' } } }) });
+    await useScenario(sim, { Name: 'greylisting' });
+    await sendMany(sim, 1, () => ({ from: 'app@example.com', to: 'ann@example.org', subject: 'x', text: 'x' })).catch(() => undefined);
+    await openLive(page, sim, '/scenarios');
+    await page.locator('tr[data-listener]').first().waitFor();
+    await page.locator('#counters-title ~ table').waitFor();
+    const overflowing = await page.evaluate(() => {
+      const { document, innerWidth } = globalThis as unknown as PageGlobals;
+      return [...document.querySelectorAll('table')].flatMap((table: any) => {
+        const panel = table.closest('.panel');
+        return panel.scrollWidth > panel.clientWidth + 1 || table.getBoundingClientRect().right > innerWidth + 1 ? [table.closest('section')?.getAttribute('aria-labelledby') ?? '?'] : [];
+      });
+    });
+    expect(overflowing).toEqual([]);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    await snapshot(page, 'phone-scenarios-top');
+    await page.locator('#faults-title').scrollIntoViewIfNeeded();
+    await snapshot(page, 'phone-scenarios-faults');
+    await page.locator('#counters-title').scrollIntoViewIfNeeded();
+    await snapshot(page, 'phone-scenarios-counters');
+  });
 });

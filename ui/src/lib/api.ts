@@ -22,9 +22,27 @@ export class ApiFailure extends Error {
   }
 }
 
+/** What a failed fetch (no answer at all) means to someone looking at the UI. */
+export const UNREACHABLE = 'mailsim is unreachable: the server is stopped, restarting, or the network is down.';
+
+/** No answer from the server (status 0), as opposed to an answer that says no. */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof ApiFailure && error.status === 0;
+}
+
+async function send(path: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(path, init);
+  } catch (error) {
+    // fetch rejects with a bare TypeError ("Failed to fetch") when nothing answers.
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new ApiFailure(0, UNREACHABLE);
+  }
+}
+
 async function request<T>(path: string, init?: RequestInit & { json?: unknown }): Promise<T> {
   const { json, ...rest } = init ?? {};
-  const response = await fetch(path, {
+  const response = await send(path, {
     ...rest,
     headers: json !== undefined ? { 'Content-Type': 'application/json', ...rest.headers } : rest.headers,
     body: json !== undefined ? JSON.stringify(json) : rest.body,
