@@ -75,8 +75,12 @@ export const api = {
   deleteMessages: (ids: string[] | 'all') =>
     request<string>('/api/v1/messages', ids === 'all' ? { method: 'DELETE' } : { method: 'DELETE', json: { IDs: ids } }),
   deleteSearch: (query: string) => request<string>(`/api/v1/search?${new URLSearchParams({ query, tz: timeZone() ?? 'UTC' }).toString()}`, { method: 'DELETE' }),
-  setRead: (read: boolean, ids: string[] | 'all') =>
-    request<string>('/api/v1/messages', { method: 'PUT', json: ids === 'all' ? { Read: read } : { Read: read, IDs: ids } }),
+  /** Marks the given messages, every message, or those a search matches (Mailpit's `Search` body field). */
+  setRead: (read: boolean, target: string[] | 'all' | { search: string }) =>
+    request<string>(
+      Array.isArray(target) || target === 'all' ? '/api/v1/messages' : `/api/v1/messages?${new URLSearchParams({ tz: timeZone() ?? 'UTC' }).toString()}`,
+      { method: 'PUT', json: target === 'all' ? { Read: read } : Array.isArray(target) ? { Read: read, IDs: target } : { Read: read, Search: target.search } },
+    ),
   sessions: (start: number, limit: number, outcomes: string[], signal?: AbortSignal) => {
     const params = new URLSearchParams({ start: String(start), limit: String(limit) });
     if (outcomes.length) params.set('outcome', outcomes.join(','));
