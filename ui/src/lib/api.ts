@@ -108,6 +108,8 @@ export const api = {
     return request<SessionsList>(`/api/v1/sessions?${params.toString()}`, { signal });
   },
   session: (sessionId: string) => request<Session>(`/api/v1/session/${id(sessionId)}`),
+  /** Prometheus text from GET /metrics (counters since start-up, not zeroed by a reset). */
+  metrics: () => request<string>('/metrics'),
   info: () => request<import('../../../server/protocol.js').AppInfo>('/api/v1/info'),
   scenarios: () => request<ScenariosList>('/api/v1/scenarios'),
   scenario: (name: string) => request<ScenarioInfo & { Text?: string }>(`/api/v1/scenarios/${id(name)}`),

@@ -49,6 +49,13 @@ export class MessageState {
     }
   }
 
+  /** Loads the open message again (after a failure). */
+  reload(): Promise<void> {
+    const id = this.id;
+    this.id = null;
+    return this.open(id);
+  }
+
   show(tab: MessageTab): void {
     this.tab = tab;
     if (tab === 'headers') void this.loadHeaders();
