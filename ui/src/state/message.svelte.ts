@@ -21,6 +21,8 @@ export class MessageState {
   allowRemote = $state(false);
   headers = $state.raw<Record<string, string[]> | null>(null);
   raw = $state.raw<RawHead | null>(null);
+  /** Move focus to the message once it has loaded (it was opened on purpose, not paged to with j/k). */
+  focusOnLoad = $state(false);
   /** Headers shown decoded (RFC 2047) or as sent. */
   headersDecoded = $state(true);
   #request = 0;
