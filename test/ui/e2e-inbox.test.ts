@@ -206,7 +206,7 @@ describe('inbox (chromium)', () => {
       const width = await phone.evaluate('document.documentElement.scrollWidth');
       expect(width).toBeLessThanOrEqual(390);
       await snapshot(phone, 'message-phone-dark');
-      await phone.getByRole('button', { name: 'Close message' }).click();
+      await phone.getByRole('button', { name: 'Back to messages' }).click();
       await phone.locator('[data-id]', { hasText: 'On a phone' }).waitFor();
     } finally {
       await phone.close();

@@ -85,7 +85,7 @@ describe('sessions (chromium)', () => {
     await page.goto(`${sim.url}/scenarios`);
     await page.getByRole('button', { name: 'Next 3 messages: 421 try again later' }).click();
     await page.getByRole('status').filter({ hasText: /Armed/ }).waitFor();
-    await page.locator('td', { hasText: '"code":421' }).first().waitFor();
+    await page.locator('td', { hasText: 'reply 421 4.7.0 Try again later' }).first().waitFor();
     const deferred = await transport.sendMail({ from: 'app@example.com', to: 'ann@example.org', subject: 'x', text: 'x' }).catch((error: { responseCode?: number }) => error);
     expect((deferred as { responseCode?: number }).responseCode).toBe(421);
     await page.getByText(/Fired since this page opened \(1\)/).waitFor();

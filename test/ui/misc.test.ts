@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { keyAction } from '../../ui/src/lib/keys.js';
-import { addTerm, listUrl, queryProblem, quoteValue } from '../../ui/src/lib/query.js';
+import { addTerm, listUrl, quoteValue } from '../../ui/src/lib/query.js';
 import { parseRoute, routePath } from '../../ui/src/lib/router.js';
 import { buildSrcdoc, countRemote, previewPolicy, rewriteCids } from '../../ui/src/lib/srcdoc.js';
 import { perMinute, tally } from '../../ui/src/lib/stats.js';
@@ -11,8 +11,6 @@ describe('search query building', () => {
     expect(quoteValue('password reset')).toBe('"password reset"');
     expect(addTerm('is:unread', 'subject', 'password reset')).toBe('is:unread subject:"password reset"');
     expect(addTerm('from:a@b', 'from', 'a@b')).toBe('from:a@b');
-    expect(queryProblem('subject:"open')).toBe('unbalanced double quote');
-    expect(queryProblem('subject:"ok"')).toBeNull();
   });
 
   it('uses the list endpoint without a query and the search endpoint with one', () => {
@@ -89,11 +87,14 @@ describe('stats', () => {
       s('rejected', 550, 0, '2025-01-01T00:00:00Z'),
       s('active', null, 0, '2025-01-01T00:00:00Z'),
       s('dropped', null, 0, '2025-01-01T00:00:00Z'),
+      // A refused login is its own outcome, not a rejection, though its code is a 5xx.
+      s('auth-failed', 535, 0, '2025-01-01T00:00:00Z'),
     ]);
-    expect(t).toMatchObject({ sessions: 5, accepted: 3, deferred: 2, rejected: 1 });
+    expect(t).toMatchObject({ sessions: 6, accepted: 3, deferred: 2, rejected: 1 });
     expect(t.byCode).toEqual([
       { code: 250, kind: 'accepted', count: 3 },
       { code: 421, kind: 'deferred', count: 2 },
+      { code: 535, kind: 'rejected', count: 1 },
       { code: 550, kind: 'rejected', count: 1 },
     ]);
     expect(t.byOutcome[0]).toEqual({ outcome: 'deferred', count: 2 });
@@ -103,5 +104,19 @@ describe('stats', () => {
     const now = Date.parse('2025-01-01T12:10:30Z');
     const buckets = perMinute([s('delivered', 250, 2, '2025-01-01T12:10:05Z'), s('delivered', 250, 1, '2025-01-01T12:08:59Z'), s('delivered', 250, 9, '2025-01-01T10:00:00Z')], now, 5);
     expect(buckets).toEqual([0, 0, 1, 0, 2]);
+  });
+});
+
+describe('stats helpers', () => {
+  it('sums a Prometheus counter and picks round axis ticks', async () => {
+    const { axisTicks, counterTotal } = await import('../../ui/src/lib/stats.js');
+    const text = '# HELP mailsim_faults_fired_total x\n# TYPE mailsim_faults_fired_total counter\nmailsim_faults_fired_total{scenario="a",source="rule",name="#1"} 2\nmailsim_faults_fired_total{scenario="b",source="one-shot",name="x"} 3\nmailsim_faults_fired_totals 99\n';
+    expect(counterTotal(text, 'mailsim_faults_fired_total')).toBe(5);
+    expect(counterTotal('# TYPE mailsim_faults_fired_total counter\n', 'mailsim_faults_fired_total')).toBeNull();
+    expect(axisTicks(0)).toEqual([0, 1]);
+    expect(axisTicks(1)).toEqual([0, 1]);
+    expect(axisTicks(3)).toEqual([0, 5]);
+    expect(axisTicks(7)).toEqual([0, 5, 10]);
+    expect(axisTicks(120)).toEqual([0, 100, 200]);
   });
 });

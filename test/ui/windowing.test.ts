@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pageAligned, scrollToReveal, windowFor } from '../../ui/src/lib/windowing.js';
+import { pageAligned, scrollToReveal, shownRows, windowFor } from '../../ui/src/lib/windowing.js';
 
 describe('virtual list windowing', () => {
   it('renders what is visible plus overscan, clamped to the list', () => {
@@ -33,5 +33,15 @@ describe('virtual list windowing', () => {
     expect(pageAligned(130, 170, 100, 50_000)).toEqual({ start: 100, limit: 100 });
     expect(pageAligned(90, 230, 100, 50_000)).toEqual({ start: 0, limit: 300 });
     expect(pageAligned(49_950, 50_010, 100, 50_000)).toEqual({ start: 49_900, limit: 100 });
+  });
+});
+
+describe('rows on screen', () => {
+  it('counts a row when at least half of it shows', () => {
+    expect(shownRows(0, 580, 58, 50)).toEqual({ start: 0, end: 10 });
+    expect(shownRows(58 * 20 + 29, 580, 58, 50)).toEqual({ start: 20, end: 31 });
+    expect(shownRows(58 * 20 + 30, 580, 58, 50)).toEqual({ start: 21, end: 31 });
+    expect(shownRows(0, 580, 58, 4)).toEqual({ start: 0, end: 4 });
+    expect(shownRows(0, 0, 58, 40)).toEqual({ start: 0, end: 0 });
   });
 });

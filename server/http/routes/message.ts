@@ -47,8 +47,17 @@ export function messageRouter(mailbox: Mailbox): Router {
   router.get('/api/v1/message/:id/raw', (req, res) => {
     const stored = mailbox.get(req.params.id);
     if (!stored) throw notFound(`message ${req.params.id}`);
-    untrusted(res).type('text/plain; charset=utf-8');
+    untrusted(res).type('text/plain; charset=utf-8').set('Accept-Ranges', 'bytes');
     if (req.query.dl !== undefined) res.set('Content-Disposition', contentDisposition('attachment', `${stored.summary.ID}.eml`));
+    // One byte range (RFC 9110 §14), so the UI can show the head of a 20 MB source; several
+    // ranges or a malformed header get the whole message, as §14.2 allows.
+    const size = stored.raw.length;
+    const range = req.headers.range === undefined ? undefined : req.range(size);
+    if (range === -1) return void res.status(416).set('Content-Range', `bytes */${size}`).end();
+    if (Array.isArray(range) && range.type === 'bytes' && range.length === 1) {
+      const { start, end } = range[0]!;
+      return void res.status(206).set('Content-Range', `bytes ${start}-${end}/${size}`).send(stored.raw.subarray(start, end + 1));
+    }
     res.send(stored.raw);
   });
 

@@ -22,9 +22,27 @@ export class ApiFailure extends Error {
   }
 }
 
+/** What a failed fetch (no answer at all) means to someone looking at the UI. */
+export const UNREACHABLE = 'mailsim is unreachable: the server is stopped, restarting, or the network is down.';
+
+/** No answer from the server (status 0), as opposed to an answer that says no. */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof ApiFailure && error.status === 0;
+}
+
+async function send(path: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(path, init);
+  } catch (error) {
+    // fetch rejects with a bare TypeError ("Failed to fetch") when nothing answers.
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new ApiFailure(0, UNREACHABLE);
+  }
+}
+
 async function request<T>(path: string, init?: RequestInit & { json?: unknown }): Promise<T> {
   const { json, ...rest } = init ?? {};
-  const response = await fetch(path, {
+  const response = await send(path, {
     ...rest,
     headers: json !== undefined ? { 'Content-Type': 'application/json', ...rest.headers } : rest.headers,
     body: json !== undefined ? JSON.stringify(json) : rest.body,
@@ -45,26 +63,53 @@ async function request<T>(path: string, init?: RequestInit & { json?: unknown })
 
 const id = encodeURIComponent;
 
+/** The first `bytes` of a message's source, and how long the whole is. */
+export interface RawHead {
+  text: string;
+  total: number;
+  partial: boolean;
+}
+
+/**
+ * The head of a source with a Range request (a 21 MB source in a <pre> froze the page for
+ * 16 s). A server that ignores Range sends the whole; it is cut here all the same, so the page
+ * never lays out more than `bytes`.
+ */
+async function rawHead(path: string, bytes: number): Promise<RawHead> {
+  const response = await send(path, { headers: { Range: `bytes=0-${bytes - 1}` } });
+  if (!response.ok) throw new ApiFailure(response.status, (await response.text()) || response.statusText);
+  const data = new Uint8Array(await response.arrayBuffer());
+  const total = Number(/\/(\d+)$/.exec(response.headers.get('content-range') ?? '')?.[1] ?? data.length);
+  const head = data.length > bytes ? data.subarray(0, bytes) : data;
+  return { text: new TextDecoder().decode(head), total, partial: head.length < total };
+}
+
 /** The REST API as the UI uses it. */
 export const api = {
   messages: (query: string, start: number, limit: number, signal?: AbortSignal) =>
     request<MessagesSummary>(listUrl(query, start, limit, timeZone()), { signal }),
   message: (messageId: string) => request<Message>(`/api/v1/message/${id(messageId)}`),
   headers: (messageId: string) => request<Record<string, string[]>>(`/api/v1/message/${id(messageId)}/headers`),
-  raw: (messageId: string) => request<string>(`/api/v1/message/${id(messageId)}/raw`),
+  rawHead: (messageId: string, bytes: number) => rawHead(`/api/v1/message/${id(messageId)}/raw`, bytes),
   rawUrl: (messageId: string, download = false) => `/api/v1/message/${id(messageId)}/raw${download ? '?dl=1' : ''}`,
   partUrl: (messageId: string, partId: string) => `/api/v1/message/${id(messageId)}/part/${id(partId)}`,
   deleteMessages: (ids: string[] | 'all') =>
     request<string>('/api/v1/messages', ids === 'all' ? { method: 'DELETE' } : { method: 'DELETE', json: { IDs: ids } }),
   deleteSearch: (query: string) => request<string>(`/api/v1/search?${new URLSearchParams({ query, tz: timeZone() ?? 'UTC' }).toString()}`, { method: 'DELETE' }),
-  setRead: (read: boolean, ids: string[] | 'all') =>
-    request<string>('/api/v1/messages', { method: 'PUT', json: ids === 'all' ? { Read: read } : { Read: read, IDs: ids } }),
+  /** Marks the given messages, every message, or those a search matches (Mailpit's `Search` body field). */
+  setRead: (read: boolean, target: string[] | 'all' | { search: string }) =>
+    request<string>(
+      Array.isArray(target) || target === 'all' ? '/api/v1/messages' : `/api/v1/messages?${new URLSearchParams({ tz: timeZone() ?? 'UTC' }).toString()}`,
+      { method: 'PUT', json: target === 'all' ? { Read: read } : Array.isArray(target) ? { Read: read, IDs: target } : { Read: read, Search: target.search } },
+    ),
   sessions: (start: number, limit: number, outcomes: string[], signal?: AbortSignal) => {
     const params = new URLSearchParams({ start: String(start), limit: String(limit) });
     if (outcomes.length) params.set('outcome', outcomes.join(','));
     return request<SessionsList>(`/api/v1/sessions?${params.toString()}`, { signal });
   },
   session: (sessionId: string) => request<Session>(`/api/v1/session/${id(sessionId)}`),
+  /** Prometheus text from GET /metrics (counters since start-up, not zeroed by a reset). */
+  metrics: () => request<string>('/metrics'),
   info: () => request<import('../../../server/protocol.js').AppInfo>('/api/v1/info'),
   scenarios: () => request<ScenariosList>('/api/v1/scenarios'),
   scenario: (name: string) => request<ScenarioInfo & { Text?: string }>(`/api/v1/scenarios/${id(name)}`),

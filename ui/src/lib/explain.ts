@@ -173,3 +173,18 @@ export function transcriptRows(entries: readonly TranscriptEntry[]): TranscriptR
     fault: entry.Dir === 'I' && /^fault\b/i.test(entry.Text),
   }));
 }
+
+/**
+ * The user name of the last refused login, from the transcript's note (`AUTH PLAIN as "shop"
+ * refused`): a session's User is only set by a successful AUTH, yet the name tried is what
+ * someone debugging a 535 needs to see.
+ */
+export function refusedUser(entries: readonly TranscriptEntry[]): string | null {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const entry = entries[i]!;
+    if (entry.Dir !== 'I') continue;
+    const match = /^AUTH \S+ as "(.*)" refused$/.exec(entry.Text);
+    if (match) return match[1]!;
+  }
+  return null;
+}

@@ -39,6 +39,21 @@ export function relativeTime(time: number | string, now: number): string {
   return dateLabel(t);
 }
 
+/** How long until something happens: "in 40 s", "in 5 min", "in 3 h 12 min", "in 2 days 4 h"; "now" once due. */
+export function untilLabel(ms: number): string {
+  if (!Number.isFinite(ms)) return '';
+  if (ms < SECOND) return 'now';
+  if (ms < MINUTE) return `in ${Math.floor(ms / SECOND)} s`;
+  if (ms < HOUR) return `in ${Math.floor(ms / MINUTE)} min`;
+  if (ms < DAY) {
+    const minutes = Math.floor((ms % HOUR) / MINUTE);
+    return `in ${Math.floor(ms / HOUR)} h${minutes ? ` ${minutes} min` : ''}`;
+  }
+  const days = Math.floor(ms / DAY);
+  const hours = Math.floor((ms % DAY) / HOUR);
+  return `in ${days} ${days === 1 ? 'day' : 'days'}${hours ? ` ${hours} h` : ''}`;
+}
+
 /** 512 B, 4.1 KB, 12 KB, 2.5 MB (binary multiples, one decimal below ten). */
 export function formatSize(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '';

@@ -17,15 +17,6 @@ export function addTerm(query: string, filter: string, value: string): string {
   return current ? `${current} ${piece}` : piece;
 }
 
-/**
- * Quick checks before a query goes to the server (which has the last word): balanced quotes.
- * Returns the problem, or null.
- */
-export function queryProblem(query: string): string | null {
-  if ((query.match(/"/g)?.length ?? 0) % 2 === 1) return 'unbalanced double quote';
-  return null;
-}
-
 /** `/api/v1/messages?start&limit` or `/api/v1/search?query&start&limit&tz`. */
 export function listUrl(query: string, start: number, limit: number, timeZone?: string): string {
   const q = query.trim();

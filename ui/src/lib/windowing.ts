@@ -40,3 +40,16 @@ export function pageAligned(start: number, end: number, page: number, count: num
   const to = Math.min(Math.max(count, from + 1), Math.ceil(end / page) * page);
   return { start: from, limit: Math.max(1, to - from) };
 }
+
+/**
+ * The rows a person sees: at least half of each row inside the viewport. What "Select on
+ * screen" selects; the window above also counts a sliver of a row, and the overscan none of
+ * which is visible.
+ */
+export function shownRows(scrollTop: number, viewportHeight: number, rowHeight: number, count: number): { start: number; end: number } {
+  if (count <= 0 || rowHeight <= 0 || viewportHeight <= 0) return { start: 0, end: 0 };
+  const top = Math.max(0, scrollTop);
+  const start = Math.max(0, Math.ceil(top / rowHeight - 0.5));
+  const end = Math.min(count, Math.floor((top + viewportHeight) / rowHeight - 0.5) + 1);
+  return { start, end: Math.max(start, end) };
+}

@@ -1,7 +1,6 @@
 import type { MessageSummary } from '../../../server/protocol.js';
 import { api } from '../lib/api.js';
 import type { Frame } from '../lib/frames.js';
-import { queryProblem } from '../lib/query.js';
 import { PagedList } from './paged-list.svelte.js';
 
 /**
@@ -21,6 +20,8 @@ export class InboxState {
   cursorId = $state<string | null>(null);
   /** Bumped when the view should jump to the top (a new search). */
   resetCount = $state(0);
+  /** The rows at least half on screen (indexes), for "Select on screen". */
+  shown = $state.raw({ start: 0, end: 0 });
   readonly paged: PagedList<MessageSummary>;
 
   constructor() {
@@ -35,7 +36,13 @@ export class InboxState {
         this.queryError = null;
         return { items: answer.messages, total: answer.messages_count };
       } catch (error) {
-        if (query && (error as { status?: number }).status === 400) this.queryError = (error as Error).message;
+        // A query the server refuses is said once, under the box, and the list is honestly
+        // empty: it did not run (not "Loading…" forever, not the previous results).
+        if (query && query === this.query && (error as { status?: number }).status === 400) {
+          this.queryError = (error as Error).message;
+          this.matchingUnread = 0;
+          return { items: [], total: 0 };
+        }
         throw error;
       }
     });
@@ -54,12 +61,12 @@ export class InboxState {
     return this.paged.refresh();
   }
 
+  /** Runs a search; the server has the last word on what is valid (it may be lenient, as Mailpit is). */
   search(query: string): void {
     const next = query.trim();
-    const problem = next ? queryProblem(next) : null;
-    this.queryError = problem;
-    if (problem || next === this.query) return;
+    if (next === this.query) return;
     this.query = next;
+    this.queryError = null;
     this.selected = new Set();
     this.cursorId = null;
     this.resetCount++;
@@ -136,10 +143,16 @@ export class InboxState {
     this.selected = next;
   }
 
-  selectLoaded(): void {
-    const { start, end } = this.paged.window;
-    const ids = this.paged.list.slice(start, end).flatMap((m) => (m ? [m.ID] : []));
-    this.selected = new Set(ids);
+  /** The IDs of the loaded rows a person sees now (at least half on screen). */
+  get shownIds(): string[] {
+    void this.paged.version;
+    const { start, end } = this.shown;
+    return this.paged.list.slice(start, end).flatMap((m) => (m ? [m.ID] : []));
+  }
+
+  /** Selects exactly the rows on screen: never the overscan rows drawn above and below it. */
+  selectShown(): void {
+    this.selected = new Set(this.shownIds);
   }
 
   clearSelection(): void {
@@ -174,7 +187,12 @@ export class InboxState {
     this.selected = new Set();
   }
 
-  async markRead(ids: string[] | 'all', read: boolean): Promise<void> {
+  async markRead(ids: string[], read: boolean): Promise<void> {
     await api.setRead(read, ids);
+  }
+
+  /** Marks read what the list shows: every message, or with a search active only its matches. */
+  async markListedRead(): Promise<void> {
+    await api.setRead(true, this.query ? { search: this.query } : 'all');
   }
 }

@@ -1,11 +1,14 @@
 import type { Message } from '../../../server/protocol.js';
-import { api } from '../lib/api.js';
+import { api, type RawHead } from '../lib/api.js';
 import type { Frame } from '../lib/frames.js';
 
 export type MessageTab = 'html' | 'text' | 'headers' | 'raw' | 'details';
 export type PreviewWidth = 'desktop' | 'tablet' | 'phone';
 
 export const WIDTHS: Record<PreviewWidth, number | null> = { desktop: null, tablet: 768, phone: 375 };
+
+/** How much of a source the Raw tab shows; the rest is the .eml download. */
+export const RAW_HEAD_BYTES = 256 * 1024;
 
 /** The message open in the viewer, with the parts loaded on demand. */
 export class MessageState {
@@ -17,7 +20,11 @@ export class MessageState {
   width = $state<PreviewWidth>('desktop');
   allowRemote = $state(false);
   headers = $state.raw<Record<string, string[]> | null>(null);
-  raw = $state<string | null>(null);
+  raw = $state.raw<RawHead | null>(null);
+  /** Move focus to the message once it has loaded (it was opened on purpose, not paged to with j/k). */
+  focusOnLoad = $state(false);
+  /** Headers shown decoded (RFC 2047) or as sent. */
+  headersDecoded = $state(true);
   #request = 0;
 
   async open(id: string | null): Promise<void> {
@@ -44,6 +51,13 @@ export class MessageState {
     }
   }
 
+  /** Loads the open message again (after a failure). */
+  reload(): Promise<void> {
+    const id = this.id;
+    this.id = null;
+    return this.open(id);
+  }
+
   show(tab: MessageTab): void {
     this.tab = tab;
     if (tab === 'headers') void this.loadHeaders();
@@ -65,7 +79,7 @@ export class MessageState {
     const id = this.id;
     if (!id || this.raw !== null) return;
     try {
-      const raw = await api.raw(id);
+      const raw = await api.rawHead(id, RAW_HEAD_BYTES);
       if (id === this.id) this.raw = raw;
     } catch (error) {
       if (id === this.id) this.error = (error as Error).message;

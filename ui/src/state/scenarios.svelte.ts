@@ -1,18 +1,31 @@
 import type { ClockInfo, CounterInfo, FaultEvent, OneShotFaultInfo, ScenarioInfo, ScenariosList } from '../../../server/protocol.js';
-import { ApiFailure, api } from '../lib/api.js';
+import { ApiFailure, api, isUnreachable } from '../lib/api.js';
 import type { Frame } from '../lib/frames.js';
 
-type Part<T> = { value: T | null; error: string | null; missing: boolean };
+/** One part of the page as loaded: its value, or why not (an error, a build without it, no answer at all). */
+type Part<T> = { value: T | null; error: string | null; missing: boolean; unreachable: boolean };
 
-const empty = <T>(): Part<T> => ({ value: null, error: null, missing: false });
+const empty = <T>(): Part<T> => ({ value: null, error: null, missing: false, unreachable: false });
 
 async function attempt<T>(load: () => Promise<T>): Promise<Part<T>> {
   try {
-    return { value: await load(), error: null, missing: false };
+    return { value: await load(), error: null, missing: false, unreachable: false };
   } catch (error) {
     const missing = error instanceof ApiFailure && (error.status === 404 || error.status === 405);
-    return { value: null, error: missing ? null : (error as Error).message, missing };
+    // No answer at all is said once for the whole page, not under every panel.
+    const unreachable = isUnreachable(error);
+    return { value: null, error: missing || unreachable ? null : (error as Error).message, missing, unreachable };
   }
+}
+
+/**
+ * Where an action was taken ("listener:127.0.0.1:2525", "scenario:gmail", "faults", "clock",
+ * "inline"): its confirmation or error is shown there, not at the top of a long page.
+ */
+export interface Feedback {
+  where: string;
+  tone: 'note' | 'error';
+  text: string;
 }
 
 /** Scenarios per listener, one-shot faults, counters and the scenario clock. */
@@ -27,10 +40,14 @@ export class ScenariosState {
   /** Fault decisions seen live since the page opened, newest first (bounded). */
   recentFaults = $state.raw<FaultEvent[]>([]);
   faultsFired = $state(0);
-  actionError = $state<string | null>(null);
-  actionNote = $state<string | null>(null);
+  feedback = $state.raw<Feedback | null>(null);
   loaded = $state(false);
   #timer: ReturnType<typeof setTimeout> | undefined;
+
+  /** The last load got no answer from the server. */
+  get unreachable(): boolean {
+    return [this.scenarios, this.clock, this.counters, this.faults].some((part) => part.unreachable);
+  }
 
   async load(): Promise<void> {
     const [scenarios, clock, counters, faults] = await Promise.all([
@@ -64,7 +81,7 @@ export class ScenariosState {
           this.#reloadSoon();
           break;
         case 'clock':
-          this.clock = { value: frame.Data, error: null, missing: false };
+          this.clock = { value: frame.Data, error: null, missing: false, unreachable: false };
           this.clockReadAt = Date.now();
           this.#reloadSoon();
           break;
@@ -83,22 +100,34 @@ export class ScenariosState {
     }
   }
 
-  async #act(what: () => Promise<unknown>, note: string): Promise<boolean> {
-    this.actionError = null;
-    this.actionNote = null;
+  /** The scenario clock now, from the real clock and the offset last read. */
+  scenarioNow(realNow: number): number {
+    return realNow + (this.clock.value?.OffsetMs ?? 0);
+  }
+
+  say(where: string, tone: Feedback['tone'], text: string): void {
+    this.feedback = { where, tone, text };
+  }
+
+  async #act(where: string, what: () => Promise<unknown>, note: string): Promise<boolean> {
+    this.feedback = null;
     try {
       await what();
-      this.actionNote = note;
+      this.say(where, 'note', note);
       await this.load();
       return true;
     } catch (error) {
-      this.actionError = (error as Error).message;
+      this.say(where, 'error', (error as Error).message);
       return false;
     }
   }
 
   use(name: string, listener?: string): Promise<boolean> {
-    return this.#act(() => api.useScenario(listener ? { Name: name, Listener: listener } : { Name: name }), `Scenario "${name}" is now active${listener ? ` on ${listener}` : ' on every listener'}.`);
+    return this.#act(
+      listener ? `listener:${listener}` : `scenario:${name}`,
+      () => api.useScenario(listener ? { Name: name, Listener: listener } : { Name: name }),
+      `Scenario "${name}" is now active${listener ? ` on ${listener}` : ' on every listener'}.`,
+    );
   }
 
   useInline(text: string, listener?: string): Promise<boolean> {
@@ -106,10 +135,10 @@ export class ScenariosState {
     try {
       scenario = JSON.parse(text);
     } catch (error) {
-      this.actionError = `not valid JSON: ${(error as Error).message}`;
+      this.say('inline', 'error', `Not valid JSON: ${(error as Error).message}`);
       return Promise.resolve(false);
     }
-    return this.#act(() => api.useScenario(listener ? { Scenario: scenario, Listener: listener } : { Scenario: scenario }), 'Inline scenario is now active.');
+    return this.#act('inline', () => api.useScenario(listener ? { Scenario: scenario, Listener: listener } : { Scenario: scenario }), 'Inline scenario is now active.');
   }
 
   async view(name: string | null): Promise<void> {
@@ -120,19 +149,19 @@ export class ScenariosState {
     try {
       this.viewing = await api.scenario(name);
     } catch (error) {
-      this.actionError = (error as Error).message;
+      this.say(`scenario:${name}`, 'error', (error as Error).message);
     }
   }
 
   addFault(body: unknown, note: string): Promise<boolean> {
-    return this.#act(() => api.addFault(body), note);
+    return this.#act('faults', () => api.addFault(body), note);
   }
 
   removeFault(id: string): Promise<boolean> {
-    return this.#act(() => api.removeFault(id), 'Fault removed.');
+    return this.#act('faults', () => api.removeFault(id), `Fault ${id} removed.`);
   }
 
   moveClock(body: { advance: string } | { reset: true } | { set: string }, note: string): Promise<boolean> {
-    return this.#act(() => api.moveClock(body), note);
+    return this.#act('clock', () => api.moveClock(body), note);
   }
 }

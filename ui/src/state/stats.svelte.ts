@@ -1,7 +1,7 @@
 import type { AppInfo, SessionSummary } from '../../../server/protocol.js';
 import { api } from '../lib/api.js';
 import type { Frame } from '../lib/frames.js';
-import { perMinute, tally } from '../lib/stats.js';
+import { counterTotal, perMinute, tally } from '../lib/stats.js';
 
 const KEEP = 5000;
 
@@ -13,6 +13,11 @@ export class StatsState {
   loaded = $state(false);
   /** Sessions the server holds in all (the tally covers the newest KEEP). */
   totalSessions = $state(0);
+  /**
+   * Faults fired since mailsim started, from GET /metrics (so a reload does not zero it), then
+   * counted on live; null where the server has no metrics.
+   */
+  faultsFired = $state<number | null>(null);
   tally = $derived(tally(this.sessions));
 
   perMinute(now: number): number[] {
@@ -21,10 +26,11 @@ export class StatsState {
 
   async load(): Promise<void> {
     try {
-      const [list, info] = await Promise.all([api.sessions(0, KEEP, []), api.info()]);
+      const [list, info, metrics] = await Promise.all([api.sessions(0, KEEP, []), api.info(), api.metrics().catch(() => '')]);
       this.sessions = list.sessions.filter((s) => s.Outcome !== 'active');
       this.totalSessions = list.total;
       this.info = info;
+      this.faultsFired = counterTotal(metrics, 'mailsim_faults_fired_total') ?? (metrics.includes('mailsim_faults_fired_total') ? 0 : null);
       this.error = null;
       this.loaded = true;
     } catch (error) {
@@ -35,16 +41,19 @@ export class StatsState {
   apply(frames: readonly Frame[]): void {
     if (!this.loaded) return;
     const closed: SessionSummary[] = [];
+    let fired = 0;
     for (const frame of frames) {
       if (frame.Type === 'reset') {
         this.sessions = [];
         this.totalSessions = 0;
         closed.length = 0;
       } else if (frame.Type === 'session' && frame.Data.Outcome !== 'active') closed.push(frame.Data);
+      else if (frame.Type === 'fault') fired++;
     }
     if (closed.length) {
       this.sessions = [...closed.reverse(), ...this.sessions].slice(0, KEEP);
       this.totalSessions += closed.length;
     }
+    if (fired && this.faultsFired !== null) this.faultsFired += fired;
   }
 }

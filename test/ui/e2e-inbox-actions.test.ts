@@ -1,0 +1,111 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { MessagesSummary } from '../../server/protocol.js';
+import { getJson, type TestSim } from '../helpers/sim.js';
+import { launchBrowser, snapshot, watchProblems } from './helpers/browser.js';
+import { openLive, sendMany, startUiSim } from './helpers/ui-sim.js';
+
+/** Controls that change data act on exactly what their label says; search errors are shown once and honestly. */
+let sim: TestSim;
+let browser: Browser;
+let closeBrowser: () => Promise<void>;
+let page: Page;
+let problems: string[];
+
+beforeAll(async () => {
+  [sim, { browser, close: closeBrowser }] = await Promise.all([startUiSim(), launchBrowser()]);
+});
+afterAll(async () => {
+  await Promise.all([closeBrowser(), sim.stop()]);
+});
+beforeEach(async () => {
+  await sim.harness.reset();
+  await page?.close();
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  problems = await watchProblems(page);
+});
+
+const summary = () => getJson<MessagesSummary>(`${sim.url}/api/v1/messages?limit=1`).then((r) => r.body);
+
+/** IDs of the rows at least half inside the list's viewport. */
+function rowsOnScreen(): Promise<string[]> {
+  return page.getByRole('grid', { name: 'Messages, newest first' }).evaluate((grid) => {
+    const view = grid.getBoundingClientRect();
+    return [...grid.querySelectorAll('[data-id]')].flatMap((row) => {
+      const r = row.getBoundingClientRect();
+      const shown = Math.min(r.bottom, view.bottom) - Math.max(r.top, view.top);
+      return shown >= r.height / 2 ? [row.getAttribute('data-id')!] : [];
+    });
+  });
+}
+
+describe('inbox actions (chromium)', () => {
+  it('marks only the searched messages read when a search is active', async () => {
+    await sendMany(sim, 6, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: i < 2 ? `Invoice ${i}` : `Other ${i}`, text: 'x' }));
+    await openLive(page, sim, '/?q=subject:invoice');
+    await expect.poll(() => page.locator('[data-id]').count()).toBe(2);
+    const mark = page.getByRole('button', { name: /^Mark .*read$/ });
+    expect(await mark.textContent()).toMatch(/Mark 2 matching read/);
+    await snapshot(page, 'inbox-mark-matching-read');
+    await mark.click();
+    await expect.poll(async () => (await summary()).unread).toBe(4);
+    // Without a search the same control says all, and does all.
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByRole('button', { name: 'Mark all read' }).click();
+    await expect.poll(async () => (await summary()).unread).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it('selects only the rows on screen, and Delete removes exactly those', async () => {
+    const ids = await sendMany(sim, 60, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Row ${i}`, text: 'x' }));
+    await openLive(page, sim);
+    await page.locator('[data-id]').first().waitFor();
+    await page.getByRole('grid', { name: 'Messages, newest first' }).evaluate((el) => (el.scrollTop = 58 * 20 + 29));
+    await expect.poll(() => page.locator('[aria-rowindex="22"][data-id]').count()).toBe(1);
+    const shown = await rowsOnScreen();
+    const select = page.getByRole('button', { name: /^Select \d+ on screen$/ });
+    expect(await select.textContent()).toBe(`Select ${shown.length} on screen`);
+    await select.click();
+    await page.getByText(`${shown.length} selected`).waitFor();
+    await snapshot(page, 'inbox-select-on-screen');
+    await page.getByRole('button', { name: `Delete ${shown.length}` }).click();
+    await expect.poll(async () => (await summary()).total).toBe(60 - shown.length);
+    const left = new Set((await getJson<MessagesSummary>(`${sim.url}/api/v1/messages?limit=100`)).body.messages.map((m) => m.ID));
+    expect(shown.filter((id) => left.has(id))).toEqual([]);
+    expect(ids.filter((id) => !left.has(id)).sort()).toEqual([...shown].sort());
+    expect(problems).toEqual([]);
+  });
+
+  it('shows an unbalanced quote in the address bar in the box, with the error once and no endless Loading', async () => {
+    await sendMany(sim, 2, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Hello ${i}`, text: 'x' }));
+    await openLive(page, sim, `/?q=${encodeURIComponent('subject:"open')}`);
+    await page.getByRole('alert').filter({ hasText: /unbalanced/ }).waitFor();
+    expect(await page.getByRole('searchbox').inputValue()).toBe('subject:"open');
+    expect(await page.getByText(/unbalanced/).count()).toBe(1);
+    expect(await page.getByText('Loading…').count()).toBe(0);
+    await page.getByText(/search could not run/i).waitFor();
+    await snapshot(page, 'inbox-search-error-url');
+  });
+
+  it('keeps the address bar, the box and the list in agreement when a typed query is refused', async () => {
+    await sendMany(sim, 3, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Hello ${i}`, text: 'x' }));
+    await openLive(page, sim);
+    await expect.poll(() => page.locator('[data-id]').count()).toBe(3);
+    for (const query of ['subject:"open', 'before:garbage']) {
+      await page.getByRole('searchbox').fill(query);
+      await page.keyboard.press('Enter');
+      await page.getByRole('alert').first().waitFor();
+      expect(new URL(page.url()).searchParams.get('q')).toBe(query);
+      expect(await page.getByRole('searchbox').inputValue()).toBe(query);
+      // The list says the search did not run instead of showing the previous results under the new query.
+      await expect.poll(() => page.locator('[data-id]').count()).toBe(0);
+      expect(await page.getByRole('alert').count()).toBe(1);
+      expect(await page.getByText('Loading…').count()).toBe(0);
+    }
+    await snapshot(page, 'inbox-search-error-typed');
+    await page.getByRole('searchbox').fill('subject:hello');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('[data-id]').count()).toBe(3);
+    expect(await page.getByRole('alert').count()).toBe(0);
+  });
+});
