@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoreState } from '../server/mail/store-status.js';
+import type { StoreState } from '../server/ports/mailbox.js';
 import { Checkpointer, WriteHealth, type WriteState } from '../server/mail/write-health.js';
 import { openDatabase } from '../server/mail/database.js';
 import type { MessagesSummary } from '../server/protocol.js';

@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import type { Mailbox } from '../mail/mailbox.js';
+import type { MailboxPort } from '../ports/mailbox.js';
 import { errorHandler, unknownRoute } from './errors.js';
 import { type SecurityOptions, securityMiddleware } from './security.js';
 import { uiStatic } from './ui-static.js';
@@ -14,7 +14,7 @@ import type { WaitRegistry } from './waiting.js';
 import { systemRouter, type SystemDeps } from './routes/system.js';
 
 export interface AppDeps extends SystemDeps {
-  mailbox: Mailbox;
+  mailbox: MailboxPort;
   control: ScenarioControl;
   report: (error: unknown) => void;
   /** Origin, Host and --ui-auth checks; mounted before every route. */

@@ -7,16 +7,28 @@ import { type Log, silentLog } from '../ports/log.js';
 import type { EventBus } from '../events/bus.js';
 import type { Message, MessageSummary, RuntimeStats, Session, SessionSummary } from '../protocol.js';
 import { type Db, databaseSize } from './database.js';
-import { MessageOpener, type OpenedPart, type Rendered, type Unavailable } from './message-open.js';
-import { MessageStore, type StoredMessage } from './message-store.js';
+import { MessageOpener } from './message-open.js';
+import { MessageStore } from './message-store.js';
 import { ParsePool, transferable } from './parse-pool.js';
 import { parsesCheaply } from './parse-route.js';
 import { parseSearch } from './search-query.js';
 import { type SqlFilter, toSql } from './search-sql.js';
-import { matchesFilter, type SessionFilter, SessionStore, summarize } from './session-store.js';
-import type { RenameResult } from './tag-store.js';
+import { matchesFilter, SessionStore, summarize } from './session-store.js';
 import { cleanTag, isValidTag, type TaggingOptions, uniqueTags } from './tags.js';
-import { type StoreState, StoreStatus, storageFull } from './store-status.js';
+import { StoreStatus, storageFull } from './store-status.js';
+import type {
+  MailboxPort,
+  MessageCounts,
+  MessageSelection,
+  OpenedPart,
+  Rendered,
+  SearchParams,
+  SessionQuery,
+  StoreState,
+  StoredMessage,
+  TagRenameResult,
+  Unavailable,
+} from '../ports/mailbox.js';
 import { isStorageFull, type WriteState } from './write-health.js';
 import { WriterClient } from './writer-client.js';
 import type { WriteTarget } from './writer-protocol.js';
@@ -51,14 +63,6 @@ const PARSE_TIMEOUT_MS = 10_000;
 
 export const DEFAULT_TAGGING: TaggingOptions = { sources: ['x-tags', 'plus-addresses'] };
 
-export interface SearchParams {
-  query?: string;
-  timeZone?: string;
-  start: number;
-  limit: number;
-}
-
-export type Selection = { ids: string[] } | { query: string; timeZone?: string } | 'all';
 
 
 /** Sessions are pruned in batches: a soft bound is fine and saves a query per connection. */
@@ -81,7 +85,7 @@ interface Opened {
  * of summaries use this thread's own read-only connection, which sees every write the moment its
  * promise resolves. Every change is published on the bus.
  */
-export class Mailbox implements MessageSink, SessionSink {
+export class Mailbox implements MessageSink, SessionSink, MailboxPort {
   readonly #stats = { accepted: 0, acceptedSize: 0, rejected: 0, deleted: 0 };
   /** Open sessions are kept here, not written, until they close: a row per connection open
    * would cost a commit per connection. */
@@ -189,7 +193,11 @@ export class Mailbox implements MessageSink, SessionSink {
     return this.#s.messages;
   }
 
-  search({ query, timeZone, start, limit }: SearchParams): { messages: MessageSummary[]; total: number; unread: number } {
+  counts(): MessageCounts {
+    return this.#s.messages.countMatching();
+  }
+
+  search({ query, timeZone, start, limit }: SearchParams): { messages: MessageSummary[] } & MessageCounts {
     const filter = query ? this.#filter(query, timeZone) : undefined;
     const { total, unread } = this.#s.messages.countMatching(filter);
     return { messages: total > start ? this.#s.messages.list(start, limit, filter) : [], total, unread };
@@ -230,7 +238,7 @@ export class Mailbox implements MessageSink, SessionSink {
     return found && this.#s.opener.render(found.summary.ID, as);
   }
 
-  async delete(selection: Selection): Promise<number> {
+  async delete(selection: MessageSelection): Promise<number> {
     const { deleted, count } = await this.#s.writer.call({ op: 'delete', target: this.#target(selection) });
     if (selection === 'all') {
       this.#stats.deleted += count;
@@ -241,7 +249,7 @@ export class Mailbox implements MessageSink, SessionSink {
     return count;
   }
 
-  async setRead(read: boolean, selection: Selection): Promise<string[]> {
+  async setRead(read: boolean, selection: MessageSelection): Promise<string[]> {
     const changed = await this.#s.writer.call({ op: 'setRead', read, target: this.#target(selection) });
     if (changed.length) this.options.bus.publish('message.updated', { IDs: changed, Read: read });
     return changed;
@@ -264,7 +272,7 @@ export class Mailbox implements MessageSink, SessionSink {
   }
 
   /** `invalid` when the new name is empty once cleaned. */
-  async renameTag(from: string, to: string): Promise<RenameResult | 'invalid'> {
+  async renameTag(from: string, to: string): Promise<TagRenameResult | 'invalid'> {
     const name = cleanTag(to);
     if (!name || !isValidTag(name)) return 'invalid';
     const { result, ids } = await this.#s.writer.call({ op: 'renameTag', from, to: name });
@@ -280,7 +288,7 @@ export class Mailbox implements MessageSink, SessionSink {
   }
 
   /** Open sessions first (newest first), then stored ones. */
-  listSessions(start: number, limit: number, filter: SessionFilter): { total: number; sessions: SessionSummary[] } {
+  listSessions(start: number, limit: number, filter: SessionQuery): { total: number; sessions: SessionSummary[] } {
     const live = this.#liveSummaries().filter((s) => matchesFilter(s, filter));
     const fromLive = live.slice(start, start + limit);
     const stored = this.#s.sessions.list(Math.max(0, start - live.length), limit - fromLive.length, filter);
@@ -369,7 +377,7 @@ export class Mailbox implements MessageSink, SessionSink {
     return toSql(parseSearch(query, { timeZone, now: this.options.clock.now() }));
   }
 
-  #target(selection: Selection): WriteTarget {
+  #target(selection: MessageSelection): WriteTarget {
     if (selection === 'all' || 'ids' in selection) return selection;
     return { filter: this.#filter(selection.query, selection.timeZone) };
   }

@@ -1,21 +1,10 @@
 import type { Log } from '../ports/log.js';
 import type { Message } from '../protocol.js';
-import type { MessageStore, StoredMessage } from './message-store.js';
+import type { OpenedPart, Rendered, StoredMessage, Unavailable } from '../ports/mailbox.js';
+import type { MessageStore } from './message-store.js';
 import type { MessageBody } from './parse-protocol.js';
 import { ParseFailure, type ParsePool } from './parse-pool.js';
 
-export interface OpenedPart {
-  content: Buffer;
-  contentType: string;
-  filename: string;
-}
-
-/** The message exists but could not be parsed in time: the caller answers 503 with the reason. */
-export interface Unavailable {
-  unavailable: string;
-}
-
-export type Rendered = { type: 'html' | 'text'; body: string | Buffer };
 
 /** A message's problems are logged once; this many IDs are remembered. */
 const LOGGED_IDS = 10_000;

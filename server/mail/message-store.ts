@@ -1,4 +1,5 @@
 import type { Address, MessageSummary } from '../protocol.js';
+import type { StoredMessage } from '../ports/mailbox.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import type { SqlFilter } from './search-sql.js';
@@ -57,13 +58,6 @@ interface MessageRow {
   tags: string | null;
 }
 
-export interface StoredMessage {
-  summary: MessageSummary;
-  date: number | null;
-  raw: Buffer;
-  /** What could not be parsed at ingest and why. */
-  problems: string[];
-}
 
 const NO_FILTER: SqlFilter = { where: '1', params: [] };
 const TAGS_COLUMN = '(SELECT group_concat(t.name, \',\') FROM message_tags mt JOIN tags t ON t.id = mt.tag_id WHERE mt.seq = m.seq) AS tags';

@@ -1,6 +1,7 @@
 import type { SessionRecord } from '../ports/contracts.js';
 import type { SessionOutcome, SessionSummary, TlsInfo, TranscriptEntry } from '../protocol.js';
 import type { Db } from './database.js';
+import type { SessionQuery } from '../ports/mailbox.js';
 
 interface SessionRow {
   id: string;
@@ -19,16 +20,8 @@ interface SessionRow {
   messages: number;
 }
 
-export interface SessionFilter {
-  outcomes?: SessionOutcome[];
-  client?: string;
-  user?: string;
-  /** Only sessions that started at or after this time (ms since the epoch). */
-  since?: number;
-}
-
 /** The same filter, for sessions still held in memory. */
-export function matchesFilter(session: SessionSummary, filter: SessionFilter): boolean {
+export function matchesFilter(session: SessionSummary, filter: SessionQuery): boolean {
   return (
     (!filter.outcomes?.length || filter.outcomes.includes(session.Outcome)) &&
     (!filter.client || session.Client.Address === filter.client) &&
@@ -86,7 +79,7 @@ function rowOf(record: SessionRecord): SessionRow {
 }
 
 /** Rows still marked active belong to open sessions, which are listed from memory. */
-function whereOf(filter: SessionFilter): { where: string; params: unknown[] } {
+function whereOf(filter: SessionQuery): { where: string; params: unknown[] } {
   const clauses: string[] = ["outcome != 'active'"];
   const params: unknown[] = [];
   if (filter.outcomes?.length) {
@@ -140,7 +133,7 @@ export class SessionStore {
     this.#ensure.run(row);
   }
 
-  list(start: number, limit: number, filter: SessionFilter = {}): { total: number; sessions: SessionSummary[] } {
+  list(start: number, limit: number, filter: SessionQuery = {}): { total: number; sessions: SessionSummary[] } {
     const { where, params } = whereOf(filter);
     const total = this.db.prepare(`SELECT count(*) FROM sessions WHERE ${where}`).pluck().get(...params) as number;
     const rows = this.db

@@ -1,13 +1,8 @@
 import type { IngestRefusal } from '../ports/contracts.js';
+import type { StoreState } from '../ports/mailbox.js';
 import { errorFields, type Log } from '../ports/log.js';
 import { reviveError, type WriteState } from './write-health.js';
 
-/** Whether the store takes new mail, and if not why: for /readyz and /metrics. */
-export interface StoreState {
-  state: 'ok' | 'full' | 'failed' | 'closed';
-  /** Empty when ok. */
-  reason: string;
-}
 
 /** RFC 3463 4.3.1, "mail system full": what Postfix answers when its queue file system is full. */
 const STORAGE_FULL = { code: 452, enhanced: '4.3.1', text: 'Insufficient system storage' } as const;

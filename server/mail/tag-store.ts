@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import { sortTags } from './tags.js';
 
-export type RenameResult = 'ok' | 'not-found' | 'exists';
+import type { TagRenameResult } from '../ports/mailbox.js';
 
 /**
  * The `tags` and `message_tags` tables (migration 2). A tag is a row of its own, its name unique
@@ -77,7 +77,7 @@ export class TagStore {
     return this.#prepare('SELECT seq FROM message_tags WHERE tag_id = ?').pluck().all(tagId) as number[];
   }
 
-  rename(from: string, to: string): RenameResult {
+  rename(from: string, to: string): TagRenameResult {
     const tag = this.find(from);
     if (!tag) return 'not-found';
     const clash = this.find(to);

@@ -3,7 +3,7 @@ import type { SessionRecord } from '../ports/contracts.js';
 import type { MessageSummary } from '../protocol.js';
 import type { ParsedSummary } from './summary.js';
 import type { SqlFilter } from './search-sql.js';
-import type { RenameResult } from './tag-store.js';
+import type { TagRenameResult } from '../ports/mailbox.js';
 import type { TaggingOptions } from './tags.js';
 import type { SerializedError, WriteState } from './write-health.js';
 
@@ -59,7 +59,7 @@ export interface WriterResults {
   reset: number;
   /** IDs of the messages whose tags changed. */
   setTags: string[];
-  renameTag: { result: RenameResult; ids: string[] };
+  renameTag: { result: TagRenameResult; ids: string[] };
   /** IDs of the messages that carried the tag; null when there is no such tag. */
   deleteTag: string[] | null;
   /** The limit now in force (never below the database's current size). */

@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import type { Mailbox } from '../../mail/mailbox.js';
+import type { MailboxPort } from '../../ports/mailbox.js';
 import type { ApiError } from '../../protocol.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
 
@@ -35,7 +35,7 @@ function contentDisposition(kind: 'inline' | 'attachment', filename: string): st
 }
 
 /** One message: Mailpit's /api/v1/message/{ID}... and /view/{ID}.{html,txt}. */
-export function messageRouter(mailbox: Mailbox): Router {
+export function messageRouter(mailbox: MailboxPort): Router {
   const router = Router();
 
   router.get('/api/v1/message/:id', async (req, res) => {

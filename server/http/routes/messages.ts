@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Mailbox } from '../../mail/mailbox.js';
+import type { MailboxPort } from '../../ports/mailbox.js';
 import type { MessagesSummary } from '../../protocol.js';
 import { HttpError, parseInput } from '../errors.js';
 
@@ -22,7 +22,7 @@ const readBody = z
   .loose();
 
 /** Mailpit's message collection endpoints, same paths, parameters and response shapes. */
-export function messagesRouter(mailbox: Mailbox): Router {
+export function messagesRouter(mailbox: MailboxPort): Router {
   const router = Router();
 
   router.get('/api/v1/messages', (req, res) => {
@@ -61,8 +61,8 @@ export function messagesRouter(mailbox: Mailbox): Router {
 }
 
 /** All or nothing: a request naming a message that does not exist changes nothing. */
-function requireKnown(mailbox: Mailbox, ids: string[]): void {
-  const unknown = ids.filter((id) => !mailbox.messages.exists(id));
+function requireKnown(mailbox: MailboxPort, ids: string[]): void {
+  const unknown = ids.filter((id) => !mailbox.has(id));
   if (unknown.length) throw new HttpError(404, `message${unknown.length > 1 ? 's' : ''} not found: ${unknown.join(', ')}`);
 }
 
@@ -71,11 +71,11 @@ function requireKnown(mailbox: Mailbox, ids: string[]): void {
  * too): `total`/`unread` are the whole mailbox, `messages_count`/`messages_unread` the query's.
  */
 export function messagesSummary(
-  mailbox: Mailbox,
+  mailbox: MailboxPort,
   page: { query?: string; timeZone?: string; start: number; limit: number },
 ): MessagesSummary {
   const result = mailbox.search(page);
-  const all = page.query ? mailbox.messages.countMatching() : result;
+  const all = page.query ? mailbox.counts() : result;
   return {
     total: all.total,
     unread: all.unread,

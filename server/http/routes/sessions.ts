@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Mailbox } from '../../mail/mailbox.js';
+import type { MailboxPort } from '../../ports/mailbox.js';
 import type { SessionOutcome, SessionsList } from '../../protocol.js';
 import type { AssertNone, Unlisted } from '../../util/exhaustive-list.js';
 import { notFound, parseInput } from '../errors.js';
@@ -50,7 +50,7 @@ const listQuery = z.object({
 });
 
 /** Our extension: every SMTP connection, with its transcript. */
-export function sessionsRouter(mailbox: Mailbox): Router {
+export function sessionsRouter(mailbox: MailboxPort): Router {
   const router = Router();
 
   router.get('/api/v1/sessions', (req, res) => {

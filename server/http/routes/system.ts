@@ -1,9 +1,9 @@
 import { Router } from 'express';
-import type { Mailbox } from '../../mail/mailbox.js';
+import type { MailboxPort } from '../../ports/mailbox.js';
 import type { AppInfo } from '../../protocol.js';
 
 export interface SystemDeps {
-  mailbox: Mailbox;
+  mailbox: MailboxPort;
   version: string;
   /** True once every listener is accepting and the store is open. */
   ready: () => boolean;

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Mailbox } from '../../mail/mailbox.js';
+import type { MailboxPort } from '../../ports/mailbox.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
 
 const setBody = z.object({ IDs: z.array(z.string()).default([]), Tags: z.array(z.string()).nullish() }).loose();
@@ -11,7 +11,7 @@ const renameBody = z.object({ Name: z.string({ error: 'expected the new tag name
  * replaces the tags of messages, PUT /{tag} renames, DELETE /{tag} removes a tag from every
  * message. Tag names are matched without regard to case.
  */
-export function tagsRouter(mailbox: Mailbox): Router {
+export function tagsRouter(mailbox: MailboxPort): Router {
   const router = Router();
 
   router.get('/api/v1/tags', (_req, res) => {
@@ -20,7 +20,7 @@ export function tagsRouter(mailbox: Mailbox): Router {
 
   router.put('/api/v1/tags', async (req, res) => {
     const { IDs, Tags } = parseInput(setBody, req.body, 'body');
-    const unknown = IDs.filter((id) => !mailbox.messages.exists(id));
+    const unknown = IDs.filter((id) => !mailbox.has(id));
     if (unknown.length) throw new HttpError(404, `message${unknown.length > 1 ? 's' : ''} not found: ${unknown.join(', ')}`);
     if (IDs.length) await mailbox.setTags(IDs, Tags ?? []);
     res.type('text/plain').send('ok');

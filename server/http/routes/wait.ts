@@ -1,8 +1,8 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { EventBus, EventName } from '../../events/bus.js';
-import type { Mailbox } from '../../mail/mailbox.js';
-import type { SessionFilter } from '../../mail/session-store.js';
+import type { MailboxPort } from '../../ports/mailbox.js';
+import type { SessionQuery } from '../../ports/mailbox.js';
 import type { MessagesSummary, MessageSummary, SessionsList, SessionSummary } from '../../protocol.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import { parseInput } from '../errors.js';
@@ -49,7 +49,7 @@ const sessionsQuery = z.object({
 const CLOSED_OUTCOMES = SESSION_OUTCOMES.filter((o) => o !== 'active');
 
 export interface WaitDeps {
-  mailbox: Mailbox;
+  mailbox: MailboxPort;
   bus: EventBus;
   waits: WaitRegistry;
 }
@@ -98,7 +98,7 @@ export function waitRouter({ mailbox, bus, waits }: WaitDeps): Router {
     const { outcome: outcomes, client, user, since, count, timeout: timeoutMs, limit } = parseInput(sessionsQuery, req.query, 'query');
     const size = Math.max(limit ?? 50, count);
     const wantsActive = outcomes?.includes('active') ?? false;
-    const filter: SessionFilter = { outcomes: outcomes?.length ? outcomes : [...CLOSED_OUTCOMES], client, user, since };
+    const filter: SessionQuery = { outcomes: outcomes?.length ? outcomes : [...CLOSED_OUTCOMES], client, user, since };
     const outcome = await waits.wait<SessionsList>({
       subscribe: on(wantsActive ? ['session.opened', 'session.closed'] : ['session.closed']),
       check: () => {
