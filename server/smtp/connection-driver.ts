@@ -34,7 +34,7 @@ export interface DriverDeps {
 }
 
 type Internals = { _nextHandler: unknown; _upgrading: boolean; session: SMTPServerSession; send(code: number, data: string | string[], context?: unknown): void };
-type CommandFn = (command: Buffer, callback: () => void) => void;
+type CommandFn = (command: Buffer, callback?: () => void) => void;
 
 /**
  * One SMTP connection seen through the fault engine: it turns smtp-server's hooks and command
@@ -73,7 +73,9 @@ export class ConnectionDriver {
     });
     const target = connection as unknown as { _onCommand: CommandFn };
     const original = target._onCommand.bind(connection);
-    target._onCommand = (command, callback) => this.#command(command, callback, original);
+    // smtp-server flushes an unterminated last line (the client half-closed after it) with no
+    // callback at all; every branch below that answers a command itself calls one.
+    target._onCommand = (command, callback) => this.#command(command, callback ?? (() => {}), original);
   }
 
   get stalled(): boolean {
