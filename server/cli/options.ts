@@ -188,7 +188,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'LEVEL',
     help: 'Least severe log lines written to stderr: trace, debug, info, warn, error, fatal or silent.',
     defaultText: 'info',
-    parse: (text) => must(oneOf(text, LOG_LEVELS), 'log-level', text, LOG_LEVELS.join(', ')),
+    parse: (text) => must(boxed(oneOf(text, LOG_LEVELS)), 'log-level', text, LOG_LEVELS.join(', ')).value,
   },
   {
     flag: 'log-format',
@@ -196,9 +196,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'FORMAT',
     help: 'pretty (human-readable) or json (one object per line, for CI and containers).',
     defaultText: 'pretty',
-    parse: (text) => must(oneOf(text, LOG_FORMATS), 'log-format', text, 'pretty or json'),
+    parse: (text) => must(boxed(oneOf(text, LOG_FORMATS)), 'log-format', text, 'pretty or json').value,
   },
 ];
+
+/** must() reads a string as its error message, so string results travel in a box. */
+const boxed = <T>(value: T | undefined): { value: T } | undefined => (value === undefined ? undefined : { value });
 
 function oneOf<T extends string>(text: string, allowed: readonly T[]): T | undefined {
   const value = text.trim().toLowerCase();
