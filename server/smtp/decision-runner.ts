@@ -27,7 +27,22 @@ export class DecisionRunner {
   /** data-start disconnect: drop after this many bytes of the message. */
   cutAfterBytes: number | undefined;
 
-  constructor(private readonly socket: Socket) {}
+  readonly #socket: () => Socket;
+
+  constructor(
+    /** The socket the session speaks on now (the TLS one after STARTTLS). */
+    socket: Socket | (() => Socket),
+    /** A throw in what a timer runs closes this connection only. */
+    private readonly onError: (error: unknown) => void = (error) => {
+      throw error;
+    },
+  ) {
+    this.#socket = typeof socket === 'function' ? socket : () => socket;
+  }
+
+  private get socket(): Socket {
+    return this.#socket();
+  }
 
   get stalled(): boolean {
     return this.#stalled;
@@ -53,8 +68,12 @@ export class DecisionRunner {
         this.#timers.delete(timer);
         if (this.socket.destroyed) return;
         const left = due - performance.now();
-        if (left > 0.5) arm(left);
-        else fn();
+        if (left > 0.5) return arm(left);
+        try {
+          fn();
+        } catch (error) {
+          this.onError(error);
+        }
       }, wait);
       this.#timers.add(timer);
     };

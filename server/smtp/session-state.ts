@@ -49,6 +49,11 @@ export class SessionState {
     this.#append('C', masked);
   }
 
+  /** The last reply was a 334: the next line is an AUTH continuation, not a command (RFC 4954 §4). */
+  get awaitingContinuation(): boolean {
+    return this.#awaitingSecret;
+  }
+
   /** Receiving a message, or a command is waiting for its reply: not a moment to cut in. */
   get midExchange(): boolean {
     return this.facts.inData || this.#awaitingReply;
@@ -100,6 +105,12 @@ export class SessionState {
 
   tlsFailed(reason: string): void {
     this.facts.tlsFailure ??= reason;
+  }
+
+  /** mailsim's own code failed; the connection is being closed with 421 4.3.0. */
+  failed(reason: string): void {
+    this.facts.internalError ??= reason;
+    this.note(`mailsim failed: ${reason}; closing the connection with 421 4.3.0`);
   }
 
   blackholed(): void {
