@@ -64,7 +64,7 @@ export class Harness {
     });
     this.scenarios = new ScenarioRegistry({ builtin: builtinScenarioDir(), user: this.config.scenarios }, this.config.seed);
     const scenarioClock = new ScenarioClock(clock);
-    const { hostname, maxMessageSize } = this.config;
+    const { hostname, maxMessageSize, maxRecipients } = this.config;
     const faults = new FaultController({ clock: scenarioClock, defaults: { hostname, maxMessageSize } });
     this.#listeners = this.config.smtp.map(
       ({ host, port, scenario, mode }) =>
@@ -74,6 +74,7 @@ export class Harness {
           mode,
           hostname,
           maxMessageSize,
+          maxRecipients,
           idleTimeoutMs: this.config.idleTimeout,
           scenario: scenario ?? this.config.scenario,
           scenarios: (name) => this.scenarios.get(name),

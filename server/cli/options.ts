@@ -83,6 +83,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     parse: (text) => must(parseSize(text) || undefined, 'max-message-size', text, 'a size such as 25MiB or 1048576'),
   },
   {
+    flag: 'max-recipients',
+    key: 'maxRecipients',
+    value: 'N',
+    help: 'RCPT TO per message; more get 452 4.5.3 Too many recipients (as Postfix\'s smtpd_recipient_limit).',
+    defaultText: '1000',
+    parse: positiveInt('max-recipients'),
+  },
+  {
     flag: 'max-age',
     key: 'maxAge',
     value: 'DURATION',

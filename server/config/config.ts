@@ -34,6 +34,8 @@ export const configSchema = z.object({
   maxMessages: z.number().int().positive().default(10_000),
   maxSessions: z.number().int().positive().default(10_000),
   maxMessageSize: z.number().int().positive().default(25 * 1024 * 1024),
+  /** RCPT TO per message; Postfix's smtpd_recipient_limit defaults to 1000 too. */
+  maxRecipients: z.number().int().positive().default(1000),
   /** Milliseconds; 0 keeps messages until --max-messages pushes them out. */
   maxAge: z.number().int().nonnegative().default(0),
   hostname: z.string().min(1).default(() => hostname()),

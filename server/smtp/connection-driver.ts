@@ -16,6 +16,7 @@ import { endpointsOf } from './endpoints.js';
 import { ehloCapabilities, offersStartTls, withListenerTls } from './ehlo-lines.js';
 import type { FaultPort, ScenarioLookup } from './fault-port.js';
 import { messageFacts } from './message-facts.js';
+import { RecipientList } from './recipient-list.js';
 import { shapeReplies, withEnhanced } from './reply-shaper.js';
 import { SessionState } from './session-state.js';
 import { interceptCommands, sendReply, type SMTPConnection, watchErrors, type WireSend } from './smtp-server-seams.js';
@@ -29,6 +30,8 @@ export interface DriverDeps {
   scenario: Scenario;
   hostname: string;
   maxMessageSize: number;
+  /** RCPT beyond this many in one transaction get 452 4.5.3 (RFC 5321 §4.5.3.1.10). */
+  maxRecipients: number;
   tls: Pick<TlsGate, 'canStartTls' | 'forcesStartTls'>;
   clock: Clock;
   messages: MessageSink;
@@ -54,6 +57,7 @@ export class ConnectionDriver {
   phase: Phase | 'other' = 'connect';
   readonly #runner: DecisionRunner;
   readonly #raw: WireSend;
+  readonly #recipients = new RecipientList();
   #session: SMTPServerSession | undefined;
   #socket: Socket;
   readonly #connection: SMTPConnection;
@@ -190,6 +194,10 @@ export class ConnectionDriver {
 
   onRcptTo(address: SMTPServerAddress, callback: Callback): void {
     this.phase = 'rcpt';
+    if (this.#recipients.of(this.#session?.envelope).length >= this.deps.maxRecipients) {
+      // Postfix's smtpd_recipient_limit (1000 by default), with the reply RFC 5321 §4.5.3.1.10 gives.
+      return callback(this.#refusal({ code: 452, enhanced: '4.5.3', lines: ['Too many recipients'] }));
+    }
     const ctx = this.#context('rcpt', { recipient: address.address });
     this.#run('rcpt', this.deps.faults.decide(this.scenario, ctx), { proceed: () => callback(), reply: (r) => callback(this.#refusal(r)) });
   }
@@ -283,7 +291,7 @@ export class ConnectionDriver {
       phase,
       session: this.view(),
       sender: envelope?.mailFrom ? envelope.mailFrom.address : undefined,
-      recipients: envelope?.rcptTo?.map((r) => r.address) ?? [],
+      recipients: this.#recipients.of(envelope),
       ...extra,
     };
   }

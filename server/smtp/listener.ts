@@ -17,6 +17,8 @@ export interface ListenerOptions {
   hostname: string;
   /** Hard limit on message size, whatever a persona advertises (protects memory). */
   maxMessageSize: number;
+  /** RCPT per transaction; more get 452 4.5.3 (Postfix's smtpd_recipient_limit: 1000). */
+  maxRecipients?: number;
   idleTimeoutMs: number;
   /** Name of the scenario new connections get. */
   scenario: string;
@@ -34,6 +36,7 @@ export interface ListenerOptions {
 /** The mechanisms smtp-server will run; which of them a session offers is the persona's call. */
 const AUTH_METHODS = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'];
 const SHUTDOWN_REPLY = '4.3.2 Service shutting down, try again later';
+const DEFAULT_MAX_RECIPIENTS = 1000;
 
 type Hooked = (error?: Error | null) => void;
 /** Errors smtp-server reports on its 'error' event that a client caused (resets, failed handshakes). */
@@ -201,6 +204,7 @@ export class SmtpListener {
         scenario,
         hostname: options.hostname,
         maxMessageSize: options.maxMessageSize,
+        maxRecipients: options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS,
         tls: this.#tls,
         clock: options.clock,
         messages: options.messages,
