@@ -75,6 +75,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     parse: positiveInt('max-sessions'),
   },
   {
+    flag: 'max-transcript-storage',
+    key: 'maxTranscriptStorage',
+    value: 'BYTES',
+    help: 'Bytes session transcripts may take, open and stored; each session gets an equal share, keeping its start and end.',
+    defaultText: '512MiB',
+    parse: (text) => must(parseSize(text) || undefined, 'max-transcript-storage', text, 'a size such as 512MiB'),
+  },
+  {
     flag: 'max-message-size',
     key: 'maxMessageSize',
     value: 'BYTES',

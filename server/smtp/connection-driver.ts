@@ -22,6 +22,7 @@ import { SessionState } from './session-state.js';
 import { interceptCommands, sendReply, type SMTPConnection, watchErrors, type WireSend } from './smtp-server-seams.js';
 import type { TlsGate } from './tls-gate.js';
 import { TlsTracker } from './tls-tracker.js';
+import type { TranscriptBudget } from './transcript.js';
 
 export interface DriverDeps {
   faults: FaultPort;
@@ -33,6 +34,7 @@ export interface DriverDeps {
   /** RCPT beyond this many in one transaction get 452 4.5.3 (RFC 5321 §4.5.3.1.10). */
   maxRecipients: number;
   tls: Pick<TlsGate, 'canStartTls' | 'forcesStartTls'>;
+  transcripts: TranscriptBudget;
   clock: Clock;
   messages: MessageSink;
   onFault(event: FaultEvent): void;
@@ -75,7 +77,7 @@ export class ConnectionDriver {
     this.#connection = connection;
     this.scenario = deps.scenario;
     const { client, server } = endpointsOf(socket);
-    this.state = new SessionState(connection.id, client, server, deps.clock);
+    this.state = new SessionState(connection.id, client, server, deps.clock, deps.transcripts);
     this.state.note(`scenario ${this.scenario.name}`);
     this.tls = new TlsTracker(this.state);
     this.#runner = new DecisionRunner(() => this.#socket, (error) => this.fail('a timed decision', error));
@@ -252,7 +254,8 @@ export class ConnectionDriver {
   }
 
   #store(raw: Buffer, envelope: { from: string; to: string[] }, ctx: FaultContext, callback: (err: Error | null, message?: string) => void): void {
-    this.deps.messages.ingest({ raw, envelope, session: this.state.record() }).then(
+    // The store writes the session's row with the message; its transcript comes at close.
+    this.deps.messages.ingest({ raw, envelope, session: this.state.record(false) }).then(
       ({ id }) =>
         this.contain('storing a message', () => {
           this.state.note(`message stored as ${id}`);

@@ -9,6 +9,7 @@ import type { FaultPort, ScenarioLookup } from './fault-port.js';
 import { SeamedSMTPServer, type SMTPConnection } from './smtp-server-seams.js';
 import { smtpServerLogger } from './smtp-server-log.js';
 import { type ContextSource, type ListenerMode, TlsGate } from './tls-gate.js';
+import { DEFAULT_TRANSCRIPT_BUDGET, type TranscriptBudget } from './transcript.js';
 
 export interface ListenerOptions {
   host: string;
@@ -19,6 +20,8 @@ export interface ListenerOptions {
   maxMessageSize: number;
   /** RCPT per transaction; more get 452 4.5.3 (Postfix's smtpd_recipient_limit: 1000). */
   maxRecipients?: number;
+  /** Bytes session transcripts may take, shared by every listener. */
+  transcripts?: TranscriptBudget;
   idleTimeoutMs: number;
   /** Name of the scenario new connections get. */
   scenario: string;
@@ -206,6 +209,7 @@ export class SmtpListener {
         maxMessageSize: options.maxMessageSize,
         maxRecipients: options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS,
         tls: this.#tls,
+        transcripts: options.transcripts ?? DEFAULT_TRANSCRIPT_BUDGET,
         clock: options.clock,
         messages: options.messages,
         onFault: options.onFault,

@@ -1,12 +1,11 @@
 import type { Clock, Endpoint, SessionRecord } from '../ports/contracts.js';
 import type { TlsInfo, TranscriptEntry } from '../protocol.js';
 import { classify, emptyFacts, type SessionFacts } from './session-outcome.js';
+import { Transcript, type TranscriptBudget } from './transcript.js';
 
 const TRANSACTION_COMMANDS = new Set(['MAIL', 'RCPT', 'DATA']);
 /** Shown instead of anything that could carry a credential. */
 export const MASK = '****';
-/** A pathological client must not grow one session's transcript without bound. */
-const TRANSCRIPT_LIMIT = 2_000;
 
 /**
  * The live state of one SMTP connection: its transcript, the facts its outcome is derived from,
@@ -15,7 +14,7 @@ const TRANSCRIPT_LIMIT = 2_000;
  */
 export class SessionState {
   readonly facts: SessionFacts = emptyFacts();
-  readonly transcript: TranscriptEntry[] = [];
+  readonly #transcript: Transcript;
   readonly started: number;
   helo = '';
   user = '';
@@ -27,14 +26,15 @@ export class SessionState {
   #awaitingReply = false;
   #pendingFault: string | undefined;
   #blackholing = false;
-  #dropped = 0;
 
   constructor(
     readonly id: string,
     readonly client: Endpoint,
     readonly server: Endpoint,
     private readonly clock: Clock,
+    transcripts?: TranscriptBudget,
   ) {
+    this.#transcript = new Transcript(transcripts);
     this.started = clock.now();
     this.note(`connection from ${client.address}:${client.port} to ${server.address}:${server.port}`);
   }
@@ -120,10 +120,17 @@ export class SessionState {
 
   end(): SessionRecord {
     this.ended ??= this.clock.now();
-    return this.record();
+    const record = this.record();
+    this.#transcript.close();
+    return record;
   }
 
-  record(): SessionRecord {
+  get transcript(): TranscriptEntry[] {
+    return this.#transcript.entries();
+  }
+
+  /** The record as the store keeps it; the transcript is left out where nobody reads it. */
+  record(withTranscript = true): SessionRecord {
     const { outcome, code, detail } = this.ended === null ? { outcome: 'active' as const, code: null, detail: 'in progress' } : classify(this.facts);
     return {
       id: this.id,
@@ -138,7 +145,7 @@ export class SessionState {
       outcomeCode: code,
       outcomeDetail: detail,
       messages: this.facts.delivered,
-      transcript: this.transcript,
+      transcript: withTranscript ? this.transcript : [],
     };
   }
 
@@ -182,13 +189,6 @@ export class SessionState {
   }
 
   #append(dir: TranscriptEntry['Dir'], text: string): void {
-    if (this.transcript.length >= TRANSCRIPT_LIMIT) {
-      this.#dropped++;
-      const last = this.transcript[TRANSCRIPT_LIMIT - 1] as TranscriptEntry;
-      last.Dir = 'I';
-      last.Text = `transcript truncated: ${this.#dropped} more lines not kept`;
-      return;
-    }
-    this.transcript.push({ At: this.clock.now(), Dir: dir, Text: text });
+    this.#transcript.append({ At: this.clock.now(), Dir: dir, Text: text });
   }
 }
