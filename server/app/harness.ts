@@ -14,6 +14,7 @@ import { Mailbox } from '../mail/mailbox.js';
 import type { ScenarioInfo } from '../protocol.js';
 import { ScenarioRegistry } from '../scenarios/registry.js';
 import { ScenarioWatcher } from '../scenarios/watcher.js';
+import { MemoryBudget } from '../smtp/memory-budget.js';
 import { SmtpListener } from '../smtp/listener.js';
 import { TranscriptBudget } from '../smtp/transcript.js';
 import { Certificates } from '../tls/certificates.js';
@@ -68,6 +69,7 @@ export class Harness {
     const { hostname, maxMessageSize, maxRecipients } = this.config;
     // Shared by every listener: the bounds are for the whole process.
     const transcripts = new TranscriptBudget(this.config.maxTranscriptStorage, maxSessions);
+    const dataMemory = new MemoryBudget(this.config.maxDataMemory);
     const faults = new FaultController({ clock: scenarioClock, defaults: { hostname, maxMessageSize } });
     this.#listeners = this.config.smtp.map(
       ({ host, port, scenario, mode }) =>
@@ -79,6 +81,7 @@ export class Harness {
           maxMessageSize,
           maxRecipients,
           transcripts,
+          dataMemory,
           idleTimeoutMs: this.config.idleTimeout,
           scenario: scenario ?? this.config.scenario,
           scenarios: (name) => this.scenarios.get(name),

@@ -91,6 +91,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     parse: (text) => must(parseSize(text) || undefined, 'max-message-size', text, 'a size such as 25MiB or 1048576'),
   },
   {
+    flag: 'max-data-memory',
+    key: 'maxDataMemory',
+    value: 'BYTES',
+    help: 'Memory all messages being received may hold together; one that does not fit gets 452 4.3.1.',
+    defaultText: '256MiB',
+    parse: (text) => must(parseSize(text) || undefined, 'max-data-memory', text, 'a size such as 256MiB'),
+  },
+  {
     flag: 'max-recipients',
     key: 'maxRecipients',
     value: 'N',

@@ -34,6 +34,11 @@ export const configSchema = z.object({
   maxMessages: z.number().int().positive().default(10_000),
   maxSessions: z.number().int().positive().default(10_000),
   maxMessageSize: z.number().int().positive().default(25 * 1024 * 1024),
+  /**
+   * Bytes that messages being received may hold in memory, over all connections; a message
+   * that does not fit is refused with 452 4.3.1. Ten messages at the default 25 MiB limit.
+   */
+  maxDataMemory: z.number().int().positive().default(256 * 1024 * 1024),
   /** RCPT TO per message; Postfix's smtpd_recipient_limit defaults to 1000 too. */
   maxRecipients: z.number().int().positive().default(1000),
   /**

@@ -8,6 +8,7 @@ import type { Decision, Reply } from '../faults/decision.js';
 import type { Persona, Phase, Scenario } from '../faults/schema.js';
 import type { FaultEvent } from '../protocol.js';
 import { newId } from '../util/ids.js';
+import { formatSize } from '../util/size.js';
 import { commandGate } from './command-gate.js';
 import { scenarioTag } from './commands.js';
 import { collectData } from './data-collector.js';
@@ -15,6 +16,7 @@ import { type Carry, DecisionRunner } from './decision-runner.js';
 import { endpointsOf } from './endpoints.js';
 import { ehloCapabilities, offersStartTls, withListenerTls } from './ehlo-lines.js';
 import type { FaultPort, ScenarioLookup } from './fault-port.js';
+import type { MemoryBudget } from './memory-budget.js';
 import { messageFacts } from './message-facts.js';
 import { RecipientList } from './recipient-list.js';
 import { shapeReplies, withEnhanced } from './reply-shaper.js';
@@ -37,6 +39,8 @@ export interface DriverDeps {
   transcripts: TranscriptBudget;
   clock: Clock;
   messages: MessageSink;
+  /** Bytes all in-flight messages may hold, shared by every connection; past it, 452 4.3.1. */
+  dataMemory: MemoryBudget;
   onFault(event: FaultEvent): void;
   /** Bound to this session: every line carries its ID. */
   log: Log;
@@ -215,11 +219,17 @@ export class ConnectionDriver {
       aborted: (bytes: number) => this.state.note(`message aborted after ${bytes} bytes; nothing stored`),
       contain: (fn: () => void) => this.contain('receiving DATA', fn),
     };
-    collectData(stream, hooks, (result) => {
+    collectData(stream, this.deps.dataMemory, hooks, (result) => {
       this.phase = 'data-end';
       if (result.kind === 'oversized') {
         this.state.dataEnded(result.bytes);
         return callback(null);
+      }
+      if (result.kind === 'no-memory') {
+        this.state.dataEnded(result.bytes);
+        this.state.note(`refused: messages in flight already hold the --max-data-memory budget (${formatSize(this.deps.dataMemory.limit)})`);
+        // What Postfix answers when its queue file system is full (RFC 3463 4.3.1: mail system full).
+        return callback(this.#refusal({ code: 452, enhanced: '4.3.1', lines: ['Insufficient system storage'] }));
       }
       const { raw, release } = result;
       this.state.dataEnded(raw.length);

@@ -1,4 +1,5 @@
 import type { SMTPServerDataStream } from 'smtp-server';
+import type { MemoryBudget } from './memory-budget.js';
 
 export interface DataHooks {
   /** Bytes of DATA so far, for the live session view. */
@@ -14,24 +15,42 @@ export interface DataHooks {
 
 export type Collected =
   | { kind: 'complete'; raw: Buffer; release: () => void }
-  | { kind: 'oversized'; bytes: number };
+  | { kind: 'oversized'; bytes: number }
+  /** The memory budget of in-flight messages ran out while this one arrived. */
+  | { kind: 'no-memory'; bytes: number };
 
 /**
- * Gathers one message's DATA. Past the size limit the bytes are counted but not kept (smtp-server
- * answers 552 itself); after a cut nothing is stored, even what already arrived in the same chunk.
+ * Gathers one message's DATA, holding its bytes against the shared memory budget until the
+ * caller releases them (stored, refused) or the message is aborted. Past the size limit the
+ * bytes are counted but not kept (smtp-server answers 552 itself); past the memory budget the
+ * message is dropped as it arrives and refused at its end; after a cut nothing is stored, even
+ * what already arrived in the same chunk.
  */
-export function collectData(stream: SMTPServerDataStream, hooks: DataHooks, done: (result: Collected) => void): void {
+export function collectData(stream: SMTPServerDataStream, budget: MemoryBudget, hooks: DataHooks, done: (result: Collected) => void): void {
   let chunks: Buffer[] = [];
   let bytes = 0;
+  let held = 0;
   let cut = false;
+  let refused = false;
   const release = () => {
+    budget.give(held);
+    held = 0;
     chunks = [];
   };
   stream.on('data', (chunk: Buffer) =>
     hooks.contain(() => {
       bytes += chunk.length;
       hooks.progress(bytes);
-      if (!stream.sizeExceeded) chunks.push(chunk);
+      if (stream.sizeExceeded && held) release();
+      if (!stream.sizeExceeded && !refused) {
+        if (budget.take(chunk.length)) {
+          held += chunk.length;
+          chunks.push(chunk);
+        } else {
+          refused = true;
+          release();
+        }
+      }
       const cutAt = hooks.cutAfterBytes();
       if (cutAt !== undefined && bytes >= cutAt && !cut) {
         cut = true;
@@ -46,6 +65,10 @@ export function collectData(stream: SMTPServerDataStream, hooks: DataHooks, done
       hooks.aborted(bytes);
     }),
   );
+  // However the stream ends (a destroyed stream emits close without end), nothing stays held.
+  stream.once('close', () => {
+    if (held && !stream.readableEnded) release();
+  });
   stream.once('end', () =>
     hooks.contain(() => {
       if (cut) return;
@@ -53,6 +76,7 @@ export function collectData(stream: SMTPServerDataStream, hooks: DataHooks, done
         release();
         return done({ kind: 'oversized', bytes });
       }
+      if (refused) return done({ kind: 'no-memory', bytes });
       const raw = Buffer.concat(chunks, bytes);
       chunks = [];
       done({ kind: 'complete', raw, release });

@@ -6,6 +6,7 @@ import type { Scenario } from '../faults/schema.js';
 import type { FaultEvent } from '../protocol.js';
 import { ConnectionDriver } from './connection-driver.js';
 import type { FaultPort, ScenarioLookup } from './fault-port.js';
+import { MemoryBudget } from './memory-budget.js';
 import { SeamedSMTPServer, type SMTPConnection } from './smtp-server-seams.js';
 import { smtpServerLogger } from './smtp-server-log.js';
 import { type ContextSource, type ListenerMode, TlsGate } from './tls-gate.js';
@@ -20,6 +21,8 @@ export interface ListenerOptions {
   maxMessageSize: number;
   /** RCPT per transaction; more get 452 4.5.3 (Postfix's smtpd_recipient_limit: 1000). */
   maxRecipients?: number;
+  /** Bytes all in-flight messages may hold, shared by every listener; past it, 452 4.3.1. */
+  dataMemory?: MemoryBudget;
   /** Bytes session transcripts may take, shared by every listener. */
   transcripts?: TranscriptBudget;
   idleTimeoutMs: number;
@@ -40,6 +43,7 @@ export interface ListenerOptions {
 const AUTH_METHODS = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'];
 const SHUTDOWN_REPLY = '4.3.2 Service shutting down, try again later';
 const DEFAULT_MAX_RECIPIENTS = 1000;
+const DEFAULT_DATA_MEMORY = 256 * 1024 * 1024;
 
 type Hooked = (error?: Error | null) => void;
 /** Errors smtp-server reports on its 'error' event that a client caused (resets, failed handshakes). */
@@ -53,6 +57,7 @@ export class SmtpListener {
   readonly #server: SeamedSMTPServer;
   readonly #drivers = new Map<string, ConnectionDriver>();
   readonly #tls: TlsGate;
+  readonly #dataMemory: MemoryBudget;
   #scenario: string;
   #address: Endpoint | undefined;
   /** The scenario the listener was started with: POST /api/v1/reset goes back to it. */
@@ -61,6 +66,7 @@ export class SmtpListener {
   constructor(private readonly options: ListenerOptions) {
     this.#scenario = options.scenario;
     this.initialScenario = options.scenario;
+    this.#dataMemory = options.dataMemory ?? new MemoryBudget(DEFAULT_DATA_MEMORY);
     this.#tls = new TlsGate(options.mode, () => options.scenarios(this.#scenario)?.persona.tls.fault ?? 'none', options.sessions, options.clock);
     // Throws a SeamError naming what is missing if the installed smtp-server lacks a seam.
     this.#server = new SeamedSMTPServer(
@@ -212,6 +218,7 @@ export class SmtpListener {
         transcripts: options.transcripts ?? DEFAULT_TRANSCRIPT_BUDGET,
         clock: options.clock,
         messages: options.messages,
+        dataMemory: this.#dataMemory,
         onFault: options.onFault,
         log,
       });
