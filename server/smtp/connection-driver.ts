@@ -5,21 +5,20 @@ import type { Clock, MessageSink } from '../ports/contracts.js';
 import { errorFields, type Log } from '../ports/log.js';
 import type { FaultContext, SessionView } from '../faults/context.js';
 import type { Decision, Reply } from '../faults/decision.js';
-import type { Persona, Phase, Scenario } from '../faults/schema.js';
+import type { Phase, Scenario } from '../faults/schema.js';
 import type { FaultEvent } from '../protocol.js';
 import { newId } from '../util/ids.js';
 import { formatSize } from '../util/size.js';
 import { commandGate } from './command-gate.js';
-import { scenarioTag } from './commands.js';
 import { collectData } from './data-collector.js';
 import { type Carry, DecisionRunner } from './decision-runner.js';
 import { endpointsOf } from './endpoints.js';
-import { ehloCapabilities, offersStartTls, withListenerTls } from './ehlo-lines.js';
 import type { FaultPort, ScenarioLookup } from './fault-port.js';
 import type { MemoryBudget } from './memory-budget.js';
 import { messageFacts } from './message-facts.js';
 import { RecipientList } from './recipient-list.js';
 import { shapeReplies, withEnhanced } from './reply-shaper.js';
+import { SessionPersona } from './session-persona.js';
 import { SessionState } from './session-state.js';
 import { interceptCommands, sendReply, type SMTPConnection, watchErrors, type WireSend } from './smtp-server-seams.js';
 import type { TlsGate } from './tls-gate.js';
@@ -59,7 +58,7 @@ const INTERNAL_ERROR = '4.3.0 Internal error in mailsim, closing connection';
 export class ConnectionDriver {
   readonly state: SessionState;
   readonly tls: TlsTracker;
-  scenario: Scenario;
+  readonly #persona: SessionPersona;
   phase: Phase | 'other' = 'connect';
   readonly #runner: DecisionRunner;
   readonly #raw: WireSend;
@@ -79,17 +78,17 @@ export class ConnectionDriver {
   ) {
     this.#socket = socket;
     this.#connection = connection;
-    this.scenario = deps.scenario;
     const { client, server } = endpointsOf(socket);
     this.state = new SessionState(connection.id, client, server, deps.clock, deps.transcripts);
+    this.#persona = new SessionPersona(deps.scenario, deps, this.state, () => this.view());
     this.state.note(`scenario ${this.scenario.name}`);
     this.tls = new TlsTracker(this.state);
     this.#runner = new DecisionRunner(() => this.#socket, (error) => this.fail('a timed decision', error));
     this.#raw = shapeReplies(connection, () => this.#socket, {
       phase: () => this.phase,
       persona: () => this.scenario.persona,
-      render: (template) => this.#render(template),
-      capabilities: () => this.#capabilities(),
+      render: (template) => this.#persona.render(template),
+      capabilities: () => this.#persona.capabilities(),
       takeOverride: (code) => this.#takeOverride(code),
       sent: (payload) => this.state.reply(payload),
       contain: (fn) => this.contain('the reply writer', fn),
@@ -100,15 +99,20 @@ export class ConnectionDriver {
       enter: (phase) => {
         this.phase = phase;
       },
-      persona: () => this.#persona(),
-      offersStartTls: () => this.#offersStartTls(),
-      render: (template) => this.#render(template),
+      persona: () => this.#persona.persona,
+      offersStartTls: () => this.#persona.offersStartTls(),
+      render: (template) => this.#persona.render(template),
       decide: (phase, carry) => this.#run(phase, this.deps.faults.decide(this.scenario, this.#context(phase, {})), carry),
       // Through the shaping writer (overrides, transcript), enhanced codes already written out.
       reply: (code, lines) => sendReply(connection, code, lines, false),
     });
     interceptCommands(connection, (command, next, pass) => this.contain('a command', () => gate(command, next, pass)));
     watchErrors(connection, (error) => this.contain('a socket error', () => this.tls.socketError(error.message)));
+  }
+
+  /** The scenario the session runs under now (+scenario-NAME may have moved it). */
+  get scenario(): Scenario {
+    return this.#persona.scenario;
   }
 
   get stalled(): boolean {
@@ -172,7 +176,7 @@ export class ConnectionDriver {
   onAuth(auth: SMTPServerAuthentication, callback: (err: Error | null, response?: { user: string }) => void): void {
     this.phase = 'auth';
     const user = auth.username ?? '';
-    this.#maybeSwitchScenario(user, 'AUTH username');
+    this.#persona.switchFor(user, 'AUTH username');
     const password = auth.password ?? auth.accessToken;
     const ctx = this.#context('auth', { auth: { mechanism: auth.method, user, password, validatePassword: auth.validatePassword?.bind(auth) } });
     this.#run('auth', this.deps.faults.decide(this.scenario, ctx), {
@@ -192,7 +196,7 @@ export class ConnectionDriver {
   /** After smtp-server's own checks (syntax, sequence, SIZE over the hard limit). */
   onMailFrom(address: SMTPServerAddress, callback: Callback): void {
     this.phase = 'mail';
-    this.#maybeSwitchScenario(address.address, 'MAIL FROM');
+    this.#persona.switchFor(address.address, 'MAIL FROM');
     const size = address.args ? address.args.SIZE : undefined;
     const ctx = this.#context('mail', { sender: address.address, announcedSize: typeof size === 'string' ? Number(size) : undefined });
     this.#run('mail', this.deps.faults.decide(this.scenario, ctx), { proceed: () => callback(), reply: (r) => callback(this.#refusal(r)) });
@@ -244,7 +248,7 @@ export class ConnectionDriver {
         reply: (r) => done(this.#refusal(r)),
         blackhole: () => {
           this.state.blackholed();
-          done(null, this.#queuedText(`blackhole-${newId().slice(0, 10)}`));
+          done(null, this.#persona.queuedText(`blackhole-${newId().slice(0, 10)}`));
         },
       });
     });
@@ -270,7 +274,7 @@ export class ConnectionDriver {
         this.contain('storing a message', () => {
           this.state.note(`message stored as ${id}`);
           this.deps.faults.delivered(this.scenario, ctx);
-          callback(null, this.#queuedText(id));
+          callback(null, this.#persona.queuedText(id));
         }),
       (error: Error) =>
         this.contain('storing a message', () => {
@@ -309,16 +313,6 @@ export class ConnectionDriver {
     };
   }
 
-  #maybeSwitchScenario(address: string, where: string): void {
-    const name = scenarioTag(address);
-    if (!name || name === this.scenario.name) return;
-    const next = this.deps.scenarios(name);
-    if (!next) return this.state.note(`${where} asks for scenario "${name}", which does not exist; staying with ${this.scenario.name}`);
-    this.deps.faults.sessionMoved(this.scenario, next, this.view());
-    this.scenario = next;
-    this.state.note(`${where} selects scenario ${name} for the rest of the session`);
-  }
-
   #refusal(reply: Reply): Error {
     this.#override = reply;
     return Object.assign(new Error(reply.lines.join(' ')), { responseCode: reply.code });
@@ -329,32 +323,6 @@ export class ConnectionDriver {
     if (!override || override.code !== code) return undefined;
     this.#override = undefined;
     return override;
-  }
-
-  #queuedText(queueId: string): string {
-    const template = this.scenario.persona.replies.queued;
-    return template === undefined ? `Ok: queued as ${queueId}` : this.#render(template, { queueId });
-  }
-
-  #render(template: string, extra?: Record<string, string>): string {
-    return this.deps.faults.render(this.scenario, template, { session: this.view() }, extra);
-  }
-
-  #capabilities(): string[] {
-    return ehloCapabilities(this.#persona(), {
-      secure: this.state.tls !== null,
-      authenticated: this.state.user !== '',
-      canStartTls: this.deps.tls.canStartTls,
-      size: this.scenario.persona.size ?? this.deps.maxMessageSize,
-    });
-  }
-
-  #persona(): Persona {
-    return withListenerTls(this.scenario.persona, this.deps.tls.forcesStartTls);
-  }
-
-  #offersStartTls(): boolean {
-    return offersStartTls(this.#persona(), { secure: this.state.tls !== null, canStartTls: this.deps.tls.canStartTls });
   }
 }
 

@@ -216,8 +216,12 @@ export function watchErrors(connection: SMTPConnection, onError: (error: Error) 
   };
 }
 
+/**
+ * Wraps socket.write for the length of one send(): on top of whatever is there (the tarpit's
+ * dripping writer included), so the reply is seen as send() wrote it. Restored by assignment,
+ * not `delete`, which would turn the socket's properties into a slow dictionary for good.
+ */
 function captureWrite(socket: Socket, write: () => void): string | undefined {
-  const own = Object.hasOwn(socket, 'write');
   const previous = socket.write;
   let written: string | undefined;
   socket.write = function (this: Socket, chunk: unknown, ...rest: unknown[]) {
@@ -227,8 +231,7 @@ function captureWrite(socket: Socket, write: () => void): string | undefined {
   try {
     write();
   } finally {
-    if (own) socket.write = previous;
-    else delete (socket as Partial<Socket>).write;
+    socket.write = previous;
   }
   return written?.replace(/\r\n$/, '');
 }
