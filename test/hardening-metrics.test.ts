@@ -22,6 +22,7 @@ describe('event-loop delay on /metrics', () => {
     for (const q of ['0.5', '0.9', '0.99', '1']) expect(series(text, `mailsim_event_loop_delay_seconds{quantile="${q}"}`)).toBeGreaterThanOrEqual(0);
     expect(series(text, 'mailsim_event_loop_delay_seconds_count')).toBeGreaterThanOrEqual(0);
     expect(series(text, 'mailsim_event_loop_delay_seconds_sum')).toBeGreaterThanOrEqual(0);
+    expect(text).toContain('# TYPE mailsim_event_loop_delay_recent_max_seconds gauge\n');
   });
 
   it('sees a block of the event loop', async () => {
@@ -35,6 +36,7 @@ describe('event-loop delay on /metrics', () => {
       await new Promise((resolve) => setTimeout(resolve, 30));
       const text = render(monitor.families());
       expect(series(text, 'mailsim_event_loop_delay_seconds{quantile="1"}')).toBeGreaterThanOrEqual(0.12);
+      expect(series(text, 'mailsim_event_loop_delay_recent_max_seconds')).toBeGreaterThanOrEqual(0.12);
     } finally {
       monitor.close();
     }
