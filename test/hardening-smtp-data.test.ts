@@ -15,7 +15,8 @@ import { RawSmtp } from './helpers/raw-smtp.js';
 const MiB = 1024 * 1024;
 const budget = new MemoryBudget(2.5 * MiB);
 const stored: number[] = [];
-const scenario = { ...scenarioSchema.parse({}), name: 'default' };
+// A message with Subject "slow" waits for its decision long enough to hang up meanwhile.
+const scenario = { ...scenarioSchema.parse({ rules: [{ when: { phase: 'data-end', subject: 'slow' }, action: { delay: '1h' } }] }), name: 'default' };
 const listener = new SmtpListener({
   host: '127.0.0.1',
   port: 0,
@@ -44,17 +45,17 @@ beforeAll(async () => {
 });
 afterAll(() => listener.close(100));
 
-const body = (size: number) => `Subject: big\r\n\r\n${`${'x'.repeat(998)}\r\n`.repeat(Math.ceil(size / 1000))}`;
+const body = (size: number, subject = 'big') => `Subject: ${subject}\r\n\r\n${`${'x'.repeat(998)}\r\n`.repeat(Math.ceil(size / 1000))}`;
 
 /** A client that has sent `size` bytes of a message and not yet its end. */
-async function inData(size: number): Promise<RawSmtp> {
+async function inData(size: number, subject?: string): Promise<RawSmtp> {
   const client = await RawSmtp.open(port);
   await client.reply();
   await client.command('EHLO big.test');
   await client.command('MAIL FROM:<a@example.com>');
   await client.command('RCPT TO:<b@example.org>');
   expect(await client.command('DATA')).toMatch(/^354 /);
-  client.write(body(size));
+  client.write(body(size, subject));
   return client;
 }
 
@@ -89,6 +90,15 @@ describe('--max-data-memory', () => {
 
   it('gives back what an aborted message held', async () => {
     const client = await inData(MiB);
+    await untilHeld(MiB);
+    client.close();
+    while (budget.used > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await sendOne(port)).toMatch(/^250 /);
+  });
+
+  it('gives back what a message held when the client hangs up while it is being decided', async () => {
+    const client = await inData(MiB, 'slow');
+    client.write('\r\n.\r\n');
     await untilHeld(MiB);
     client.close();
     while (budget.used > 0) await new Promise((resolve) => setTimeout(resolve, 5));

@@ -70,6 +70,8 @@ export class ConnectionDriver {
   /** The rule that asked to drop the connection part-way through the message. */
   #cutCause = '';
   #failed = false;
+  /** Gives back the memory the message being decided holds; the connection may close first. */
+  #releaseData: (() => void) | undefined;
 
   constructor(
     connection: SMTPConnection,
@@ -152,6 +154,7 @@ export class ConnectionDriver {
     this.deps.log.error(`${where} failed: ${message}; closing the connection with 421 4.3.0`, errorFields(error));
     try {
       this.#runner.dispose();
+      this.#releaseData?.();
       this.state.failed(`${where}: ${message}`);
       this.phase = 'other';
       // smtp-server closes the connection after any 421.
@@ -236,11 +239,13 @@ export class ConnectionDriver {
         return callback(this.#refusal({ code: 452, enhanced: '4.3.1', lines: ['Insufficient system storage'] }));
       }
       const { raw, release } = result;
+      this.#releaseData = release;
       this.state.dataEnded(raw.length);
       const envelope = { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address) };
       const ctx = this.#context('data-end', { message: messageFacts(raw) });
       const done = (err: Error | null, message?: string) => {
         release();
+        this.#releaseData = undefined;
         callback(err, message);
       };
       this.#run('data-end', this.deps.faults.decide(this.scenario, ctx), {
@@ -262,6 +267,7 @@ export class ConnectionDriver {
   }
 
   closed(): void {
+    this.#releaseData?.();
     this.tls.closed();
     this.#runner.dispose();
     this.deps.faults.sessionClosed(this.scenario, this.state.id);

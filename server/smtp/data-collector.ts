@@ -32,6 +32,8 @@ export function collectData(stream: SMTPServerDataStream, budget: MemoryBudget, 
   let held = 0;
   let cut = false;
   let refused = false;
+  /** The bytes went to `done`: from then on the caller releases them. */
+  let handed = false;
   const release = () => {
     budget.give(held);
     held = 0;
@@ -65,9 +67,10 @@ export function collectData(stream: SMTPServerDataStream, budget: MemoryBudget, 
       hooks.aborted(bytes);
     }),
   );
-  // However the stream ends (a destroyed stream emits close without end), nothing stays held.
+  // However the stream ends (destroyed without an end, or an end this connection could no
+  // longer act on), nothing stays held unless it was handed over.
   stream.once('close', () => {
-    if (held && !stream.readableEnded) release();
+    if (!handed) release();
   });
   stream.once('end', () =>
     hooks.contain(() => {
@@ -79,6 +82,7 @@ export function collectData(stream: SMTPServerDataStream, budget: MemoryBudget, 
       if (refused) return done({ kind: 'no-memory', bytes });
       const raw = Buffer.concat(chunks, bytes);
       chunks = [];
+      handed = true;
       done({ kind: 'complete', raw, release });
     }),
   );
