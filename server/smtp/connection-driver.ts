@@ -319,9 +319,19 @@ export class ConnectionDriver {
     };
   }
 
+  /**
+   * A refusal as smtp-server's hook callbacks take it. Not an exception, so no stack: capturing
+   * one cost ~20 µs, which made 100,000 refused RCPT spend 2 s on stack traces alone.
+   */
   #refusal(reply: Reply): Error {
     this.#override = reply;
-    return Object.assign(new Error(reply.lines.join(' ')), { responseCode: reply.code });
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return Object.assign(new Error(reply.lines.join(' ')), { responseCode: reply.code });
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 
   #takeOverride(code: number): Reply | undefined {
