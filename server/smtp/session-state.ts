@@ -183,6 +183,8 @@ export class SessionState {
 
   #mask(line: string): string {
     if (this.#awaitingSecret) return MASK;
+    // Only AUTH lines carry credentials; splitting every line (a 16 KB NOOP) cost more than the rest.
+    if (!/^\s*AUTH\s/i.test(line)) return line;
     const parts = line.trim().split(/\s+/);
     if ((parts[0] ?? '').toUpperCase() === 'AUTH' && parts.length > 2) return `${parts[0]} ${parts[1]} ${MASK}`;
     return line;
