@@ -1,6 +1,6 @@
 import type { Reply } from '../faults/decision.js';
 import type { Persona, Phase } from '../faults/schema.js';
-import { authMechanism, phaseOf } from './commands.js';
+import { authMechanism, phaseOf, verbOf } from './commands.js';
 import type { Carry } from './decision-runner.js';
 import { advertisesAuth } from './ehlo-lines.js';
 import { withEnhanced } from './reply-shaper.js';
@@ -31,11 +31,20 @@ export interface GateHost {
 const DECIDED_HERE: ReadonlySet<Phase> = new Set(['helo', 'starttls', 'data-start', 'rset', 'quit']);
 
 /**
+ * Postfix's smtpd_junk_command_limit (100): past it each NOOP, VRFY, RSET... counts as an error,
+ * and smtpd_hard_error_limit (20) errors end the session. A client that only sends these (a flood
+ * of 16 KB NOOPs, issue 9 item 10) costs the server work and other clients time, and no mail.
+ */
+const JUNK_COMMANDS: ReadonlySet<string> = new Set(['NOOP', 'VRFY', 'EXPN', 'HELP', 'RSET', 'ETRN']);
+const JUNK_LIMIT = 100 + 20;
+
+/**
  * Every command line passes here before smtp-server sees it: into the transcript, then to the
  * fault engine for the phases smtp-server has no hook for, and past the persona's gates (a
  * mechanism it does not offer, AUTH before TLS where it hides AUTH, STARTTLS where it is off).
  */
 export function commandGate(host: GateHost): CommandHandler {
+  let junk = 0;
   return (command, next, pass) => {
     if (TlsTracker.isClientHello(command)) {
       // Answered the way a plaintext server does, with a 500.
@@ -49,6 +58,12 @@ export function commandGate(host: GateHost): CommandHandler {
     // An AUTH continuation (after a 334) or plaintext that arrived during the TLS handshake is
     // not a command; smtp-server knows what to do with it.
     if (continuation || host.tls.upgrading) return pass(command, next);
+    if (JUNK_COMMANDS.has(verbOf(line)) && ++junk > JUNK_LIMIT) {
+      host.enter('other');
+      // Postfix's words; smtp-server closes the connection after a 421.
+      host.reply(421, [`4.7.0 ${host.render('{hostname}')} Error: too many errors`]);
+      return next();
+    }
     const phase = phaseOf(line);
     host.enter(phase ?? 'other');
     if (phase === 'auth') return authGate(host, line, () => pass(command, next), next);
