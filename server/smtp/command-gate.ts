@@ -22,6 +22,8 @@ export interface GateHost {
   decide(phase: Phase, carry: Carry): void;
   /** Sends a reply the gate composed (with its enhanced code written out, so none is added). */
   reply(code: number, lines: string[]): void;
+  /** Closes the connection outright once the last reply is out, reading nothing more. */
+  hangUp(): void;
 }
 
 /**
@@ -62,6 +64,8 @@ export function commandGate(host: GateHost): CommandHandler {
       host.enter('other');
       // Postfix's words; smtp-server closes the connection after a 421.
       host.reply(421, [`4.7.0 ${host.render('{hostname}')} Error: too many errors`]);
+      // A flood would otherwise keep arriving, and be read and discarded, for seconds.
+      host.hangUp();
       return next();
     }
     const phase = phaseOf(line);

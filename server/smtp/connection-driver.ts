@@ -107,6 +107,11 @@ export class ConnectionDriver {
       decide: (phase, carry) => this.#run(phase, this.deps.faults.decide(this.scenario, this.#context(phase, {})), carry),
       // Through the shaping writer (overrides, transcript), enhanced codes already written out.
       reply: (code, lines) => sendReply(connection, code, lines, false),
+      hangUp: () => {
+        const socket = this.#socket;
+        if (socket.writableFinished) socket.destroy();
+        else socket.once('finish', () => socket.destroy());
+      },
     });
     interceptCommands(connection, (command, next, pass) => this.contain('a command', () => gate(command, next, pass)));
     watchErrors(connection, (error) => this.contain('a socket error', () => this.tls.socketError(error.message)));
