@@ -4,23 +4,25 @@
  * sender's worst transaction time (connect to the 250 after DATA) against its median before the
  * input, the worst event-loop block while the input ran (mailsim_event_loop_delay_recent_max_seconds
  * on /metrics, read every second), the worst /livez answer (a lag probe from outside), and
- * whether the server survived and still serves.
+ * whether the server survived and still serves. The well-behaved sender and the probe run in a
+ * process of their own (bench/hostile-sender.ts): building megabytes of hostile input must not
+ * slow the measurement down.
  * Targets: no input blocks the loop for more than 100 ms or delays another client's 250 by
  * more than 250 ms. `npm run bench:hostile -- 8 11` runs only those items.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type HostileInput, INPUTS } from './hostile-inputs.js';
+import { livez, loop, transaction } from './hostile-sender.js';
 
 const CLI = 'dist/server/cli/main.js';
 /** An input still running after this is abandoned (a frozen server never finishes it). */
 const INPUT_DEADLINE_MS = 60_000;
 const TARGET_BLOCK_MS = 100;
 const TARGET_DELAY_MS = 250;
-const MESSAGE = 'Subject: well-behaved\r\nFrom: app@example.com\r\nTo: user@example.org\r\n\r\nhello\r\n.\r\n';
 
 interface Server {
   child: ChildProcess;
@@ -52,39 +54,6 @@ async function start(extra: string[]): Promise<Server> {
   });
 }
 
-/** One well-behaved transaction on a new connection; ms from connect to the 250 after DATA. */
-function transaction(port: number, timeoutMs = 30_000): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const socket = connect(port, '127.0.0.1');
-    const steps = ['EHLO good.test\r\n', 'MAIL FROM:<app@example.com>\r\n', 'RCPT TO:<user@example.org>\r\n', 'DATA\r\n', MESSAGE];
-    let buffer = '';
-    let step = 0;
-    const timer = setTimeout(() => fail(new Error('no answer')), timeoutMs);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(error);
-    };
-    socket.setEncoding('latin1');
-    socket.on('error', fail);
-    socket.on('data', (chunk: string) => {
-      buffer += chunk;
-      for (let match = /(?:^|\n)(\d{3}) [^\n]*\r\n/.exec(buffer); match; match = /(?:^|\n)(\d{3}) [^\n]*\r\n/.exec(buffer)) {
-        buffer = buffer.slice(match.index + match[0].length);
-        if (!/^[23]/.test(match[1]!)) return fail(new Error(`refused: ${match[0].trim()}`));
-        if (step === steps.length) {
-          clearTimeout(timer);
-          resolve(performance.now() - started);
-          socket.end('QUIT\r\n');
-          return;
-        }
-        socket.write(steps[step++]!);
-      }
-    });
-  });
-}
-
 /** The worst event-loop block of the last 10-12 s, in ms. */
 async function recentBlock(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
@@ -94,31 +63,6 @@ async function recentBlock(url: string): Promise<number> {
 
 /** The recent window must not still hold the start-up's blocks (module loading, the store's thread). */
 const SETTLE_MS = 12_000;
-
-async function livez(url: string): Promise<number> {
-  const started = performance.now();
-  const response = await fetch(`${url}/livez`, { signal: AbortSignal.timeout(30_000) });
-  await response.text();
-  if (!response.ok) throw new Error(`livez ${response.status}`);
-  return performance.now() - started;
-}
-
-/** Runs `probe` back to back until stopped; keeps the worst time and the failures. */
-function loop(probe: () => Promise<number>, pauseMs: number) {
-  const state = { worst: 0, count: 0, failures: [] as string[], running: true };
-  const done = (async () => {
-    while (state.running) {
-      try {
-        state.worst = Math.max(state.worst, await probe());
-        state.count++;
-      } catch (error) {
-        state.failures.push((error as Error).message);
-      }
-      await new Promise((resolve) => setTimeout(resolve, pauseMs));
-    }
-  })();
-  return { state, stop: async () => ((state.running = false), await done) };
-}
 
 interface Row {
   input: HostileInput;
@@ -133,18 +77,31 @@ interface Row {
   note: string;
 }
 
+/** The well-behaved sender's process: warms up, then measures between "go" and "stop". */
+async function wellBehaved(port: number, url: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/hostile-sender.ts', String(port), url], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async <T>() => JSON.parse(((await lines.next()).value as string | undefined) ?? '{}') as T;
+  const { baseline } = await next<{ baseline: number }>();
+  return {
+    baseline,
+    go: () => child.stdin!.write('go\n'),
+    stop: async () => {
+      child.stdin!.write('stop\n');
+      return next<{ worst: number; sent: number; livez: number; failures: string[] }>();
+    },
+  };
+}
+
 async function measure(input: HostileInput): Promise<Row> {
   const server = await start(input.args ?? []);
   const ready = performance.now();
   try {
-    const warm: number[] = [];
-    for (let i = 0; i < 30; i++) warm.push(await transaction(server.port));
-    warm.sort((a, b) => a - b);
-    const baseline = warm[Math.floor(warm.length / 2)]!;
+    const sender = await wellBehaved(server.port, server.url);
+    const { baseline } = sender;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, SETTLE_MS - (performance.now() - ready))));
     const idleBlock = await recentBlock(server.url);
-    const sender = loop(() => transaction(server.port), 20);
-    const probe = loop(() => livez(server.url), 25);
+    sender.go();
     const blocks = loop(() => recentBlock(server.url), 1_000);
     let note: string;
     try {
@@ -157,22 +114,22 @@ async function measure(input: HostileInput): Promise<Row> {
     }
     // The sender keeps going a moment longer: a freeze may come when the input has finished.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    await Promise.race([Promise.all([sender.stop(), probe.stop(), blocks.stop()]), new Promise((resolve) => setTimeout(resolve, 35_000))]);
+    const [measured] = await Promise.all([sender.stop(), Promise.race([blocks.stop(), new Promise((resolve) => setTimeout(resolve, 35_000))])]);
     const alive = !server.exited() && (await livez(server.url).then(() => true, () => false));
     const served = alive && (await transaction(server.port, 10_000).then(() => true, () => false));
     const after = alive ? await recentBlock(server.url).catch(() => NaN) : NaN;
-    const failures = [...sender.state.failures, ...probe.state.failures];
+    const { failures } = measured;
     if (failures.length) note += `; well-behaved failures: ${failures.length} (${failures[0]})`;
     if (server.exited()) note += `; exited: ${/\n(\w*Error[^\n]*)/.exec(server.stderr())?.[1] ?? 'see stderr'}`;
     const blockMs = Math.max(blocks.state.worst, Number.isNaN(after) ? 0 : after);
     return {
       input,
       baseline,
-      worst: sender.state.worst,
+      worst: measured.worst,
       block: blocks.state.count === 0 && Number.isNaN(after) ? '?' : blockMs.toFixed(0),
       blockMs,
       idleBlock,
-      livez: probe.state.worst,
+      livez: measured.livez,
       survived: alive && served,
       note,
     };
