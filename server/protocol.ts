@@ -115,7 +115,9 @@ export type SessionOutcome =
   | 'blackholed'
   | 'disconnected'
   | 'tls-failed'
-  | 'interrupted';
+  | 'interrupted'
+  /** mailsim itself failed while serving the connection: it answered 421 4.3.0 and logged the stack. */
+  | 'error';
 
 /** C: client command, S: server reply, I: what the server observed or decided. */
 export type TranscriptDirection = 'C' | 'S' | 'I';

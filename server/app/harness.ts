@@ -14,7 +14,9 @@ import { Mailbox } from '../mail/mailbox.js';
 import type { ScenarioInfo } from '../protocol.js';
 import { ScenarioRegistry } from '../scenarios/registry.js';
 import { ScenarioWatcher } from '../scenarios/watcher.js';
+import { MemoryBudget } from '../smtp/memory-budget.js';
 import { SmtpListener } from '../smtp/listener.js';
+import { TranscriptBudget } from '../smtp/transcript.js';
 import { Certificates } from '../tls/certificates.js';
 import { TlsContexts } from '../tls/contexts.js';
 import { EventHub } from '../ws/hub.js';
@@ -65,7 +67,10 @@ export class Harness {
     });
     this.scenarios = new ScenarioRegistry({ builtin: builtinScenarioDir(), user: this.config.scenarios }, this.config.seed);
     const scenarioClock = new ScenarioClock(clock);
-    const { hostname, maxMessageSize } = this.config;
+    const { hostname, maxMessageSize, maxRecipients } = this.config;
+    // Shared by every listener: the bounds are for the whole process.
+    const transcripts = new TranscriptBudget(this.config.maxTranscriptStorage, maxSessions);
+    const dataMemory = new MemoryBudget(this.config.maxDataMemory);
     const faults = new FaultController({ clock: scenarioClock, defaults: { hostname, maxMessageSize } });
     this.#listeners = this.config.smtp.map(
       ({ host, port, scenario, mode }) =>
@@ -75,6 +80,9 @@ export class Harness {
           mode,
           hostname,
           maxMessageSize,
+          maxRecipients,
+          transcripts,
+          dataMemory,
           idleTimeoutMs: this.config.idleTimeout,
           scenario: scenario ?? this.config.scenario,
           scenarios: (name) => this.scenarios.get(name),

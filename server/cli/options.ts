@@ -75,12 +75,36 @@ export const OPTIONS: readonly OptionSpec[] = [
     parse: positiveInt('max-sessions'),
   },
   {
+    flag: 'max-transcript-storage',
+    key: 'maxTranscriptStorage',
+    value: 'BYTES',
+    help: 'Bytes session transcripts may take, open and stored; each session gets an equal share, keeping its start and end.',
+    defaultText: '512MiB',
+    parse: (text) => must(parseSize(text) || undefined, 'max-transcript-storage', text, 'a size such as 512MiB'),
+  },
+  {
     flag: 'max-message-size',
     key: 'maxMessageSize',
     value: 'BYTES',
     help: 'Largest message accepted (25MiB, 512k, 1048576); larger gets 552 5.3.4.',
     defaultText: '25MiB',
     parse: (text) => must(parseSize(text) || undefined, 'max-message-size', text, 'a size such as 25MiB or 1048576'),
+  },
+  {
+    flag: 'max-data-memory',
+    key: 'maxDataMemory',
+    value: 'BYTES',
+    help: 'Memory all messages being received may hold together; one that does not fit gets 452 4.3.1.',
+    defaultText: '256MiB',
+    parse: (text) => must(parseSize(text) || undefined, 'max-data-memory', text, 'a size such as 256MiB'),
+  },
+  {
+    flag: 'max-recipients',
+    key: 'maxRecipients',
+    value: 'N',
+    help: 'RCPT TO per message; more get 452 4.5.3 Too many recipients (as Postfix\'s smtpd_recipient_limit).',
+    defaultText: '1000',
+    parse: positiveInt('max-recipients'),
   },
   {
     flag: 'max-age',
@@ -188,7 +212,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'LEVEL',
     help: 'Least severe log lines written to stderr: trace, debug, info, warn, error, fatal or silent.',
     defaultText: 'info',
-    parse: (text) => must(oneOf(text, LOG_LEVELS), 'log-level', text, LOG_LEVELS.join(', ')),
+    parse: (text) => must(boxed(oneOf(text, LOG_LEVELS)), 'log-level', text, LOG_LEVELS.join(', ')).value,
   },
   {
     flag: 'log-format',
@@ -196,9 +220,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'FORMAT',
     help: 'pretty (human-readable) or json (one object per line, for CI and containers).',
     defaultText: 'pretty',
-    parse: (text) => must(oneOf(text, LOG_FORMATS), 'log-format', text, 'pretty or json'),
+    parse: (text) => must(boxed(oneOf(text, LOG_FORMATS)), 'log-format', text, 'pretty or json').value,
   },
 ];
+
+/** must() reads a string as its error message, so string results travel in a box. */
+const boxed = <T>(value: T | undefined): { value: T } | undefined => (value === undefined ? undefined : { value });
 
 function oneOf<T extends string>(text: string, allowed: readonly T[]): T | undefined {
   const value = text.trim().toLowerCase();

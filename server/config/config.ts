@@ -34,6 +34,19 @@ export const configSchema = z.object({
   maxMessages: z.number().int().positive().default(10_000),
   maxSessions: z.number().int().positive().default(10_000),
   maxMessageSize: z.number().int().positive().default(25 * 1024 * 1024),
+  /**
+   * Bytes that messages being received may hold in memory, over all connections; a message
+   * that does not fit is refused with 452 4.3.1. Ten messages at the default 25 MiB limit.
+   */
+  maxDataMemory: z.number().int().positive().default(256 * 1024 * 1024),
+  /** RCPT TO per message; Postfix's smtpd_recipient_limit defaults to 1000 too. */
+  maxRecipients: z.number().int().positive().default(1000),
+  /**
+   * Bytes session transcripts may take, open and stored together; each session gets an equal
+   * share. 512 MiB: the default 10,000 sessions then keep ~48 KiB each, 20 times what a normal
+   * session needs, while a flood of long commands can no longer fill the disk.
+   */
+  maxTranscriptStorage: z.number().int().positive().default(512 * 1024 * 1024),
   /** Milliseconds; 0 keeps messages until --max-messages pushes them out. */
   maxAge: z.number().int().nonnegative().default(0),
   hostname: z.string().min(1).default(() => hostname()),

@@ -1,6 +1,7 @@
 import type { EventBus } from '../events/bus.js';
 import type { SessionOutcome } from '../protocol.js';
 import type { WebhookTargetStats } from '../webhooks/dispatcher.js';
+import { EventLoopMonitor } from './event-loop.js';
 import { type Family, LabelledCounter, render } from './prometheus.js';
 
 /** Outcomes in which the server refused the client: counted by reply code. */
@@ -27,6 +28,7 @@ export class Metrics {
   readonly #sessions = new LabelledCounter(['outcome']);
   readonly #faults = new LabelledCounter(['scenario', 'source', 'name']);
   readonly #unsubscribe: Array<() => void>;
+  readonly #eventLoop = new EventLoopMonitor();
 
   constructor(private readonly sources: MetricsSources) {
     const { bus } = sources;
@@ -63,6 +65,7 @@ export class Metrics {
       { name: 'mailsim_faults_fired_total', help: 'Fault decisions that changed what a client experienced, by scenario, source and rule or limit name.', type: 'counter', series: this.#faults.series() },
       { name: 'mailsim_store_messages', help: 'Messages in the store.', type: 'gauge', series: [{ value: store.messages }] },
       { name: 'mailsim_store_size_bytes', help: 'Size of the SQLite database.', type: 'gauge', series: [{ value: store.bytes }] },
+      ...this.#eventLoop.families(),
     ];
     if (store.state !== undefined) {
       const states = ['ok', 'full', 'failed'];
@@ -85,6 +88,7 @@ export class Metrics {
   }
 
   close(): void {
+    this.#eventLoop.close();
     for (const off of this.#unsubscribe.splice(0)) off();
   }
 }

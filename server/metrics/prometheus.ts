@@ -2,14 +2,15 @@
  * The Prometheus text exposition format (version 0.0.4): `# HELP`, `# TYPE`, then one line per
  * series, `name{label="value"} number`. Label values escape backslash, double quote and newline.
  */
-export type MetricType = 'counter' | 'gauge';
+export type MetricType = 'counter' | 'gauge' | 'summary';
 export type Labels = Record<string, string>;
 
 export interface Family {
   name: string;
   help: string;
   type: MetricType;
-  series: Array<{ labels?: Labels; value: number }>;
+  /** `suffix` names a summary's `_sum` and `_count` lines. */
+  series: Array<{ labels?: Labels; value: number; suffix?: '_sum' | '_count' }>;
 }
 
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -28,10 +29,10 @@ export function render(families: readonly Family[]): string {
   const lines: string[] = [];
   for (const family of families) {
     lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.type}`);
-    for (const { labels, value } of family.series) {
+    for (const { labels, value, suffix = '' } of family.series) {
       const entries = Object.entries(labels ?? {});
       const text = entries.length ? `{${entries.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}` : '';
-      lines.push(`${family.name}${text} ${formatValue(value)}`);
+      lines.push(`${family.name}${suffix}${text} ${formatValue(value)}`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -16,6 +16,12 @@ export interface Carry {
 const STALL_CAP_MS = 30 * 60_000;
 /** How early the first timer of a long wait ends (see after()). */
 const WAKE_GUARD_MS = 25;
+/**
+ * The longest wait one Node timer can take (2^31-1 ms, 24.8 days). A longer one fires after
+ * 1 ms with a TimeoutOverflowWarning; re-armed for what is left it would spin (issue 9, item 7:
+ * `delay: 30d` on 50 connections burnt 28% of a core and wrote 180,000 warnings).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Executes the engine's decisions on one connection: waits, stalls, drops, drips or replies.
@@ -27,7 +33,22 @@ export class DecisionRunner {
   /** data-start disconnect: drop after this many bytes of the message. */
   cutAfterBytes: number | undefined;
 
-  constructor(private readonly socket: Socket) {}
+  readonly #socket: () => Socket;
+
+  constructor(
+    /** The socket the session speaks on now (the TLS one after STARTTLS). */
+    socket: Socket | (() => Socket),
+    /** A throw in what a timer runs closes this connection only. */
+    private readonly onError: (error: unknown) => void = (error) => {
+      throw error;
+    },
+  ) {
+    this.#socket = typeof socket === 'function' ? socket : () => socket;
+  }
+
+  private get socket(): Socket {
+    return this.#socket();
+  }
 
   get stalled(): boolean {
     return this.#stalled;
@@ -45,6 +66,7 @@ export class DecisionRunner {
    * on a VM wakes from a long timer 10-20 ms late (measured here: 100 ms → +7-12 ms, 1 s → up
    * to +21 ms), while a short timer right after a wake-up lands within ~2 ms; the issue asks
    * for delays honoured within 15 ms, and a client timeout test needs the delay it configured.
+   * A wait longer than one timer can take is armed in steps of at most MAX_TIMER_MS.
    */
   after(ms: number, fn: () => void): void {
     const due = performance.now() + ms;
@@ -53,9 +75,13 @@ export class DecisionRunner {
         this.#timers.delete(timer);
         if (this.socket.destroyed) return;
         const left = due - performance.now();
-        if (left > 0.5) arm(left);
-        else fn();
-      }, wait);
+        if (left > 0.5) return arm(left);
+        try {
+          fn();
+        } catch (error) {
+          this.onError(error);
+        }
+      }, Math.min(wait, MAX_TIMER_MS));
       this.#timers.add(timer);
     };
     arm(ms > WAKE_GUARD_MS ? ms - WAKE_GUARD_MS : ms);

@@ -1,8 +1,7 @@
+import type { Socket } from 'node:net';
 import type { Reply } from '../faults/decision.js';
 import type { Persona, Phase } from '../faults/schema.js';
-import type { SMTPConnection } from './prompt-server.js';
-
-type Send = (code: number, data?: string | string[], context?: unknown) => void;
+import { interceptReplies, type SMTPConnection, type WireSend } from './smtp-server-seams.js';
 
 export interface ShaperHooks {
   /** The phase whose reply is being sent. */
@@ -13,6 +12,10 @@ export interface ShaperHooks {
   capabilities(): string[];
   /** A reply the engine prepared for the next reply with this code (hook errors carry one line only). */
   takeOverride(code: number): Reply | undefined;
+  /** A reply as it went over the wire, for the transcript. */
+  sent(payload: string): void;
+  /** Runs the shaping; a throw in it closes this connection and nothing else. */
+  contain(fn: () => void): void;
 }
 
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3}(?: |$)/;
@@ -37,20 +40,33 @@ export function withEnhanced(reply: Reply): string[] {
  * site). It gives replies the persona's wording and enforces the enhanced-status-code policy:
  * smtp-server picks codes from its own table ("550 5.1.1" for any 550); a persona that does not
  * advertise ENHANCEDSTATUSCODES sends none (RFC 2034), and a text that already starts with a
- * code is sent as written.
+ * code is sent as written. Returns the unshaped writer, for replies that must bypass the persona.
  */
-export function shapeReplies(connection: SMTPConnection, hooks: ShaperHooks): void {
-  const target = connection as unknown as { send: Send };
-  const send = target.send.bind(connection);
-  target.send = (code, data, context) => {
-    const override = hooks.takeOverride(code);
-    if (override) return send(override.code, multiline(withEnhanced(override)), false);
-    const persona = hooks.persona();
-    const text = personaText(hooks, persona, code, data) ?? data;
-    const first = Array.isArray(text) ? text[0] : text;
-    const explicit = !persona.extensions.includes('ENHANCEDSTATUSCODES') || (typeof first === 'string' && ENHANCED.test(first));
-    send(code, text, explicit ? false : context);
+export function shapeReplies(connection: SMTPConnection, socket: () => Socket, hooks: ShaperHooks): WireSend {
+  const raw = interceptReplies(connection, socket, (code, data, context, send) => {
+    let reply: Parameters<WireSend> | undefined;
+    hooks.contain(() => {
+      reply = shape(hooks, code, data, context);
+    });
+    if (!reply) return;
+    const payload = send(...reply);
+    if (payload !== undefined) hooks.contain(() => hooks.sent(payload));
+  });
+  return (code, data, context) => {
+    const payload = raw(code, data, context);
+    if (payload !== undefined) hooks.contain(() => hooks.sent(payload));
+    return payload;
   };
+}
+
+function shape(hooks: ShaperHooks, code: number, data: string | string[] | undefined, context: unknown): Parameters<WireSend> {
+  const override = hooks.takeOverride(code);
+  if (override) return [override.code, multiline(withEnhanced(override)), false];
+  const persona = hooks.persona();
+  const text = personaText(hooks, persona, code, data) ?? data;
+  const first = Array.isArray(text) ? text[0] : text;
+  const explicit = !persona.extensions.includes('ENHANCEDSTATUSCODES') || (typeof first === 'string' && ENHANCED.test(first));
+  return [code, text, explicit ? false : context];
 }
 
 function personaText(hooks: ShaperHooks, persona: Persona, code: number, data: string | string[] | undefined): string | string[] | undefined {

@@ -33,6 +33,8 @@ export interface SessionFacts {
   disconnectedBy: string | null;
   /** Why TLS did not come up (handshake failure, TLS spoken to a plaintext port...). */
   tlsFailure: string | null;
+  /** mailsim's own code failed while serving the connection (it was closed with 421 4.3.0). */
+  internalError: string | null;
 }
 
 export interface Outcome {
@@ -55,6 +57,7 @@ export function emptyFacts(): SessionFacts {
     stalledBy: null,
     disconnectedBy: null,
     tlsFailure: null,
+    internalError: null,
   };
 }
 
@@ -64,11 +67,16 @@ function describe(reply: Reply): string {
 }
 
 /**
- * Classifies a finished session, most significant fact first. Delivery wins because a client
+ * Classifies a finished session, most significant fact first. After mailsim's own failure,
+ * delivery wins because a client
  * that got a 250 has a message to find; the DATA checks come next because they explain a
  * missing message better than anything earlier in the session does.
  */
 export function classify(facts: SessionFacts): Outcome {
+  // mailsim's own failure explains whatever else the session shows.
+  if (facts.internalError) {
+    return { outcome: 'error', code: 421, detail: `mailsim failed and closed the connection with 421 4.3.0: ${facts.internalError}` };
+  }
   if (facts.delivered > 0) {
     const plural = facts.delivered === 1 ? 'message' : 'messages';
     const later = facts.rejection ? `; then ${describe(facts.rejection)}` : '';

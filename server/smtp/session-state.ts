@@ -1,12 +1,11 @@
 import type { Clock, Endpoint, SessionRecord } from '../ports/contracts.js';
 import type { TlsInfo, TranscriptEntry } from '../protocol.js';
 import { classify, emptyFacts, type SessionFacts } from './session-outcome.js';
+import { Transcript, type TranscriptBudget } from './transcript.js';
 
 const TRANSACTION_COMMANDS = new Set(['MAIL', 'RCPT', 'DATA']);
 /** Shown instead of anything that could carry a credential. */
 export const MASK = '****';
-/** A pathological client must not grow one session's transcript without bound. */
-const TRANSCRIPT_LIMIT = 2_000;
 
 /**
  * The live state of one SMTP connection: its transcript, the facts its outcome is derived from,
@@ -15,7 +14,7 @@ const TRANSCRIPT_LIMIT = 2_000;
  */
 export class SessionState {
   readonly facts: SessionFacts = emptyFacts();
-  readonly transcript: TranscriptEntry[] = [];
+  readonly #transcript: Transcript;
   readonly started: number;
   helo = '';
   user = '';
@@ -27,14 +26,15 @@ export class SessionState {
   #awaitingReply = false;
   #pendingFault: string | undefined;
   #blackholing = false;
-  #dropped = 0;
 
   constructor(
     readonly id: string,
     readonly client: Endpoint,
     readonly server: Endpoint,
     private readonly clock: Clock,
+    transcripts?: TranscriptBudget,
   ) {
+    this.#transcript = new Transcript(transcripts);
     this.started = clock.now();
     this.note(`connection from ${client.address}:${client.port} to ${server.address}:${server.port}`);
   }
@@ -47,6 +47,11 @@ export class SessionState {
     if (this.#command === 'QUIT') this.facts.quit = true;
     this.#awaitingReply = true;
     this.#append('C', masked);
+  }
+
+  /** The last reply was a 334: the next line is an AUTH continuation, not a command (RFC 4954 §4). */
+  get awaitingContinuation(): boolean {
+    return this.#awaitingSecret;
   }
 
   /** Receiving a message, or a command is waiting for its reply: not a moment to cut in. */
@@ -102,6 +107,12 @@ export class SessionState {
     this.facts.tlsFailure ??= reason;
   }
 
+  /** mailsim's own code failed; the connection is being closed with 421 4.3.0. */
+  failed(reason: string): void {
+    this.facts.internalError ??= reason;
+    this.note(`mailsim failed: ${reason}; closing the connection with 421 4.3.0`);
+  }
+
   blackholed(): void {
     this.facts.blackholed++;
     this.#blackholing = true;
@@ -109,10 +120,17 @@ export class SessionState {
 
   end(): SessionRecord {
     this.ended ??= this.clock.now();
-    return this.record();
+    const record = this.record();
+    this.#transcript.close();
+    return record;
   }
 
-  record(): SessionRecord {
+  get transcript(): TranscriptEntry[] {
+    return this.#transcript.entries();
+  }
+
+  /** The record as the store keeps it; the transcript is left out where nobody reads it. */
+  record(withTranscript = true): SessionRecord {
     const { outcome, code, detail } = this.ended === null ? { outcome: 'active' as const, code: null, detail: 'in progress' } : classify(this.facts);
     return {
       id: this.id,
@@ -127,7 +145,7 @@ export class SessionState {
       outcomeCode: code,
       outcomeDetail: detail,
       messages: this.facts.delivered,
-      transcript: this.transcript,
+      transcript: withTranscript ? this.transcript : [],
     };
   }
 
@@ -165,19 +183,14 @@ export class SessionState {
 
   #mask(line: string): string {
     if (this.#awaitingSecret) return MASK;
+    // Only AUTH lines carry credentials; splitting every line (a 16 KB NOOP) cost more than the rest.
+    if (!/^\s*AUTH\s/i.test(line)) return line;
     const parts = line.trim().split(/\s+/);
     if ((parts[0] ?? '').toUpperCase() === 'AUTH' && parts.length > 2) return `${parts[0]} ${parts[1]} ${MASK}`;
     return line;
   }
 
   #append(dir: TranscriptEntry['Dir'], text: string): void {
-    if (this.transcript.length >= TRANSCRIPT_LIMIT) {
-      this.#dropped++;
-      const last = this.transcript[TRANSCRIPT_LIMIT - 1] as TranscriptEntry;
-      last.Dir = 'I';
-      last.Text = `transcript truncated: ${this.#dropped} more lines not kept`;
-      return;
-    }
-    this.transcript.push({ At: this.clock.now(), Dir: dir, Text: text });
+    this.#transcript.append({ At: this.clock.now(), Dir: dir, Text: text });
   }
 }

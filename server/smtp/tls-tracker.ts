@@ -13,8 +13,13 @@ export class TlsTracker {
 
   constructor(private readonly state: SessionState) {}
 
-  upgrading(): void {
+  /** STARTTLS was answered 220: until the handshake ends, lines are plaintext leftovers. */
+  upgradeAccepted(): void {
     this.#upgrading = true;
+  }
+
+  get upgrading(): boolean {
+    return this.#upgrading;
   }
 
   /** TLS is up (implicit TLS before the banner, or after STARTTLS): RFC 3207 §4.2 resets state. */

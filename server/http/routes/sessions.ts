@@ -20,6 +20,7 @@ export const SESSION_OUTCOMES = [
   'disconnected',
   'tls-failed',
   'interrupted',
+  'error',
 ] as const satisfies readonly SessionOutcome[];
 // An outcome missing here would be refused as a filter and left out of every unfiltered session wait.
 export type EveryOutcomeListed = AssertNone<Unlisted<SessionOutcome, typeof SESSION_OUTCOMES>>;

@@ -18,6 +18,7 @@ const TONES: Record<string, Tone> = {
   disconnected: 'warn',
   blackholed: 'warn',
   interrupted: 'info',
+  error: 'bad',
 };
 
 export function outcomeTone(outcome: string): Tone {
@@ -143,6 +144,11 @@ export function explainSession(session: SessionLike): Explanation | null {
       return {
         title: 'Message body cut off',
         detail: 'The client hung up (or stalled) while sending the message, so nothing was stored. A network problem or a client-side timeout shorter than the time it needs to send the body.',
+      };
+    case 'error':
+      return {
+        title: 'mailsim failed',
+        detail: 'Something went wrong inside mailsim while it served this connection, so it answered 421 4.3.0 and closed it; the client should retry. The stack is in mailsim\'s log, under this session ID: please report it.',
       };
     case 'connection-test':
       return {
