@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { classify, emptyFacts, type SessionFacts } from '../server/smtp/session-outcome.js';
+import { classify, emptyFacts, type OutcomeFacts } from '../server/smtp/session-outcome.js';
 
-const facts = (overrides: Partial<SessionFacts>): SessionFacts => ({ ...emptyFacts(), ...overrides });
+const facts = (overrides: Partial<OutcomeFacts>): OutcomeFacts => ({ ...emptyFacts(), ...overrides });
 const reply = (code: number, command = 'RCPT TO:<a@b>') => ({ code, text: `${code} text`, command });
 
 describe('session outcome', () => {
-  it.each<[string, Partial<SessionFacts>, string, number | null]>([
+  it.each<[string, Partial<OutcomeFacts>, string, number | null]>([
     ['a delivery wins over a later rejection', { delivered: 2, rejection: reply(550), quit: true }, 'delivered', 250],
     ['354 then hang-up with no body is a connection test', { inData: true, dataBytes: 0 }, 'connection-test', 354],
     ['hang-up mid-body is an abort', { inData: true, dataBytes: 120 }, 'aborted', null],

@@ -1,7 +1,7 @@
 import type { SessionView } from './context.js';
 
 /** What a concurrency limit needs to know about another open connection. */
-export interface SessionFacts {
+export interface OpenSession {
   id: string;
   clientAddress: string;
   /** '' until sessionAuthenticated: only then does the session count for its user. */
@@ -12,7 +12,7 @@ export interface SessionFacts {
 
 /** The connections that are open right now, shared by every concurrency limit of an engine. */
 export class OpenSessions {
-  private readonly sessions = new Map<string, SessionFacts>();
+  private readonly sessions = new Map<string, OpenSession>();
 
   opened(session: SessionView): void {
     this.sessions.set(session.id, { id: session.id, clientAddress: session.clientAddress, user: '' });
@@ -32,7 +32,7 @@ export class OpenSessions {
     this.sessions.delete(sessionId);
   }
 
-  list(): SessionFacts[] {
+  list(): OpenSession[] {
     return [...this.sessions.values()];
   }
 

@@ -3,7 +3,7 @@ import type { FaultContext } from './context.js';
 import type { Contribution } from './decision-builder.js';
 import { normaliseAddress } from './ip-address.js';
 import type { Rule } from './schema.js';
-import { RuleSelector, type Selection } from './select.js';
+import { RuleSelector, type SelectedEvent } from './select.js';
 import { compileWhen, type WhenTest } from './when.js';
 
 /** What the event was about, for a reason a person can read in the transcript. */
@@ -76,7 +76,7 @@ export class CompiledRule implements RuleRuntime {
     return actionContribution(this.rule.action, { source: 'rule', name: this.name, phase: ctx.phase, reason }, render);
   }
 
-  private details({ event, key }: Selection): string {
+  private details({ event, key }: SelectedEvent): string {
     const { per, probability, window } = this.rule.select ?? { per: 'global' };
     const parts = [`event ${event}`];
     if (per !== undefined && per !== 'global') parts.push(`per ${per} ${key}`);

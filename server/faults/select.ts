@@ -6,7 +6,7 @@ import { inDailyWindow } from './time-of-day.js';
 import { recipientsOf } from './when.js';
 
 /** Which matching event of a rule this is, and what made it count. */
-export interface Selection {
+export interface SelectedEvent {
   event: number;
   key: string;
 }
@@ -54,7 +54,7 @@ export class RuleSelector {
     this.random = createRandom(seed, stream);
   }
 
-  pick(ctx: FaultContext, now: number): Selection | undefined {
+  pick(ctx: FaultContext, now: number): SelectedEvent | undefined {
     const { window, probability } = this.select;
     if (window && !inDailyWindow(now, { ...window, timeZone: window.timeZone ?? 'UTC' })) return undefined;
     const key = perKey(this.select.per ?? 'global', ctx);

@@ -73,7 +73,7 @@ function lc(addresses: Address[]): string {
 }
 
 /** `known` skips parsing what the caller already has in hand (a row it has just written). */
-export function toSummary(row: MessageRow, known?: { addresses: StoredAddresses; envelopeTo: string[]; tags: string[] }): MessageSummary {
+export function messageSummaryOf(row: MessageRow, known?: { addresses: StoredAddresses; envelopeTo: string[]; tags: string[] }): MessageSummary {
   const addresses = known?.addresses ?? (JSON.parse(row.addresses) as StoredAddresses);
   return {
     ID: row.id,
@@ -182,13 +182,13 @@ export class MessageStore {
     );
     const tags = m.tags.length ? this.tags.attach(row.seq, m.tags) : [];
     this.#count++;
-    return toSummary(row, { addresses: m.addresses, envelopeTo: m.envelopeTo, tags });
+    return messageSummaryOf(row, { addresses: m.addresses, envelopeTo: m.envelopeTo, tags });
   }
 
   list(start: number, limit: number, filter: SqlFilter = NO_FILTER): MessageSummary[] {
     const rows = this.#prepare(`SELECT ${SUMMARY_COLUMNS} ${FROM} WHERE ${filter.where} ORDER BY m.seq DESC LIMIT ? OFFSET ?`)
       .all(...filter.params, limit, start) as MessageRow[];
-    return rows.map((row) => toSummary(row));
+    return rows.map((row) => messageSummaryOf(row));
   }
 
   /** Matching and unread-matching counts in one pass. */
@@ -204,7 +204,7 @@ export class MessageStore {
     const where = id === 'latest' ? 'm.seq = (SELECT max(seq) FROM messages)' : 'm.id = ?';
     const row = this.#prepare(`SELECT ${SUMMARY_COLUMNS}, m.parse_problems, r.raw FROM messages m JOIN message_raw r ON r.seq = m.seq WHERE ${where}`)
       .get(...(id === 'latest' ? [] : [id])) as (MessageRow & { raw: Buffer; parse_problems: string }) | undefined;
-    return row && { summary: toSummary(row), date: row.date, raw: row.raw, problems: problemsOf(row.parse_problems) };
+    return row && { summary: messageSummaryOf(row), date: row.date, raw: row.raw, problems: problemsOf(row.parse_problems) };
   }
 
   /** A message without its raw bytes (which can be 25 MiB): what opening it needs on this thread. */
@@ -212,7 +212,7 @@ export class MessageStore {
     const where = id === 'latest' ? 'm.seq = (SELECT max(seq) FROM messages)' : 'm.id = ?';
     const row = this.#prepare(`SELECT ${SUMMARY_COLUMNS}, m.parse_problems FROM messages m WHERE ${where}`)
       .get(...(id === 'latest' ? [] : [id])) as (MessageRow & { parse_problems: string }) | undefined;
-    return row && { summary: toSummary(row), date: row.date, problems: problemsOf(row.parse_problems) };
+    return row && { summary: messageSummaryOf(row), date: row.date, problems: problemsOf(row.parse_problems) };
   }
 
   idsMatching(filter: SqlFilter): string[] {

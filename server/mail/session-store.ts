@@ -32,7 +32,7 @@ export function matchesFilter(session: SessionSummary, filter: SessionQuery): bo
 
 const SUMMARY_COLUMNS = 'id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, outcome, outcome_code, outcome_detail, messages';
 
-function toSummary(row: SessionRow): SessionSummary {
+function sessionSummaryOf(row: SessionRow): SessionSummary {
   return {
     ID: row.id,
     Started: new Date(row.started).toISOString(),
@@ -51,7 +51,7 @@ function toSummary(row: SessionRow): SessionSummary {
 }
 
 export function summarize(record: SessionRecord): SessionSummary {
-  return toSummary(rowOf(record));
+  return sessionSummaryOf(rowOf(record));
 }
 
 function toRow(record: SessionRecord): SessionRow & { transcript: string } {
@@ -139,7 +139,7 @@ export class SessionStore {
     const rows = this.db
       .prepare(`SELECT ${SUMMARY_COLUMNS} FROM sessions WHERE ${where} ORDER BY seq DESC LIMIT ? OFFSET ?`)
       .all(...params, limit, start) as SessionRow[];
-    return { total, sessions: rows.map(toSummary) };
+    return { total, sessions: rows.map(sessionSummaryOf) };
   }
 
   get(id: string): (SessionSummary & { Transcript: TranscriptEntry[] }) | undefined {
@@ -147,7 +147,7 @@ export class SessionStore {
     const row = this.db
       .prepare(`SELECT ${SUMMARY_COLUMNS}, transcript FROM sessions WHERE ${where}`)
       .get(...(id === 'latest' ? [] : [id])) as (SessionRow & { transcript: string }) | undefined;
-    return row && { ...toSummary(row), Transcript: JSON.parse(row.transcript) as TranscriptEntry[] };
+    return row && { ...sessionSummaryOf(row), Transcript: JSON.parse(row.transcript) as TranscriptEntry[] };
   }
 
   deleteAll(): void {

@@ -1,6 +1,6 @@
 import type { SessionOutcome } from '../protocol.js';
 
-export interface Reply {
+export interface RecordedReply {
   code: number;
   text: string;
   /** The command this reply answered ("RCPT TO:<a@b>", "end of DATA"). */
@@ -10,7 +10,7 @@ export interface Reply {
 }
 
 /** What a session did, gathered while it ran; the outcome is derived from it at close. */
-export interface SessionFacts {
+export interface OutcomeFacts {
   delivered: number;
   /** The 354 went out and the end of data has not arrived. */
   inData: boolean;
@@ -20,11 +20,11 @@ export interface SessionFacts {
   /** The server's idle timer fired and the server closed the connection. */
   timedOut: boolean;
   /** The last 4xx/5xx reply to MAIL, RCPT, DATA or the end of data. */
-  rejection: Reply | null;
+  rejection: RecordedReply | null;
   /** The last failed AUTH, cleared by a later success. */
-  authFailure: Reply | null;
+  authFailure: RecordedReply | null;
   /** A 421 the server sent on its own (shutdown, too many errors). */
-  serverClosed: Reply | null;
+  serverClosed: RecordedReply | null;
   /** Messages answered 250 by a blackhole rule and not stored. */
   blackholed: number;
   /** A fault made the server stop answering (names of the rules). */
@@ -43,7 +43,7 @@ export interface Outcome {
   detail: string;
 }
 
-export function emptyFacts(): SessionFacts {
+export function emptyFacts(): OutcomeFacts {
   return {
     delivered: 0,
     inData: false,
@@ -61,7 +61,7 @@ export function emptyFacts(): SessionFacts {
   };
 }
 
-function describe(reply: Reply): string {
+function describe(reply: RecordedReply): string {
   const fault = reply.fault ? ` [${reply.fault}]` : '';
   return `${reply.text.split('\n').join(' ')} (reply to ${reply.command})${fault}`;
 }
@@ -72,7 +72,7 @@ function describe(reply: Reply): string {
  * that got a 250 has a message to find; the DATA checks come next because they explain a
  * missing message better than anything earlier in the session does.
  */
-export function classify(facts: SessionFacts): Outcome {
+export function classify(facts: OutcomeFacts): Outcome {
   // mailsim's own failure explains whatever else the session shows.
   if (facts.internalError) {
     return { outcome: 'error', code: 421, detail: `mailsim failed and closed the connection with 421 4.3.0: ${facts.internalError}` };

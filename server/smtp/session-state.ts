@@ -1,6 +1,6 @@
 import type { Clock, Endpoint, SessionRecord } from '../ports/contracts.js';
 import type { TlsInfo, TranscriptEntry } from '../protocol.js';
-import { classify, emptyFacts, type SessionFacts } from './session-outcome.js';
+import { classify, emptyFacts, type OutcomeFacts } from './session-outcome.js';
 import { Transcript, type TranscriptBudget } from './transcript.js';
 
 const TRANSACTION_COMMANDS = new Set(['MAIL', 'RCPT', 'DATA']);
@@ -13,7 +13,7 @@ export const MASK = '****';
  * smtp-server's logger (replies).
  */
 export class SessionState {
-  readonly facts: SessionFacts = emptyFacts();
+  readonly facts: OutcomeFacts = emptyFacts();
   readonly #transcript: Transcript;
   readonly started: number;
   helo = '';
