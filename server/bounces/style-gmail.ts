@@ -1,5 +1,6 @@
 import type { DsnStyle, StyleContext } from './style.js';
 import { addresses } from './style.js';
+import { HOUR_MS } from '../util/duration.js';
 
 // Gmail's MAILER-DAEMON. Sources (sisimai/set-of-emails, maildir/bsd/): rfc3464-51.eml (2017
 // failure: multipart/report, "** Address not found **" text, Reporting-MTA: dns; googlemail.com,
@@ -8,7 +9,6 @@ import { addresses } from './style.js';
 // not delivered **", X-Failed-Recipients); From and the Subjects also in providers.md §1.2.
 // Gmail adds an HTML alternative and an icon to the text part; mailsim sends the text alone.
 
-const HOUR = 3_600_000;
 
 function failureText(ctx: StyleContext): string {
   return ctx.request.recipients
@@ -26,7 +26,7 @@ function failureText(ctx: StyleContext): string {
 function delayText(ctx: StyleContext): string {
   return ctx.request.recipients
     .map((r) => {
-      const hours = r.willRetryUntil === undefined ? 47 : Math.max(1, Math.round((r.willRetryUntil - ctx.request.now) / HOUR));
+      const hours = r.willRetryUntil === undefined ? 47 : Math.max(1, Math.round((r.willRetryUntil - ctx.request.now) / HOUR_MS));
       return `\r\n** Delivery incomplete **\r\n\r\nThere was a temporary problem delivering your message to ${r.address}. Gmail will retry for ${hours} more hours. You'll be notified if the delivery fails permanently.\r\n\r\nLearn more here: https://support.google.com/mail/answer/7720\r\n\r\nThe response was:\r\n\r\n${r.diagnostic ?? r.status}\r\n`;
     })
     .join('');

@@ -1,5 +1,6 @@
 import { oneLine } from './delivery-status.js';
 import type { DsnStyle, StyleContext } from './style.js';
+import { HOUR_MS } from '../util/duration.js';
 
 // The default: an ordinary MTA, as Postfix writes it. Sources: the bounce templates of
 // Debian's Postfix 3 (`postconf -t`: From, Subject and the three texts, verbatim apart from the
@@ -7,7 +8,6 @@ import type { DsnStyle, StyleContext } from './style.js';
 // (2013: From "MAILER-DAEMON@host (Mail Delivery System)", Auto-Submitted, X-Postfix-* fields,
 // part descriptions Notification / Delivery report / Undelivered Message), as providers.md §9 cites.
 
-const HOUR = 3_600_000;
 const SIGNATURE = '                   The mail system';
 const ASSISTANCE = 'For further assistance, please send mail to postmaster.\r\n\r\nIf you do so, please include this problem report. You can\r\ndelete your own text from the attached returned message.';
 
@@ -18,9 +18,9 @@ function intro(ctx: StyleContext): string {
       return `This is the mail system at host ${host}.\r\n\r\nI'm sorry to have to inform you that your message could not\r\nbe delivered to one or more recipients. It's attached below.\r\n\r\n${ASSISTANCE}`;
     case 'delay': {
       const { arrivedAt } = ctx.request.original;
-      const hours = Math.floor((ctx.request.now - arrivedAt) / HOUR);
+      const hours = Math.floor((ctx.request.now - arrivedAt) / HOUR_MS);
       const until = ctx.request.recipients[0]?.willRetryUntil;
-      const days = until === undefined ? 5 : Math.max(1, Math.round((until - arrivedAt) / (24 * HOUR)));
+      const days = until === undefined ? 5 : Math.max(1, Math.round((until - arrivedAt) / (24 * HOUR_MS)));
       const banner = '#'.repeat(68);
       return `This is the mail system at host ${host}.\r\n\r\n${banner}\r\n# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\r\n${banner}\r\n\r\nYour message could not be delivered for more than ${hours} hour(s).\r\nIt will be retried until it is ${days} day(s) old.\r\n\r\n${ASSISTANCE}`;
     }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { join } from 'node:path';
 import { defaultDataDir, defaultDbPath } from './data-dir.js';
 import { LOG_FORMATS } from '../log/pino-log.js';
+import { LISTENER_MODES } from '../util/listener-modes.js';
 import { LOG_LEVELS } from '../ports/log.js';
 import { WEBHOOK_EVENT_KINDS } from '../webhooks/dispatcher.js';
 
@@ -11,7 +12,6 @@ const hostPort = z.object({
   port: z.number().int().min(0).max(65_535),
 });
 
-export const LISTENER_MODES = ['auto', 'plain', 'starttls', 'tls'] as const;
 
 /**
  * One SMTP listener. `auto` offers STARTTLS exactly when the scenario's persona does; `plain`
@@ -21,7 +21,6 @@ const listener = hostPort.extend({
   scenario: z.string().min(1).optional().describe('scenario for this listener; --scenario otherwise'),
   mode: z.enum(LISTENER_MODES).default('auto'),
 });
-export type ListenerConfig = z.infer<typeof listener>;
 
 /**
  * Everything mailsim can be told at start-up, with its default. The CLI, the environment

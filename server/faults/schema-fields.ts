@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatDuration, parseDuration } from '../util/duration.js';
+import { DAY_MS, DURATION_TEXT, formatDuration, parseDuration } from '../util/duration.js';
 import { isValidTimeZone } from '../util/time-zone.js';
 import { regexProblem } from './regex.js';
 
@@ -12,7 +12,6 @@ import { regexProblem } from './regex.js';
 
 export type DurationInput = number | string;
 
-const DURATION_TEXT = /^(\d+(\.\d+)?(ms|s|m|h|d|w))+$|^\d+$/;
 
 /** A duration's ceiling and the reason for it, for the error message and the schema description. */
 export interface DurationBound {
@@ -27,7 +26,7 @@ export interface DurationBound {
  * Node's timer limit (2^31 − 1 ms, 24.8 days), beyond which a timer fires after 1 ms instead.
  */
 export const WAIT_BOUND: DurationBound = {
-  maxMs: 86_400_000,
+  maxMs: DAY_MS,
   why: 'real clients give up after minutes, RFC 5321 §4.5.3.2; use stall for a server that never answers',
 };
 
@@ -36,7 +35,7 @@ export const WAIT_BOUND: DurationBound = {
  * timers, only arithmetic on the scenario clock, but a bounded one: epoch milliseconds plus a
  * span stay safe integers, so window boundaries and expiries never round or overflow.
  */
-export const SPAN_BOUND: DurationBound = { maxMs: 3650 * 86_400_000, why: 'ten years of scenario-clock time' };
+export const SPAN_BOUND: DurationBound = { maxMs: 3650 * DAY_MS, why: 'ten years of scenario-clock time' };
 
 /**
  * Milliseconds or "1h30m". Whatever the bound, the value must come out as a safe integer: a

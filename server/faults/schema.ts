@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SCENARIO_NAME, SCENARIO_NAME_RULE } from '../util/scenario-name.js';
 import { durationSchema, regexMatcherSchema, SPAN_BOUND, timeZoneSchema, WAIT_BOUND } from './schema-fields.js';
 
 export type { DurationInput } from './schema-fields.js';
@@ -304,7 +305,7 @@ export type Persona = z.infer<typeof personaSchema>;
 export const scenarioSchema = z
   .object({
     $schema: z.string().optional(),
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes').optional().describe('defaults to the file name'),
+    name: z.string().regex(SCENARIO_NAME, SCENARIO_NAME_RULE).optional().describe('defaults to the file name'),
     description: z.string().default(''),
     /** Unknown or uncertain provider behaviour is said so here, per the providers catalogue. */
     notes: z.string().optional(),

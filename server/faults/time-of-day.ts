@@ -1,8 +1,9 @@
+import { DAY_MS } from '../util/duration.js';
 import { timeZoneOffset, wallTimeToInstant } from '../util/time-zone.js';
 
 export { wallTimeToInstant };
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
 
 /** "HH:MM" → minutes after midnight. */
 export function clockMinutes(text: string): number {

@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createPrivateKey, generateKeyPairSync, type KeyObject, randomBytes, webcrypto } from 'node:crypto';
+import { DAY_MS } from '../util/duration.js';
 
 x509.cryptoProvider.set(webcrypto as never);
 
@@ -28,8 +29,8 @@ export async function generateProviderKeys(now: number): Promise<ProviderKeys> {
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomBytes(16).toString('hex').replace(/^./, '1'),
     name: 'CN=sns.mailsim.test, O=mailsim (stand-in for Amazon SNS)',
-    notBefore: new Date(now - 86_400_000),
-    notAfter: new Date(now + 3650 * 86_400_000),
+    notBefore: new Date(now - DAY_MS),
+    notAfter: new Date(now + 3650 * DAY_MS),
     keys,
     signingAlgorithm: RSA,
   });

@@ -3,6 +3,7 @@ import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import type { Scenario } from '../faults/schema.js';
 import { validateScenario } from '../faults/validate.js';
 import type { ScenarioError } from '../protocol.js';
+import { SCENARIO_NAME, SCENARIO_NAME_RULE } from '../util/scenario-name.js';
 
 export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; error: ScenarioError };
 
@@ -28,8 +29,8 @@ export function parseScenario(text: string, file: string): ParseResult {
     return fail(file, at.line, at.col, path.join('.'), message);
   }
   const name = result.value.name ?? basename(file, extname(file));
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {
-    return fail(file, 1, 1, 'name', `the file name "${basename(file)}" is not a valid scenario name; add name: with lower-case letters, digits and dashes`);
+  if (!SCENARIO_NAME.test(name)) {
+    return fail(file, 1, 1, 'name', `the file name "${basename(file)}" is not a valid scenario name; add name: with ${SCENARIO_NAME_RULE}`);
   }
   return { ok: true, scenario: { ...result.value, name } };
 }

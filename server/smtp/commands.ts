@@ -40,7 +40,3 @@ export function authMechanism(line: string): string {
   return (line.trim().split(/\s+/)[1] ?? '').toUpperCase();
 }
 
-/** An AUTH user or MAIL FROM of the form name+scenario-NAME@domain picks the session's scenario. */
-export function scenarioTag(address: string): string | undefined {
-  return /\+scenario-([a-z0-9][a-z0-9-]*)@/i.exec(address)?.[1]?.toLowerCase();
-}

@@ -9,7 +9,8 @@ import type { FaultPort, ScenarioLookup } from './fault-port.js';
 import { MemoryBudget } from './memory-budget.js';
 import { SeamedSMTPServer, type SMTPConnection } from './smtp-server-seams.js';
 import { smtpServerLogger } from './smtp-server-log.js';
-import { type ContextSource, type ListenerMode, TlsGate } from './tls-gate.js';
+import { type ContextSource, TlsGate } from './tls-gate.js';
+import type { ListenerMode } from '../util/listener-modes.js';
 import { DEFAULT_TRANSCRIPT_BUDGET, type TranscriptBudget } from './transcript.js';
 
 export interface ListenerOptions {

@@ -1,6 +1,6 @@
 import type { SessionView } from '../faults/context.js';
 import type { Persona, Scenario } from '../faults/schema.js';
-import { scenarioTag } from './commands.js';
+import { scenarioTag } from '../util/scenario-name.js';
 import { ehloCapabilities, offersStartTls, withListenerTls } from './ehlo-lines.js';
 import type { FaultPort, ScenarioLookup } from './fault-port.js';
 import type { SessionState } from './session-state.js';

@@ -3,12 +3,13 @@ import type { SecureContext } from 'node:tls';
 import type { Clock, Endpoint, SessionSink } from '../ports/contracts.js';
 import type { TlsSpec } from '../faults/schema.js';
 import { newId } from '../util/ids.js';
+import type { ListenerMode } from '../util/listener-modes.js';
 import { unmapIPv4 } from '../util/mapped-ipv4.js';
 import { endpointsOf } from './endpoints.js';
 import { SessionState } from './session-state.js';
 import { explainTlsFailure } from './tls-failure.js';
 
-export type ListenerMode = 'auto' | 'plain' | 'starttls' | 'tls';
+
 
 /** The part of TlsContexts the listener needs. */
 export interface ContextSource {

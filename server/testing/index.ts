@@ -28,6 +28,7 @@ import type {
 } from '../protocol.js';
 import { type MessageFilter, toQuery } from './message-filter.js';
 import { describeMessage, describeSession, section } from './wait-report.js';
+import { parseDuration } from '../util/duration.js';
 
 export type { MessageFilter, MessageFilterFields } from './message-filter.js';
 export { toQuery } from './message-filter.js';
@@ -317,15 +318,12 @@ function params(values: Record<string, string | number | undefined>): string {
   return search.toString();
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
-
 function timeoutMs(timeout: number | string | undefined): number {
   if (timeout === undefined) return DEFAULT_TIMEOUT_MS;
   if (typeof timeout === 'number') return timeout;
-  const match = DURATION.exec(timeout.trim());
-  if (!match) throw new TypeError(`mailsim: timeout ${JSON.stringify(timeout)} is not a duration such as 500ms, 10s or 2m`);
-  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  const ms = parseDuration(timeout);
+  if (ms === undefined) throw new TypeError(`mailsim: timeout ${JSON.stringify(timeout)} is not a duration such as 500ms, 10s or 2m`);
+  return ms;
 }
 
 function hostForUrl(address: string): string {

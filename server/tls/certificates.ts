@@ -3,12 +3,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { KeyAndCert, Validity } from './certificate-issuer.js';
+import { DAY_MS } from '../util/duration.js';
 
 export type { KeyAndCert } from './certificate-issuer.js';
 
-const DAY = 86_400_000;
 /** Reissue a certificate with less than this left, rather than let it lapse during a test run. */
-const MIN_REMAINING = 30 * DAY;
+const MIN_REMAINING = 30 * DAY_MS;
 
 export interface CertificateAuthority extends KeyAndCert {
   /** Where the CA certificate is, for users to trust (NODE_EXTRA_CA_CERTS, cafile=...). */
@@ -49,7 +49,7 @@ export class Certificates {
       expired: await store.get(
         'fault-expired',
         (cert) => fromCa(cert) && remaining(cert, now) < 0 && covers(cert, names),
-        async () => (await issuer()).issueLeaf(ca, names, { notBefore: now - 730 * DAY, notAfter: now - 365 * DAY }),
+        async () => (await issuer()).issueLeaf(ca, names, { notBefore: now - 730 * DAY_MS, notAfter: now - 365 * DAY_MS }),
       ),
       'wrong-host': await store.get(
         'fault-wrong-host',
@@ -101,7 +101,7 @@ function issuer(): Promise<typeof import('./certificate-issuer.js')> {
 }
 
 function valid(now: number, days: number): Validity {
-  return { notBefore: now - DAY, notAfter: now + days * DAY };
+  return { notBefore: now - DAY_MS, notAfter: now + days * DAY_MS };
 }
 
 function remaining(cert: X509Certificate, now: number): number {

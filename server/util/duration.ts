@@ -1,13 +1,19 @@
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
+
 const UNIT_MS: Record<string, number> = {
   ms: 1,
   s: 1_000,
   m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
+  h: HOUR_MS,
+  d: DAY_MS,
+  w: 7 * DAY_MS,
 };
 
-const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
+const UNITS = 'ms|s|m|h|d|w';
+const PART = new RegExp(`(\\d+(?:\\.\\d+)?)(${UNITS})`, 'gy');
+/** What parseDuration reads, for schemas that check the text before parsing it: "90s", "1h30m", "250". */
+export const DURATION_TEXT = new RegExp(`^(\\d+(\\.\\d+)?(${UNITS}))+$|^\\d+$`);
 
 /**
  * Parses "90s", "1h30m", "7d" or a bare number of milliseconds.

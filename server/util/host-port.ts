@@ -1,3 +1,6 @@
+import { LISTENER_MODES, type ListenerMode } from './listener-modes.js';
+import { SCENARIO_NAME } from './scenario-name.js';
+
 export interface HostPort {
   host: string;
   port: number;
@@ -20,8 +23,7 @@ export function formatHostPort({ host, port }: HostPort): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-export const MODE_WORDS = ['auto', 'plain', 'starttls', 'tls'] as const;
-export type ListenerSpec = HostPort & { scenario?: string; mode?: (typeof MODE_WORDS)[number] };
+export type ListenerSpec = HostPort & { scenario?: string; mode?: ListenerMode };
 
 /**
  * "127.0.0.1:2587=gmail", "127.0.0.1:1465=tls", "127.0.0.1:1587=starttls,office365":
@@ -33,9 +35,9 @@ export function parseListener(text: string): ListenerSpec | string {
   if (typeof hostPort === 'string') return hostPort;
   const spec: ListenerSpec = { ...hostPort };
   for (const word of (options ?? '').split(',').map((w) => w.trim()).filter(Boolean)) {
-    if ((MODE_WORDS as readonly string[]).includes(word)) spec.mode = word as ListenerSpec['mode'];
-    else if (/^[a-z0-9][a-z0-9-]*$/.test(word)) spec.scenario = word;
-    else return `"${word}" is neither a listener mode (${MODE_WORDS.join(', ')}) nor a scenario name`;
+    if ((LISTENER_MODES as readonly string[]).includes(word)) spec.mode = word as ListenerMode;
+    else if (SCENARIO_NAME.test(word)) spec.scenario = word;
+    else return `"${word}" is neither a listener mode (${LISTENER_MODES.join(', ')}) nor a scenario name`;
   }
   return spec;
 }

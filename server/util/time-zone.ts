@@ -1,3 +1,4 @@
+import { DAY_MS, HOUR_MS } from './duration.js';
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(timeZone: string): Intl.DateTimeFormat {
@@ -44,8 +45,6 @@ export function timeZoneOffset(timeZone: string, at: number): number {
   return asUtc - (at - (at % 1000));
 }
 
-const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 
 /**
  * The first instant the wall clock in `timeZone` reads `msOfDay` on civil day `day` (days since
