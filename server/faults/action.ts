@@ -28,7 +28,7 @@ function verdictOf(action: Action, render: (text: string) => string): Verdict | 
 }
 
 function tarpitOf(action: Action): { bytesPerSecond: number } | undefined {
-  return action.tarpit ? { bytesPerSecond: action.tarpit.bytesPerSecond ?? 20 } : undefined;
+  return action.tarpit ? { bytesPerSecond: action.tarpit.bytesPerSecond } : undefined;
 }
 
 export function actionContribution(action: Action, fired: Fired, render: (text: string) => string): Contribution {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { FaultContext } from './context.js';
-import { DecisionBuilder, type Contribution } from './decision-builder.js';
-import type { Decision } from './decision.js';
+import type { Contribution } from './decision-builder.js';
 import type { Phase } from './schema.js';
 import { createRandom, type Random } from './random.js';
 
@@ -88,13 +87,6 @@ export class Chaos {
     };
   }
 
-  decide(ctx: FaultContext): Decision | undefined {
-    const contribution = this.take(ctx);
-    if (!contribution) return undefined;
-    const builder = new DecisionBuilder();
-    builder.add(contribution);
-    return builder.build();
-  }
 
   reset(): void {
     this.triggers = defaults();

@@ -4,7 +4,6 @@ import { replyContribution } from './action.js';
 import { attempt, brokenLimit, contained } from './contained.js';
 import type { FaultContext, SessionView } from './context.js';
 import { DecisionBuilder, type Contribution } from './decision-builder.js';
-import type { Decision } from './decision.js';
 import { durationMs } from './duration-ms.js';
 import { createLimit, type CounterState, type LimitRuntime } from './limits.js';
 import { OpenSessions } from './open-sessions.js';
@@ -43,15 +42,9 @@ export class FaultEngine {
     this.failureDelayMs = attempt(() => durationMs(scenario.persona.auth.failureDelay), () => 0);
   }
 
-  /** The connect decision; from here on the session counts for client/global concurrency. */
-  sessionOpened(session: SessionView): Decision {
-    const builder = new DecisionBuilder();
-    this.open(session, builder);
-    return builder.build();
-  }
-
   /**
-   * sessionOpened on a decision the controller may have started. The attempt is counted and the
+   * The connect decision, added to one the controller may have started; from here on the
+   * session counts for client/global concurrency. The attempt is counted and the
    * session tracked whatever the verdict: a refused connection was still an attempt.
    */
   open(session: SessionView, builder: DecisionBuilder): void {
@@ -76,12 +69,6 @@ export class FaultEngine {
 
   sessionClosed(sessionId: string): void {
     this.sessions.closed(sessionId);
-  }
-
-  decide(ctx: FaultContext): Decision {
-    const builder = new DecisionBuilder();
-    this.evaluate(ctx, builder);
-    return builder.build();
   }
 
   /**

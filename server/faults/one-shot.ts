@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { actionContribution } from './action.js';
 import type { FaultContext } from './context.js';
-import { DecisionBuilder, type Contribution } from './decision-builder.js';
-import type { Decision } from './decision.js';
+import type { Contribution } from './decision-builder.js';
 import { describeEvent } from './rules.js';
 import { actionSchema, whenSchema, type Action, type When } from './schema.js';
 import { compileWhen, type WhenTest } from './when.js';
@@ -60,13 +59,5 @@ export class OneShotFaults {
     const used = fault.count - fault.remaining;
     const reason = `one-shot ${fault.id} matched ${describeEvent(ctx)} (${used} of ${fault.count}, ${fault.remaining} left)`;
     return actionContribution(fault.action, { source: 'one-shot', name: fault.id, phase: ctx.phase, reason }, render);
-  }
-
-  decide(ctx: FaultContext, scenarioName: string, render?: (text: string) => string): Decision | undefined {
-    const contribution = this.take(ctx, scenarioName, render);
-    if (!contribution) return undefined;
-    const builder = new DecisionBuilder();
-    builder.add(contribution);
-    return builder.build();
   }
 }

@@ -65,7 +65,7 @@ export class CompiledRule implements RuleRuntime {
   ) {
     this.name = ruleName(rule, index);
     this.test = compileWhen(rule.when);
-    this.selector = new RuleSelector(rule.select ?? { per: 'global' }, seed, index);
+    this.selector = new RuleSelector(rule.select, seed, index);
   }
 
   evaluate(ctx: FaultContext, now: number, render: (text: string) => string): Contribution | undefined {
@@ -77,11 +77,11 @@ export class CompiledRule implements RuleRuntime {
   }
 
   private details({ event, key }: SelectedEvent): string {
-    const { per, probability, window } = this.rule.select ?? { per: 'global' };
+    const { per, probability, window } = this.rule.select;
     const parts = [`event ${event}`];
     if (per !== undefined && per !== 'global') parts.push(`per ${per} ${key}`);
     if (probability !== undefined) parts.push(`probability ${probability}`);
-    if (window) parts.push(`window ${window.from}-${window.to} ${window.timeZone ?? 'UTC'}`);
+    if (window) parts.push(`window ${window.from}-${window.to} ${window.timeZone}`);
     return parts.join(', ');
   }
 

@@ -56,8 +56,8 @@ export class RuleSelector {
 
   pick(ctx: FaultContext, now: number): SelectedEvent | undefined {
     const { window, probability } = this.select;
-    if (window && !inDailyWindow(now, { ...window, timeZone: window.timeZone ?? 'UTC' })) return undefined;
-    const key = perKey(this.select.per ?? 'global', ctx);
+    if (window && !inDailyWindow(now, window)) return undefined;
+    const key = perKey(this.select.per, ctx);
     const event = (this.counts.get(key) ?? 0) + 1;
     this.counts.set(key, event);
     if (!countSelected(this.select, event)) return undefined;

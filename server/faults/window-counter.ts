@@ -21,7 +21,7 @@ export interface WindowCounter {
 export function createWindowCounter(window: WindowSpec): WindowCounter {
   return 'rolling' in window
     ? new RollingCounter(durationMs(window.rolling))
-    : new FixedCounter({ lengthMs: durationMs(window.fixed), resetAt: window.resetAt, timeZone: window.timeZone ?? 'UTC' });
+    : new FixedCounter({ lengthMs: durationMs(window.fixed), resetAt: window.resetAt, timeZone: window.timeZone });
 }
 
 /** Aligned windows: the count starts again from zero at every boundary. */

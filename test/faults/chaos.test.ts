@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Chaos } from '../../server/faults/chaos.js';
-import { ctx, outcome } from './helpers.js';
+import type { FaultContext } from '../../server/faults/context.js';
+import { ctx, decision, outcome } from './helpers.js';
+
+const decideChaos = (chaos: Chaos, at: FaultContext) => decision(chaos.take(at));
 
 const DEFAULTS = { Sender: { ErrorCode: 451, Probability: 0 }, Recipient: { ErrorCode: 451, Probability: 0 }, Authentication: { ErrorCode: 535, Probability: 0 } };
 const mail = ctx('mail', { sender: 'a@b' });
@@ -11,17 +14,17 @@ describe('Chaos (Mailpit triggers)', () => {
   it('starts at Mailpit defaults: 451/451/535 at 0%', () => {
     const chaos = new Chaos();
     expect(chaos.get()).toEqual(DEFAULTS);
-    expect([chaos.decide(mail), chaos.decide(rcpt), chaos.decide(auth)]).toEqual([undefined, undefined, undefined]);
+    expect([decideChaos(chaos, mail), decideChaos(chaos, rcpt), decideChaos(chaos, auth)]).toEqual([undefined, undefined, undefined]);
   });
 
   it('maps Sender to MAIL, Recipient to RCPT, Authentication to AUTH, with Mailpit texts and no enhanced code', () => {
     const chaos = new Chaos();
     chaos.set({ Sender: { ErrorCode: 452, Probability: 100 }, Recipient: { Probability: 100 }, Authentication: { ErrorCode: 0, Probability: 100 } });
-    expect(outcome(chaos.decide(mail)!)).toBe('452 Chaos sender error');
-    expect(outcome(chaos.decide(rcpt)!)).toBe('451 Chaos recipient error');
-    expect(chaos.decide(auth)!.verdict).toEqual({ kind: 'reply', reply: { code: 535, lines: ['Chaos authentication error'] } });
-    expect(chaos.decide(auth)!.fired).toEqual([{ source: 'chaos', name: 'Authentication', phase: 'auth', reason: 'chaos: Authentication trigger fired at auth (535 at 100%)' }]);
-    for (const phase of ['connect', 'helo', 'data-start', 'data-end'] as const) expect(chaos.decide(ctx(phase))).toBeUndefined();
+    expect(outcome(decideChaos(chaos, mail)!)).toBe('452 Chaos sender error');
+    expect(outcome(decideChaos(chaos, rcpt)!)).toBe('451 Chaos recipient error');
+    expect(decideChaos(chaos, auth)!.verdict).toEqual({ kind: 'reply', reply: { code: 535, lines: ['Chaos authentication error'] } });
+    expect(decideChaos(chaos, auth)!.fired).toEqual([{ source: 'chaos', name: 'Authentication', phase: 'auth', reason: 'chaos: Authentication trigger fired at auth (535 at 100%)' }]);
+    for (const phase of ['connect', 'helo', 'data-start', 'data-end'] as const) expect(decideChaos(chaos, ctx(phase))).toBeUndefined();
   });
 
   it('set: omitted triggers go back to default at 0%, {} resets all (Mailpit semantics)', () => {
@@ -44,7 +47,7 @@ describe('Chaos (Mailpit triggers)', () => {
     const rate = (seed: number) => {
       const chaos = new Chaos(seed);
       chaos.set({ Recipient: { Probability: 25 } });
-      return Array.from({ length: 10_000 }, () => chaos.decide(rcpt) !== undefined);
+      return Array.from({ length: 10_000 }, () => decideChaos(chaos, rcpt) !== undefined);
     };
     const hits = rate(1);
     expect(rate(1)).toEqual(hits);
@@ -54,8 +57,8 @@ describe('Chaos (Mailpit triggers)', () => {
     const both = new Chaos(1);
     both.set({ Recipient: { Probability: 25 }, Sender: { Probability: 50 } });
     const interleaved = Array.from({ length: 10_000 }, () => {
-      both.decide(mail);
-      return both.decide(rcpt) !== undefined;
+      decideChaos(both, mail);
+      return decideChaos(both, rcpt) !== undefined;
     });
     expect(interleaved).toEqual(hits);
   });
@@ -63,10 +66,10 @@ describe('Chaos (Mailpit triggers)', () => {
   it('reset restores the defaults and rewinds the stream', () => {
     const chaos = new Chaos(3);
     chaos.set({ Sender: { Probability: 50 } });
-    const first = Array.from({ length: 50 }, () => chaos.decide(mail) !== undefined);
+    const first = Array.from({ length: 50 }, () => decideChaos(chaos, mail) !== undefined);
     chaos.reset();
     expect(chaos.get()).toEqual(DEFAULTS);
     chaos.set({ Sender: { Probability: 50 } });
-    expect(Array.from({ length: 50 }, () => chaos.decide(mail) !== undefined)).toEqual(first);
+    expect(Array.from({ length: 50 }, () => decideChaos(chaos, mail) !== undefined)).toEqual(first);
   });
 });

@@ -1,10 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FaultEngine } from '../../server/faults/engine.js';
 import { ScenarioClock } from '../../server/faults/scenario-clock.js';
 import type { Phase, Scenario } from '../../server/faults/schema.js';
 import { validateScenario } from '../../server/faults/validate.js';
-import { ctx, DAY, defaults, engine, FakeClock, HOUR, outcome, reply, scenario, session } from './helpers.js';
+import { ctx, DAY, defaults, engine, FakeClock, HOUR, outcome, reply, scenario, session, TestEngine } from './helpers.js';
 
 const rcpt = (recipient: string, extra: Parameters<typeof ctx>[1] = {}) => ctx('rcpt', { sender: 'a@shop.example', recipient, ...extra });
 
@@ -154,7 +153,7 @@ describe('FaultEngine: determinism', () => {
     });
   const event = fc.record({ phase: fc.constantFrom(...phases), who: fc.integer({ min: 0, max: 3 }) });
   const run = (seed: number, events: { phase: Phase; who: number }[]) => {
-    const e = new FaultEngine(flaky(seed), { clock: new FakeClock(), defaults });
+    const e = new TestEngine(flaky(seed), { clock: new FakeClock(), defaults });
     return events.map(({ phase, who }) =>
       e.decide(ctx(phase, { sender: `s${who}@x`, recipient: phase === 'rcpt' ? `r${who}@y` : undefined, recipients: [`r${who}@y`], message: { size: 1, headers: {} } })),
     );
@@ -200,7 +199,7 @@ describe('FaultEngine: determinism', () => {
 describe('FaultEngine: clock, counters, problems', () => {
   it('a ScenarioClock advanced by 24h shows a daily quota reset without waiting', () => {
     const clock = new ScenarioClock(new FakeClock());
-    const e = new FaultEngine(
+    const e = new TestEngine(
       scenario({ limits: [{ name: 'daily', kind: 'messages', max: 1, window: { fixed: '1d', timeZone: 'UTC' }, reply: reply(550, 'Daily user sending quota exceeded.', '5.4.5') }] }),
       { clock, defaults },
     );
@@ -235,7 +234,7 @@ describe('FaultEngine: clock, counters, problems', () => {
       ],
       limits: [{ name: 'l', kind: 'messages', key: 'global', phase: 'data-end', max: 1, window: { fixed: 0, timeZone: 'UTC' }, reply: reply(550) }],
     } as Scenario;
-    const e = new FaultEngine(bad, { clock: new FakeClock(), defaults });
+    const e = new TestEngine(bad, { clock: new FakeClock(), defaults });
     expect(outcome(e.sessionOpened(session()))).toBe('continue');
     const decision = e.decide(ctx('mail', { sender: 'x@y' }));
     expect(outcome(decision)).toBe('550 matched');

@@ -1,5 +1,7 @@
 import type { Clock } from '../../server/ports/contracts.js';
 import type { FaultContext, SessionView } from '../../server/faults/context.js';
+import { DecisionBuilder, type Contribution } from '../../server/faults/decision-builder.js';
+import type { Decision } from '../../server/faults/decision.js';
 import { FaultEngine } from '../../server/faults/engine.js';
 import { scenarioSchema, type Phase, type Scenario, type ScenarioInput } from '../../server/faults/schema.js';
 
@@ -35,8 +37,35 @@ export function ctx(phase: Phase, overrides: CtxOverrides = {}): FaultContext {
   return { phase, session: session(sessionOverrides), recipients: [], ...rest };
 }
 
-export function engine(input: ScenarioInput = {}, clock = new FakeClock()): { engine: FaultEngine; clock: FakeClock } {
-  return { engine: new FaultEngine(scenario(input), { clock, defaults }), clock };
+/**
+ * The engine as the controller drives it (evaluate/open into a fresh builder), with the one-call
+ * shape tests read best. Production code goes through FaultController, which adds one-shot
+ * faults and chaos to the same builder.
+ */
+export class TestEngine extends FaultEngine {
+  decide(ctx: FaultContext): Decision {
+    const builder = new DecisionBuilder();
+    this.evaluate(ctx, builder);
+    return builder.build();
+  }
+
+  sessionOpened(session: SessionView): Decision {
+    const builder = new DecisionBuilder();
+    this.open(session, builder);
+    return builder.build();
+  }
+}
+
+export function engine(input: ScenarioInput = {}, clock = new FakeClock()): { engine: TestEngine; clock: FakeClock } {
+  return { engine: new TestEngine(scenario(input), { clock, defaults }), clock };
+}
+
+/** One contribution (a one-shot fault's or chaos's) as the decision it makes on its own. */
+export function decision(contribution: Contribution | undefined): Decision | undefined {
+  if (!contribution) return undefined;
+  const builder = new DecisionBuilder();
+  builder.add(contribution);
+  return builder.build();
 }
 
 /** The reply a decision sends, as "code enhanced text", or the verdict kind. */

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { FaultEngine } from '../../server/faults/engine.js';
+import type { TestEngine } from './helpers.js';
 import { ctx, DAY, engine, HOUR, outcome, reply, session } from './helpers.js';
 
 const message = (user: string, sender = 'a@shop.example') =>
   ctx('data-end', { sender, recipients: ['x@y.org'], message: { size: 100, headers: {} }, session: { user, id: `s-${user}` } });
 
 /** Sends n messages through decide + delivered; returns how many were accepted. */
-function send(e: FaultEngine, n: number, make = () => message('a@b')): number {
+function send(e: TestEngine, n: number, make = () => message('a@b')): number {
   let accepted = 0;
   for (let i = 0; i < n; i++) {
     const m = make();
