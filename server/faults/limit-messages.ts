@@ -22,7 +22,7 @@ export class MessagesLimit extends WindowLimit<LimitOf<'messages'>> implements L
 
   counters(now: number): CounterState[] {
     const keys = new Set(this.counter.keys());
-    // A global quota shows in /api/scenarios/counters before its first message, as "0 of max".
+    // A global quota shows in GET /api/v1/counters before its first message, as "0 of max".
     if (this.limit.key === 'global') keys.add('*');
     return this.snapshots(keys, now);
   }

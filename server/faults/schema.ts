@@ -6,7 +6,7 @@ export type { DurationInput } from './schema-fields.js';
 
 /**
  * The scenario file format. One scenario per YAML (or JSON) file; every default lives here, and
- * the JSON Schema editors use is generated from this file (scenario-json-schema.ts).
+ * the JSON Schema editors use is generated from this file (server/scenarios/json-schema.ts).
  */
 
 /** SMTP phases a rule or limit can act in, in protocol order. */
