@@ -188,6 +188,8 @@ export interface AppInfo {
 
 export interface ApiError {
   Error: string;
+  /** mailsim's error code (server/errors/catalogue.ts): BAD_REQUEST, NOT_FOUND, UNAVAILABLE... */
+  Code?: string;
 }
 
 /** A decision of the fault engine that changed what a client experienced. */

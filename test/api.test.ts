@@ -64,7 +64,7 @@ describe('REST API: errors', () => {
     const bad = await getJson(`${sim.url}/api/v1/messages`, { method: 'PUT', body: '{"Read": tru', headers: { 'content-type': 'application/json' } });
     expect(bad.status).toBe(400);
     const both = await getJson<{ Error: string }>(`${sim.url}/api/v1/messages`, { method: 'PUT', body: JSON.stringify({ Read: true, IDs: ['x'], Search: 'y' }) });
-    expect(both).toEqual({ status: 400, body: { Error: 'give either IDs or Search, not both' } });
+    expect(both).toEqual({ status: 400, body: { Code: 'BAD_REQUEST', Error: 'give either IDs or Search, not both' } });
     const wrongType = await getJson<{ Error: string }>(`${sim.url}/api/v1/messages`, { method: 'DELETE', body: JSON.stringify({ IDs: 'abc' }) });
     expect(wrongType.status).toBe(400);
     expect(wrongType.body.Error).toMatch(/invalid body IDs/);
@@ -73,7 +73,7 @@ describe('REST API: errors', () => {
   it('changes nothing when a request names an unknown message', async () => {
     await send('keep me');
     const response = await getJson<{ Error: string }>(`${sim.url}/api/v1/messages`, { method: 'DELETE', body: JSON.stringify({ IDs: ['missing-id'] }) });
-    expect(response).toEqual({ status: 404, body: { Error: 'message not found: missing-id' } });
+    expect(response).toEqual({ status: 404, body: { Code: 'NOT_FOUND', Error: 'message not found: missing-id' } });
     expect((await getJson<MessagesSummary>(`${sim.url}/api/v1/messages`)).body.total).toBe(1);
   });
 });

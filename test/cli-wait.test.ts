@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../server/cli/options.js';
+import { CodedError } from '../server/errors/catalogue.js';
 import { waitCommand } from '../server/cli/wait.js';
 import { sessionsClosed } from './helpers/events.js';
 import { sendWithNodemailer } from './helpers/faults.js';
@@ -17,7 +17,7 @@ afterAll(() => sim.stop());
 /** The real CLI in a child process (for exit codes and output as a shell sees them). */
 const wait = (...args: string[]) => runCliToEnd(['wait', '--url', sim.url, ...args]);
 
-/** The same command in this process (spawning costs seconds); a UsageError is what exits 2. */
+/** The same command in this process (spawning costs seconds); a BAD_REQUEST error is what exits 2. */
 async function waitHere(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
@@ -25,7 +25,7 @@ async function waitHere(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ 
     const code = await waitCommand(args, env, { out: (line) => (stdout += `${line}\n`), err: (line) => (stderr += `${line}\n`) });
     return { code, stdout, stderr };
   } catch (error) {
-    if (error instanceof UsageError) return { code: 2, stdout, stderr: `${stderr}mailsim: ${error.message}\n` };
+    if (error instanceof CodedError && error.code === 'BAD_REQUEST') return { code: error.exitCode, stdout, stderr: `${stderr}mailsim: ${error.message}\n` };
     throw error;
   }
 }

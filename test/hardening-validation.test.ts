@@ -54,7 +54,7 @@ const BAD: [string, Record<string, unknown>, string][] = [
 describe('an inline scenario gets the validation a file gets', () => {
   it.each(BAD)('%s: 400 naming the field, never listed, the next connection is served', async (_what, definition, error) => {
     const name = `bad-${BAD.findIndex(([, d]) => d === definition)}`;
-    expect(await put({ Scenario: { name, ...definition } })).toEqual({ status: 400, body: { Error: error } });
+    expect(await put({ Scenario: { name, ...definition } })).toEqual({ status: 400, body: { Code: 'BAD_REQUEST', Error: error } });
     expect(await listed(name)).toBeUndefined();
     await stillServing();
   });
@@ -90,7 +90,7 @@ describe('one-shot faults, chaos and the clock', () => {
       method: 'POST',
       body: JSON.stringify({ when: { phase: 'mail', sender: { regex: '(' } }, action: { reply: { code: 451 } } }),
     });
-    expect(response).toEqual({ status: 400, body: { Error: 'body.when.sender.regex: not a valid RE2 regex: missing closing ): `(` (mailsim matches regexes in linear time with RE2 syntax)' } });
+    expect(response).toEqual({ status: 400, body: { Code: 'BAD_REQUEST', Error: 'body.when.sender.regex: not a valid RE2 regex: missing closing ): `(` (mailsim matches regexes in linear time with RE2 syntax)' } });
     expect((await getJson<{ faults: OneShotFaultInfo[] }>(`${sim.url}/api/v1/faults`)).body.faults).toEqual([]);
     const lookaround = await getJson<{ Error: string }>(`${sim.url}/api/v1/faults`, {
       method: 'POST',
@@ -112,7 +112,7 @@ describe('one-shot faults, chaos and the clock', () => {
     const before = (await getJson<ClockInfo>(`${sim.url}/api/v1/clock`)).body;
     const clock = (body: unknown) => getJson<{ Error: string }>(`${sim.url}/api/v1/clock`, { method: 'POST', body: JSON.stringify(body) });
     const huge = await clock({ advance: '100000000000000000000w' });
-    expect(huge).toEqual({ status: 400, body: { Error: 'invalid body advance: a duration such as 90s, 24h or 1h30m (below 2^53 milliseconds)' } });
+    expect(huge).toEqual({ status: 400, body: { Code: 'BAD_REQUEST', Error: 'invalid body advance: a duration such as 90s, 24h or 1h30m (below 2^53 milliseconds)' } });
     // A safe integer of milliseconds, but past the last instant a Date can hold.
     const pastDates = await clock({ advance: '14300000w' });
     expect(pastDates.status).toBe(400);
@@ -140,9 +140,9 @@ describe('waits longer than any client would wait (item 7, the validation side)'
 
   it('delay: 30d is refused in a scenario and in a one-shot fault, and the server keeps serving', async () => {
     const scenario = await put({ Scenario: { name: 'forever', rules: [{ when: { phase: 'mail' }, action: { delay: '30d' } }] } });
-    expect(scenario).toEqual({ status: 400, body: { Error: `Scenario.rules.0.action.delay: 30d is longer than the maximum of 1d ${WHY}` } });
+    expect(scenario).toEqual({ status: 400, body: { Code: 'BAD_REQUEST', Error: `Scenario.rules.0.action.delay: 30d is longer than the maximum of 1d ${WHY}` } });
     const fault = await getJson<{ Error: string }>(`${sim.url}/api/v1/faults`, { method: 'POST', body: JSON.stringify({ when: { phase: 'rcpt' }, action: { delay: 2_592_000_000 } }) });
-    expect(fault).toEqual({ status: 400, body: { Error: `body.action.delay: 30d is longer than the maximum of 1d ${WHY}` } });
+    expect(fault).toEqual({ status: 400, body: { Code: 'BAD_REQUEST', Error: `body.action.delay: 30d is longer than the maximum of 1d ${WHY}` } });
     const auth = await put({ Scenario: { name: 'slow-auth', persona: { auth: { failureDelay: '25d' } } } });
     expect(auth.body.Error).toBe(`Scenario.persona.auth.failureDelay: 25d is longer than the maximum of 1d ${WHY}`);
     const tarpit = await put({ Scenario: { name: 'drip', rules: [{ when: { phase: 'helo' }, action: { tarpit: { bytesPerSecond: 1e-9 } } }] } });

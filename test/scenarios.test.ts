@@ -100,7 +100,7 @@ describe('scenarios at run time', () => {
     expect(response.status).toBe(400);
     expect(response.body.Error).toMatch(/^Scenario\.rules\.0\.when\.phase: /);
     const unknown = await getJson<{ Error: string }>(`${sim.url}/api/v1/scenario`, { method: 'PUT', body: JSON.stringify({ Name: 'nope' }) });
-    expect(unknown).toMatchObject({ status: 400, body: { Error: expect.stringMatching(/^no valid scenario named "nope" \(known: /) } });
+    expect(unknown).toMatchObject({ status: 400, body: { Code: 'BAD_REQUEST', Error: expect.stringMatching(/^no valid scenario named "nope" \(known: /) } });
   });
 });
 

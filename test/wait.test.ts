@@ -172,6 +172,6 @@ describe('waits and shutdown', () => {
     await own.stop();
     // Well under the wait's 5 minutes (stopping itself takes a few hundred ms: writer thread, WAL).
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(await answered).toEqual({ status: 503, body: '{"Error":"mailsim is shutting down"}' });
+    expect(await answered).toEqual({ status: 503, body: '{"Error":"mailsim is shutting down","Code":"UNAVAILABLE"}' });
   });
 });

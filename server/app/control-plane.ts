@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { BadRequest } from '../errors/bad-request.js';
+import { badRequest, type CodedError } from '../errors/catalogue.js';
 import type { EventBus } from '../events/bus.js';
 import type { FaultController } from '../faults/controller.js';
 import type { ScenarioClock } from '../faults/scenario-clock.js';
@@ -37,9 +37,9 @@ export class ControlPlane implements ScenarioControl {
 
   activate(selection: { name: string } | { definition: unknown }, listener?: string): ListenerInfo[] {
     const name = 'name' in selection ? selection.name : this.#register(selection.definition);
-    if (!this.registry.has(name)) throw new BadRequest(`no valid scenario named "${name}" (known: ${this.registry.names().join(', ')})`);
+    if (!this.registry.has(name)) throw badRequest(`no valid scenario named "${name}" (known: ${this.registry.names().join(', ')})`);
     const targets = listener === undefined ? this.listeners : this.listeners.filter((l) => l.address && formatHostPort({ host: l.address.address, port: l.address.port }) === listener);
-    if (!targets.length) throw new BadRequest(`no listener ${listener} (listeners: ${this.listenerInfo().map((l) => formatHostPort({ host: l.Address, port: l.Port })).join(', ')})`);
+    if (!targets.length) throw badRequest(`no listener ${listener} (listeners: ${this.listenerInfo().map((l) => formatHostPort({ host: l.Address, port: l.Port })).join(', ')})`);
     for (const target of targets) target.scenario = name;
     const listeners = this.listenerInfo();
     this.bus.publish('scenario.changed', { Scenario: this.registry.info(name)!, Listeners: listeners });
@@ -67,7 +67,7 @@ export class ControlPlane implements ScenarioControl {
       else this.scenarioClock.set(change.set);
     } catch (error) {
       // The same shape as the route's own checks (parseInput): "invalid body advance: ...".
-      if (error instanceof RangeError) throw new BadRequest(`invalid body ${change !== 'reset' && 'set' in change ? 'set' : 'advance'}: ${error.message}`);
+      if (error instanceof RangeError) throw badRequest(`invalid body ${change !== 'reset' && 'set' in change ? 'set' : 'advance'}: ${error.message}`);
       throw error;
     }
     const info = this.clock();
@@ -132,17 +132,17 @@ export class ControlPlane implements ScenarioControl {
   /** Validated as a scenario file is; an invalid one is a 400 and the running scenarios stay as they were. */
   #register(definition: unknown): string {
     const added = this.registry.addInline(definition);
-    if (!added.ok) throw badRequest('Scenario', added.issue);
+    if (!added.ok) throw invalid('Scenario', added.issue);
     return added.name;
   }
 }
 
 /** "Scenario.rules.0.when.sender.regex: backreferences are not supported (...)" */
-function badRequest(prefix: string, issue: ValidationIssue): BadRequest {
-  return new BadRequest(`${formatPath(prefix, issue.path)}: ${issue.message}`);
+function invalid(prefix: string, issue: ValidationIssue): CodedError {
+  return badRequest(`${formatPath(prefix, issue.path)}: ${issue.message}`);
 }
 
 function valid<T>(prefix: string, result: Validated<T>): T {
-  if (!result.ok) throw badRequest(prefix, result.issue);
+  if (!result.ok) throw invalid(prefix, result.issue);
   return result.value;
 }

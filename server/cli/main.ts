@@ -3,7 +3,8 @@
 import { ZodError } from 'zod';
 import { certCommand, schemaCommand, validateCommand } from './commands.js';
 import { configSchema } from '../config/config.js';
-import { helpText, OPTIONS, parseCli, UsageError } from './options.js';
+import { helpText, OPTIONS, parseCli, usageError } from './options.js';
+import { CodedError, ERRORS } from '../errors/catalogue.js';
 import { Harness, type RunningAddresses } from '../app/harness.js';
 import { createLog } from '../log/pino-log.js';
 import type { Log } from '../ports/log.js';
@@ -11,7 +12,6 @@ import { formatHostPort } from '../util/host-port.js';
 import { formatSize } from '../util/size.js';
 import { VERSION } from '../app/version.js';
 
-const EXIT_USAGE = 2;
 
 function banner(harness: Harness, running: RunningAddresses): string[] {
   const { config } = harness;
@@ -86,7 +86,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     const { tlsDir, hostname } = configSchema.parse(cli.config);
     return certCommand(tlsDir, hostname, print);
   }
-  if (cli.command !== undefined) throw new UsageError(`unknown command "${cli.command}" (see mailsim --help)`);
+  if (cli.command !== undefined) throw usageError(`unknown command "${cli.command}" (see mailsim --help)`);
   const config = configSchema.parse(cli.config);
   // --quiet keeps its old meaning (warnings and errors only) unless a log level is asked for.
   const level = config.quiet && cli.config.logLevel === undefined ? 'warn' : config.logLevel;
@@ -101,6 +101,7 @@ main(process.argv.slice(2), process.env).then(
   },
   (error: unknown) => {
     process.stderr.write(`mailsim: ${explain(error)}\n`);
-    process.exit(error instanceof UsageError || error instanceof ZodError ? EXIT_USAGE : 1);
+    // A bad option (zod refused the config) is a usage error too.
+    process.exit(error instanceof CodedError ? error.exitCode : error instanceof ZodError ? ERRORS.BAD_REQUEST.exit : 1);
   },
 );

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CodedError } from '../errors/catalogue.js';
 import type { ConfigInput } from '../config/config.js';
 import { parseUiAuth } from '../http/security.js';
 import { parseDuration } from '../util/duration.js';
@@ -7,7 +8,8 @@ import { parseSize } from '../util/size.js';
 import { LOG_FORMATS } from '../log/pino-log.js';
 import { LOG_LEVELS } from '../ports/log.js';
 
-export class UsageError extends Error {}
+/** A command line mailsim cannot act on: exit 2, as the catalogue's BAD_REQUEST says. */
+export const usageError = (message: string): CodedError => new CodedError('BAD_REQUEST', message);
 
 interface OptionSpec {
   flag: string;
@@ -23,7 +25,7 @@ interface OptionSpec {
 
 const must = <T>(parsed: T | undefined | string, flag: string, text: string, expected: string): T => {
   if (parsed === undefined || typeof parsed === 'string') {
-    throw new UsageError(`--${flag}: ${typeof parsed === 'string' ? parsed : `expected ${expected}, got "${text}"`}`);
+    throw usageError(`--${flag}: ${typeof parsed === 'string' ? parsed : `expected ${expected}, got "${text}"`}`);
   }
   return parsed;
 };
@@ -264,7 +266,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): ParsedCli {
       },
     });
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional.*$/s, ''));
+    throw usageError((error as Error).message.replace(/\. To specify a positional.*$/s, ''));
   }
   const config: Record<string, unknown> = {};
   for (const option of OPTIONS) {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from './options.js';
+import { usageError } from './options.js';
+import { ERRORS } from '../errors/catalogue.js';
 import { parseUiAuth } from '../http/security.js';
 import type { MessageSummary, SessionOutcome, SessionSummary } from '../protocol.js';
 import { connectMailsim, MailsimError, MailsimTimeoutError, type MailsimClient } from '../testing/index.js';
@@ -7,8 +8,8 @@ import { parseDuration } from '../util/duration.js';
 import { parseHostPort } from '../util/host-port.js';
 import { describeMessage, describeSession } from '../testing/wait-report.js';
 
-export const EXIT_TIMED_OUT = 1;
-export const EXIT_UNREACHABLE = 3;
+export const EXIT_TIMED_OUT = ERRORS.TIMED_OUT.exit;
+export const EXIT_UNREACHABLE = ERRORS.UNAVAILABLE.exit;
 
 export const WAIT_HELP = `Usage: mailsim wait [options]      wait until messages (or SMTP sessions) arrive
 
@@ -61,25 +62,25 @@ export async function waitCommand(argv: string[], env: NodeJS.ProcessEnv, { out,
       },
     }));
   } catch (error) {
-    throw new UsageError(`wait: ${(error as Error).message.replace(/\. To specify a positional.*$/s, '')}`);
+    throw usageError(`wait: ${(error as Error).message.replace(/\. To specify a positional.*$/s, '')}`);
   }
   if (values.help) {
     out(WAIT_HELP);
     return 0;
   }
   const url = values.url ?? env.MAILSIM_URL ?? defaultUrl(env.MAILSIM_HTTP);
-  if (!URL.canParse(url)) throw new UsageError(`wait --url: expected a URL such as http://127.0.0.1:8025, got "${url}"`);
+  if (!URL.canParse(url)) throw usageError(`wait --url: expected a URL such as http://127.0.0.1:8025, got "${url}"`);
   const count = values.count === undefined ? 1 : Number(values.count);
-  if (!Number.isInteger(count) || count < 1) throw new UsageError(`wait --count: expected a positive whole number, got "${values.count}"`);
+  if (!Number.isInteger(count) || count < 1) throw usageError(`wait --count: expected a positive whole number, got "${values.count}"`);
   const timeoutMs = values.timeout === undefined ? 10_000 : parseDuration(values.timeout);
-  if (timeoutMs === undefined) throw new UsageError(`wait --timeout: expected a duration such as 30s or 2m, got "${values.timeout}"`);
+  if (timeoutMs === undefined) throw usageError(`wait --timeout: expected a duration such as 30s or 2m, got "${values.timeout}"`);
   const authText = values.auth ?? env.MAILSIM_UI_AUTH;
   const auth = authText ? parseUiAuth(authText) : undefined;
-  if (authText && !auth) throw new UsageError('wait --auth: expected USER:PASSWORD');
+  if (authText && !auth) throw usageError('wait --auth: expected USER:PASSWORD');
   if (!values.sessions && (values.outcome || values.client || values.user || values.since)) {
-    throw new UsageError('wait: --outcome, --client, --user and --since go with --sessions');
+    throw usageError('wait: --outcome, --client, --user and --since go with --sessions');
   }
-  if (values.sessions && values.query) throw new UsageError('wait: --query filters messages; with --sessions use --outcome, --client, --user, --since');
+  if (values.sessions && values.query) throw usageError('wait: --query filters messages; with --sessions use --outcome, --client, --user, --since');
 
   const deadline = Date.now() + timeoutMs;
   const sim = await connectUntil(url, auth, deadline);
@@ -103,7 +104,7 @@ export async function waitCommand(argv: string[], env: NodeJS.ProcessEnv, { out,
       err(`mailsim wait: ${error.message}`);
       return EXIT_TIMED_OUT;
     }
-    if (error instanceof MailsimError && error.status === 400) throw new UsageError(`wait: ${error.message.replace(/^GET \S+: 400 /, '')}`);
+    if (error instanceof MailsimError && error.status === 400) throw usageError(`wait: ${error.message.replace(/^GET \S+: 400 /, '')}`);
     err(`mailsim wait: ${error instanceof Error ? error.message : String(error)}`);
     return EXIT_UNREACHABLE;
   }
@@ -134,7 +135,7 @@ async function connectUntil(url: string, auth: { user: string; password: string 
       return await connectMailsim(url, { auth });
     } catch (error) {
       if (error instanceof MailsimError) {
-        if (error.status === 401) throw new UsageError(`wait: ${url} wants credentials: --auth USER:PASSWORD (or MAILSIM_UI_AUTH)`);
+        if (error.status === 401) throw usageError(`wait: ${url} wants credentials: --auth USER:PASSWORD (or MAILSIM_UI_AUTH)`);
         return error.message;
       }
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;

@@ -1,17 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
+import { badRequest, CodedError, codeOf, ERRORS } from '../errors/catalogue.js';
 import type { ApiError } from '../protocol.js';
-
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export const notFound = (what: string): HttpError => new HttpError(404, `${what} not found`);
 
 /** Validates a request part; the error names the field and says what was expected. */
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where: 'query' | 'body' | 'path'): z.infer<T> {
@@ -19,27 +9,25 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue?.path.length ? issue.path.join('.') : where;
-  throw new HttpError(400, `invalid ${where} ${field}: ${issue?.message ?? 'malformed'}`);
+  throw badRequest(`invalid ${where} ${field}: ${issue?.message ?? 'malformed'}`);
 }
 
 export const unknownRoute: RequestHandler = (req, _res, next) => {
-  next(new HttpError(404, `no such endpoint: ${req.method} ${req.path}`));
+  next(new CodedError('NOT_FOUND', `no such endpoint: ${req.method} ${req.path}`));
 };
 
-/** Every error leaves as `{"Error": "..."}` with the right status, never as an HTML page. */
-export function errorHandler(report: (error: unknown) => void): ErrorRequestHandler {
-  return (error: unknown, _req, res, _next) => {
-    const status = statusOf(error);
-    if (status >= 500) report(error);
-    const message = status >= 500 ? 'internal error' : error instanceof Error ? error.message : String(error);
-    res.status(status).json({ Error: message } satisfies ApiError);
-  };
+/** An error body as every route sends it: Mailpit's `{"Error": ...}`, plus the catalogue code. */
+export function apiError(code: keyof typeof ERRORS, message: string): ApiError {
+  return { Error: message, Code: code };
 }
 
-function statusOf(error: unknown): number {
-  if (error instanceof HttpError) return error.status;
-  const candidate = error as { status?: unknown; type?: unknown };
-  // body-parser marks malformed JSON and oversized bodies with a 4xx status.
-  if (typeof candidate?.status === 'number' && candidate.status >= 400 && candidate.status < 500) return candidate.status;
-  return 500;
+/** Every error leaves as `{"Error": "...", "Code": "..."}` with the right status, never as an HTML page. */
+export function errorHandler(report: (error: unknown) => void): ErrorRequestHandler {
+  return (error: unknown, _req, res, _next) => {
+    const code = codeOf(error);
+    const { status } = ERRORS[code];
+    if (status >= 500 && code === 'INTERNAL') report(error);
+    const message = code === 'INTERNAL' ? 'internal error' : error instanceof Error ? error.message : String(error);
+    res.status(status).json(apiError(code, message));
+  };
 }

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler } from 'express';
-import type { ApiError } from '../protocol.js';
+import { codeForStatus } from '../errors/catalogue.js';
+import { apiError } from './errors.js';
 
 export interface UiAuth {
   user: string;
@@ -152,7 +153,7 @@ export function securityMiddleware(options: SecurityOptions): RequestHandler {
   return (req, res, next) => {
     const refusal = checkRequest({ url: req.originalUrl, method: req.method, headers: req.headers }, options);
     if (!refusal) return next();
-    res.status(refusal.status).set(refusal.headers ?? {}).set('Cache-Control', 'no-store').json({ Error: refusal.message } satisfies ApiError);
+    res.status(refusal.status).set(refusal.headers ?? {}).set('Cache-Control', 'no-store').json(apiError(codeForStatus(refusal.status), refusal.message));
   };
 }
 

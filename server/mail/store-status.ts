@@ -2,15 +2,14 @@ import type { IngestRefusal } from '../ports/contracts.js';
 import type { StoreState } from '../ports/mailbox.js';
 import { errorFields, type Log } from '../ports/log.js';
 import { reviveError, type WriteState } from './write-health.js';
+import { CodedError, smtpReply } from '../errors/catalogue.js';
 
 
-/** RFC 3463 4.3.1, "mail system full": what Postfix answers when its queue file system is full. */
-const STORAGE_FULL = { code: 452, enhanced: '4.3.1', text: 'Insufficient system storage' } as const;
 
 /** What ingest rejects with while the store is full: the SMTP adapter answers with its reply. */
 export function storageFull(cause: unknown): IngestRefusal {
   const message = `the store is full: ${cause instanceof Error ? cause.message : String(cause)}`;
-  return Object.assign(new Error(message, { cause }), { reply: { ...STORAGE_FULL } });
+  return Object.assign(new CodedError('STORE_FULL', message, { cause }), { reply: smtpReply('STORE_FULL') });
 }
 
 /**

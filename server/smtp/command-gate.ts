@@ -7,6 +7,9 @@ import { withEnhanced } from './reply-shaper.js';
 import type { SessionState } from './session-state.js';
 import type { CommandHandler } from './smtp-server-seams.js';
 import { TlsTracker } from './tls-tracker.js';
+import { smtpReply } from '../errors/catalogue.js';
+
+const TOO_MANY_ERRORS = smtpReply('TOO_MANY_ERRORS');
 
 /** What the gate needs from its connection. */
 export interface GateHost {
@@ -63,7 +66,7 @@ export function commandGate(host: GateHost): CommandHandler {
     if (JUNK_COMMANDS.has(verbOf(line)) && ++junk > JUNK_LIMIT) {
       host.enter('other');
       // Postfix's words; smtp-server closes the connection after a 421.
-      host.reply(421, [`4.7.0 ${host.render('{hostname}')} Error: too many errors`]);
+      host.reply(TOO_MANY_ERRORS.code, [`${TOO_MANY_ERRORS.enhanced} ${host.render('{hostname}')} ${TOO_MANY_ERRORS.text}`]);
       // A flood would otherwise keep arriving, and be read and discarded, for seconds.
       host.hangUp();
       return next();

@@ -24,6 +24,7 @@ import { interceptCommands, sendReply, type SMTPConnection, watchErrors, type Wi
 import type { TlsGate } from './tls-gate.js';
 import { TlsTracker } from './tls-tracker.js';
 import type { TranscriptBudget } from './transcript.js';
+import { smtpReply } from '../errors/catalogue.js';
 
 export interface DriverDeps {
   faults: FaultPort;
@@ -47,7 +48,7 @@ export interface DriverDeps {
 
 type Callback = (err?: Error | null) => void;
 
-const INTERNAL_ERROR = '4.3.0 Internal error in mailsim, closing connection';
+const INTERNAL = smtpReply('SMTP_INTERNAL');
 
 /**
  * One SMTP connection seen through the fault engine: it turns smtp-server's hooks and command
@@ -163,7 +164,7 @@ export class ConnectionDriver {
       this.state.failed(`${where}: ${message}`);
       this.phase = 'other';
       // smtp-server closes the connection after any 421.
-      this.#raw(421, INTERNAL_ERROR, false);
+      this.#raw(INTERNAL.code, `${INTERNAL.enhanced} ${INTERNAL.text}`, false);
     } catch (cleanup) {
       this.deps.log.error(`could not close the failed connection cleanly: ${String(cleanup)}`, errorFields(cleanup));
       this.#socket.destroy();
@@ -214,7 +215,7 @@ export class ConnectionDriver {
     this.phase = 'rcpt';
     if (this.#recipients.of(this.#session?.envelope).length >= this.deps.maxRecipients) {
       // Postfix's smtpd_recipient_limit (1000 by default), with the reply RFC 5321 §4.5.3.1.10 gives.
-      return callback(this.#refusal({ code: 452, enhanced: '4.5.3', lines: ['Too many recipients'] }));
+      return callback(this.#refusal(catalogueReply('TOO_MANY_RECIPIENTS')));
     }
     const ctx = this.#context('rcpt', { recipient: address.address });
     this.#run('rcpt', this.deps.faults.decide(this.scenario, ctx), { proceed: () => callback(), reply: (r) => callback(this.#refusal(r)) });
@@ -241,7 +242,7 @@ export class ConnectionDriver {
         this.state.dataEnded(result.bytes);
         this.state.note(`refused: messages in flight already hold the --max-data-memory budget (${formatSize(this.deps.dataMemory.limit)})`);
         // What Postfix answers when its queue file system is full (RFC 3463 4.3.1: mail system full).
-        return callback(this.#refusal({ code: 452, enhanced: '4.3.1', lines: ['Insufficient system storage'] }));
+        return callback(this.#refusal(catalogueReply('DATA_MEMORY_FULL')));
       }
       const { raw, release } = result;
       this.#releaseData = release;
@@ -292,7 +293,7 @@ export class ConnectionDriver {
           this.state.note(`storing the message failed: ${error.message}`);
           this.deps.log.warn(`store: ${error.message}`);
           // The store says what to answer when it knows (452 4.3.1 for a full disk); else 451 4.3.0.
-          const { code, enhanced, text } = error.reply ?? { code: 451, enhanced: '4.3.0', text: 'Temporary failure storing the message, try again later' };
+          const { code, enhanced, text } = error.reply ?? smtpReply('STORE_FAILED');
           callback(this.#refusal({ code, enhanced, lines: [text] }));
         }),
     );
@@ -353,4 +354,10 @@ function formatReply(reply: Reply): string {
   return withEnhanced(reply)
     .map((line) => `${reply.code} ${line}`)
     .join('\n');
+}
+
+/** A catalogue entry's SMTP reply, in the shape a refusal takes. */
+function catalogueReply(code: Parameters<typeof smtpReply>[0]): Reply {
+  const { code: reply, enhanced, text } = smtpReply(code);
+  return { code: reply, enhanced, lines: [text] };
 }

@@ -12,6 +12,7 @@ import { smtpServerLogger } from './smtp-server-log.js';
 import { type ContextSource, TlsGate } from './tls-gate.js';
 import type { ListenerMode } from '../util/listener-modes.js';
 import { DEFAULT_TRANSCRIPT_BUDGET, type TranscriptBudget } from './transcript.js';
+import { smtpReply } from '../errors/catalogue.js';
 
 export interface ListenerOptions {
   host: string;
@@ -42,7 +43,9 @@ export interface ListenerOptions {
 
 /** The mechanisms smtp-server will run; which of them a session offers is the persona's call. */
 const AUTH_METHODS = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'];
-const SHUTDOWN_REPLY = '4.3.2 Service shutting down, try again later';
+const SHUTDOWN = smtpReply('SHUTTING_DOWN');
+const SHUTDOWN_REPLY = `${SHUTDOWN.enhanced} ${SHUTDOWN.text}`;
+const INTERNAL = smtpReply('SMTP_INTERNAL');
 const DEFAULT_MAX_RECIPIENTS = 1000;
 const DEFAULT_DATA_MEMORY = 256 * 1024 * 1024;
 
@@ -192,7 +195,7 @@ export class SmtpListener {
     const driver = this.#drivers.get(id);
     if (!driver) {
       this.options.log.error(`${where} for a connection mailsim does not track`, { session: id });
-      return callback(Object.assign(new Error('4.3.0 Internal error in mailsim, closing connection'), { responseCode: 421 }));
+      return callback(Object.assign(new Error(`${INTERNAL.enhanced} ${INTERNAL.text}`), { responseCode: INTERNAL.code }));
     }
     driver.contain(where, () => run(driver));
   }

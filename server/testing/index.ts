@@ -103,6 +103,9 @@ export interface ConnectOptions {
 
 /** An answer other than the one asked for: `status` and mailsim's `{"Error": ...}` text. */
 export class MailsimError extends Error {
+  /** mailsim's error code from the answer (`BAD_REQUEST`, `NOT_FOUND`...; server/errors/catalogue.ts), if it gave one. */
+  readonly code: string | undefined;
+
   constructor(
     readonly status: number,
     message: string,
@@ -110,6 +113,8 @@ export class MailsimError extends Error {
   ) {
     super(message);
     this.name = 'MailsimError';
+    const code = (body as { Code?: unknown } | undefined)?.Code;
+    this.code = typeof code === 'string' ? code : undefined;
   }
 }
 

@@ -2,7 +2,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { EventBus, EventMap, EventName } from '../events/bus.js';
-import type { FrameMap, FrameType } from '../protocol.js';
+import type { ApiError, FrameMap, FrameType } from '../protocol.js';
+import { codeForStatus } from '../errors/catalogue.js';
 
 /** Why an upgrade is refused: the status and the `{"Error": ...}` text to answer with. */
 export interface Refusal {
@@ -224,7 +225,7 @@ export class EventHub {
 }
 
 function refuse(socket: Duplex, { status, message, headers = {} }: Refusal): void {
-  const body = JSON.stringify({ Error: message });
+  const body = JSON.stringify({ Error: message, Code: codeForStatus(status) } satisfies ApiError);
   const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json\r\n` +

@@ -118,7 +118,7 @@ describe('item 13: the preview and other sites cannot reach the API', () => {
     expect((await as({ 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' })).status).toBe(403);
     expect((await as({ 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' })).status).toBe(403);
     const refused = await as({ 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' });
-    expect(await refused.json()).toEqual({ Error: expect.stringMatching(/^refused: a cross-site request \(Sec-Fetch-Site\)/) });
+    expect(await refused.json()).toEqual({ Code: 'FORBIDDEN', Error: expect.stringMatching(/^refused: a cross-site request \(Sec-Fetch-Site\)/) });
     expect(await read(id)).toBe(false);
     expect((await as({ 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' })).status).toBe(200);
   });

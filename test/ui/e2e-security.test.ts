@@ -72,7 +72,7 @@ describe('safe by default', () => {
     const [, response] = (await once(ws, 'unexpected-response')) as [unknown, import('node:http').IncomingMessage];
     expect(response.statusCode).toBe(403);
     const api = await getJson<{ Error: string }>(`${sim.url}/api/v1/messages`, { headers: { origin: 'http://evil.example' } });
-    expect(api).toEqual({ status: 403, body: { Error: 'refused: cross-origin request from http://evil.example' } });
+    expect(api).toEqual({ status: 403, body: { Code: 'FORBIDDEN', Error: 'refused: cross-origin request from http://evil.example' } });
     // Clients without an Origin (curl, test suites, Mailpit API clients) are not browsers: they pass.
     expect((await getJson(`${sim.url}/api/v1/messages`)).status).toBe(200);
   });
@@ -122,7 +122,7 @@ describe('--ui-auth', () => {
     const denied = await fetch(`${locked.url}/api/v1/messages`);
     expect(denied.status).toBe(401);
     expect(denied.headers.get('www-authenticate')).toMatch(/^Basic realm="mailsim"/);
-    expect(await denied.json()).toEqual({ Error: 'authentication required' });
+    expect(await denied.json()).toEqual({ Code: 'UNAUTHORIZED', Error: 'authentication required' });
     expect((await fetch(`${locked.url}/`)).status).toBe(401);
     expect((await fetch(`${locked.url}/livez`)).status).toBe(200);
     expect((await fetch(`${locked.url}/readyz`)).status).toBe(200);

@@ -124,7 +124,7 @@ describe('UI static files', () => {
   it('refuses cross-origin and rebinding requests before any route, with JSON errors', async () => {
     const cross = await fetch(`${base}/api/v1/messages`, { headers: { origin: 'http://evil.example' } });
     expect(cross.status).toBe(403);
-    expect(await cross.json()).toEqual({ Error: 'refused: cross-origin request from http://evil.example' });
+    expect(await cross.json()).toEqual({ Code: 'FORBIDDEN', Error: 'refused: cross-origin request from http://evil.example' });
   });
 
   it('allows the page to open its own WebSocket', () => {

@@ -112,7 +112,7 @@ describe('WebSocket hub', () => {
     expect(response.statusCode).toBe(403);
     let body = '';
     for await (const chunk of response) body += chunk;
-    expect(JSON.parse(body)).toEqual({ Error: 'refused: cross-origin request from http://evil.example' });
+    expect(JSON.parse(body)).toEqual({ Code: 'FORBIDDEN', Error: 'refused: cross-origin request from http://evil.example' });
 
     const wrongPath = new WebSocket(`ws://127.0.0.1:${port}/elsewhere`);
     wrongPath.on('error', () => {});

@@ -1,8 +1,8 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { MailboxPort } from '../../ports/mailbox.js';
-import type { ApiError } from '../../protocol.js';
-import { HttpError, notFound, parseInput } from '../errors.js';
+import { apiError, parseInput } from '../errors.js';
+import { CodedError, notFound } from '../../errors/catalogue.js';
 
 /**
  * Captured mail is hostile input. Anything rendered from it is served as a sandboxed document
@@ -26,7 +26,7 @@ function untrusted(res: Response, remote = false): Response {
 
 /** The message exists but could not be parsed in time (see mail/message-open.ts). */
 function unavailable(res: Response, why: string): void {
-  res.status(503).set('Retry-After', '5').json({ Error: `the message could not be parsed: ${why}` } satisfies ApiError);
+  res.status(503).set('Retry-After', '5').json(apiError('UNAVAILABLE', `the message could not be parsed: ${why}`));
 }
 
 function contentDisposition(kind: 'inline' | 'attachment', filename: string): string {
@@ -79,7 +79,7 @@ export function messageRouter(mailbox: MailboxPort): Router {
 
   router.get('/view/:file', async (req, res) => {
     const match = /^(.+)\.(html|txt)$/.exec(req.params.file);
-    if (!match) throw new HttpError(404, 'use /view/{ID}.html or /view/{ID}.txt');
+    if (!match) throw new CodedError('NOT_FOUND', 'use /view/{ID}.html or /view/{ID}.txt');
     const { remote } = parseInput(viewQuery, req.query, 'query');
     const [, id, ext] = match as unknown as [string, string, 'html' | 'txt'];
     const rendered = await mailbox.render(id, ext === 'html' ? 'html' : 'text');

@@ -2,7 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { MailboxPort } from '../../ports/mailbox.js';
 import type { MessagesSummary } from '../../protocol.js';
-import { HttpError, parseInput } from '../errors.js';
+import { parseInput } from '../errors.js';
+import { CodedError, badRequest } from '../../errors/catalogue.js';
 
 const paging = z.object({
   start: z.coerce.number().int().min(0).default(0),
@@ -50,7 +51,7 @@ export function messagesRouter(mailbox: MailboxPort): Router {
 
   router.put('/api/v1/messages', async (req, res) => {
     const { Read, IDs, Search } = parseInput(readBody, req.body, 'body');
-    if (IDs?.length && Search) throw new HttpError(400, 'give either IDs or Search, not both');
+    if (IDs?.length && Search) throw badRequest('give either IDs or Search, not both');
     if (IDs?.length) requireKnown(mailbox, IDs);
     const timeZone = typeof req.query.tz === 'string' ? req.query.tz : undefined;
     await mailbox.setRead(Read, IDs?.length ? { ids: IDs } : Search ? { query: Search, timeZone } : 'all');
@@ -63,7 +64,7 @@ export function messagesRouter(mailbox: MailboxPort): Router {
 /** All or nothing: a request naming a message that does not exist changes nothing. */
 function requireKnown(mailbox: MailboxPort, ids: string[]): void {
   const unknown = ids.filter((id) => !mailbox.has(id));
-  if (unknown.length) throw new HttpError(404, `message${unknown.length > 1 ? 's' : ''} not found: ${unknown.join(', ')}`);
+  if (unknown.length) throw new CodedError('NOT_FOUND', `message${unknown.length > 1 ? 's' : ''} not found: ${unknown.join(', ')}`);
 }
 
 /**

@@ -2,7 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { ClockInfo, CounterInfo, ListenerInfo, OneShotFaultInfo, ScenarioInfo, ScenariosList } from '../../protocol.js';
 import { parseDuration } from '../../util/duration.js';
-import { notFound, parseInput } from '../errors.js';
+import { parseInput } from '../errors.js';
+import { notFound } from '../../errors/catalogue.js';
 
 /** What the HTTP layer may do with scenarios, faults and the scenario clock. */
 export interface ScenarioControl {

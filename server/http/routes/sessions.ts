@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { MailboxPort } from '../../ports/mailbox.js';
 import type { SessionOutcome, SessionsList } from '../../protocol.js';
 import type { AssertNone, Unlisted } from '../../util/exhaustive-list.js';
-import { notFound, parseInput } from '../errors.js';
+import { parseInput } from '../errors.js';
+import { notFound } from '../../errors/catalogue.js';
 
 export const SESSION_OUTCOMES = [
   'active',

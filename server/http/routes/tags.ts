@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { MailboxPort } from '../../ports/mailbox.js';
-import { HttpError, notFound, parseInput } from '../errors.js';
+import { parseInput } from '../errors.js';
+import { CodedError, badRequest, notFound } from '../../errors/catalogue.js';
 
 const setBody = z.object({ IDs: z.array(z.string()).default([]), Tags: z.array(z.string()).nullish() }).loose();
 const renameBody = z.object({ Name: z.string({ error: 'expected the new tag name as a string' }) }).loose();
@@ -21,7 +22,7 @@ export function tagsRouter(mailbox: MailboxPort): Router {
   router.put('/api/v1/tags', async (req, res) => {
     const { IDs, Tags } = parseInput(setBody, req.body, 'body');
     const unknown = IDs.filter((id) => !mailbox.has(id));
-    if (unknown.length) throw new HttpError(404, `message${unknown.length > 1 ? 's' : ''} not found: ${unknown.join(', ')}`);
+    if (unknown.length) throw new CodedError('NOT_FOUND', `message${unknown.length > 1 ? 's' : ''} not found: ${unknown.join(', ')}`);
     if (IDs.length) await mailbox.setTags(IDs, Tags ?? []);
     res.type('text/plain').send('ok');
   });
@@ -29,9 +30,9 @@ export function tagsRouter(mailbox: MailboxPort): Router {
   router.put('/api/v1/tags/:tag', async (req, res) => {
     const { Name } = parseInput(renameBody, req.body, 'body');
     const result = await mailbox.renameTag(req.params.tag, Name);
-    if (result === 'invalid') throw new HttpError(400, `invalid tag name "${Name}": use letters, digits, spaces, "-", "_" and "."`);
+    if (result === 'invalid') throw badRequest(`invalid tag name "${Name}": use letters, digits, spaces, "-", "_" and "."`);
     if (result === 'not-found') throw notFound(`tag ${req.params.tag}`);
-    if (result === 'exists') throw new HttpError(400, `a tag named "${Name}" already exists`);
+    if (result === 'exists') throw badRequest(`a tag named "${Name}" already exists`);
     res.type('text/plain').send('ok');
   });
 

@@ -5,7 +5,7 @@ import type { MailboxPort } from '../../ports/mailbox.js';
 import type { SessionQuery } from '../../ports/mailbox.js';
 import type { MessagesSummary, MessageSummary, SessionsList, SessionSummary } from '../../protocol.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
-import { parseInput } from '../errors.js';
+import { apiError, parseInput } from '../errors.js';
 import type { WaitOutcome, WaitRegistry } from '../waiting.js';
 import { outcomeList, SESSION_OUTCOMES, sinceParam } from './sessions.js';
 import { messagesSummary } from './messages.js';
@@ -137,7 +137,7 @@ function answer<R>(res: Response, outcome: WaitOutcome<R>, timedOut: (result: R)
       res.status(408).json(timedOut(outcome.result));
       return;
     case 'shutdown':
-      if (!res.headersSent) res.status(503).json({ Error: 'mailsim is shutting down' });
+      if (!res.headersSent) res.status(503).json(apiError('UNAVAILABLE', 'mailsim is shutting down'));
       return;
     case 'closed':
       return;
