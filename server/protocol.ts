@@ -205,6 +205,16 @@ export interface FaultEvent {
   Reason: string;
   /** The reply sent instead of the normal one, if any ("421 4.7.0 Try again later"). */
   Reply: string | null;
+  /** The scenario's explanation of this fault, when the rule or limit has one. */
+  Explanation?: FaultExplanation;
+}
+
+/** Why a fault happened and what to do, in words a QA person trusts (a scenario's `explain`). */
+export interface FaultExplanation {
+  Cause: string;
+  Advice: string;
+  /** Where the behaviour is documented, or "invented". */
+  Source?: string;
 }
 
 export interface ScenarioError {

@@ -25,6 +25,15 @@ export interface Fired {
   phase: Phase;
   /** Human-readable: "rule daily-quota: 501st message today (limit 500, resets 23:00 UTC)". */
   reason: string;
+  /** The rule's or limit's `explain`, when it has one: what happened and what to do about it. */
+  explanation?: Explanation;
+}
+
+/** Why a fault fired, for people: a scenario's `explain`, or a built-in check's own. */
+export interface Explanation {
+  cause: string;
+  advice: string;
+  source?: string;
 }
 
 export interface Decision {

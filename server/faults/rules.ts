@@ -73,7 +73,8 @@ export class CompiledRule implements RuleRuntime {
     const selection = this.selector.pick(ctx, now);
     if (!selection) return undefined;
     const reason = `rule '${this.name}' matched ${describeEvent(ctx)} (${this.details(selection)})`;
-    return actionContribution(this.rule.action, { source: 'rule', name: this.name, phase: ctx.phase, reason }, render);
+    const fired = { source: 'rule' as const, name: this.name, phase: ctx.phase, reason, ...(this.rule.explain && { explanation: this.rule.explain }) };
+    return actionContribution(this.rule.action, fired, render);
   }
 
   private details({ event, key }: SelectedEvent): string {

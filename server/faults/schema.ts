@@ -138,10 +138,24 @@ export const actionSchema = z
   .refine((a) => Object.values(a).some((v) => v !== undefined), { message: 'an action needs at least one of delay, reply, stall, disconnect, tarpit, blackhole, accept' });
 export type Action = z.infer<typeof actionSchema>;
 
+/**
+ * Why a fault happens, in words a QA person can act on: shown on the session, on each
+ * transaction and in the UI whenever this rule or limit fires, instead of a guess from the code.
+ */
+export const explanationSchema = z
+  .object({
+    cause: z.string().min(1).describe('what happened, as the provider would say it ("Gmail\'s daily sending limit is used up")'),
+    advice: z.string().min(1).describe('what the application (or its operator) should do about it'),
+    source: z.string().min(1).optional().describe('where the behaviour is documented or observed (a URL), or "invented" when it is not'),
+  })
+  .strict();
+export type ExplanationSpec = z.infer<typeof explanationSchema>;
+
 export const ruleSchema = z
   .object({
     name: z.string().min(1).optional(),
     description: z.string().optional(),
+    explain: explanationSchema.optional(),
     when: whenSchema,
     select: selectSchema.default({ per: 'global' }),
     action: actionSchema,
@@ -166,6 +180,7 @@ export type WindowSpec = z.infer<typeof windowSchema>;
 const limitBase = {
   name: z.string().min(1),
   description: z.string().optional(),
+  explain: explanationSchema.optional(),
   match: matchSchema.optional().describe('only count and refuse events that match (e.g. users of one plan)'),
   reply: replySchema,
 };

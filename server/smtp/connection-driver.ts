@@ -303,7 +303,8 @@ export class ConnectionDriver {
     const reply = decision.verdict.kind === 'reply' ? formatReply(decision.verdict.reply) : null;
     for (const fired of decision.fired) {
       this.state.note(`fault: ${fired.source} '${fired.name}' at ${phase}: ${fired.reason}`);
-      this.deps.onFault({ SessionID: this.state.id, At: this.deps.clock.now(), Phase: phase, Source: fired.source, Name: fired.name, Reason: fired.reason, Reply: reply, Scenario: this.scenario.name });
+      const explanation = fired.explanation && { Cause: fired.explanation.cause, Advice: fired.explanation.advice, ...(fired.explanation.source && { Source: fired.explanation.source }) };
+      this.deps.onFault({ SessionID: this.state.id, At: this.deps.clock.now(), Phase: phase, Source: fired.source, Name: fired.name, Reason: fired.reason, Reply: reply, Scenario: this.scenario.name, ...(explanation && { Explanation: explanation }) });
     }
     const causes = decision.fired.map((f) => `${f.source} '${f.name}'`).join(', ');
     if (decision.verdict.kind === 'stall') this.state.stalled(causes);

@@ -264,3 +264,15 @@ describe('FaultEngine: clock, counters, problems', () => {
     expect(outcome(e.decide(ctx('mail', { sender: 'a@b', session: { id: 'new', user: 'u' } })))).toBe('451 busy');
   });
 });
+
+describe('explanations', () => {
+  it('a rule or limit that fires carries its explain block in fired', () => {
+    const explain = { cause: 'The daily quota is used up.', advice: 'Retry after the reset.', source: 'invented' };
+    const { engine: e } = engine({
+      rules: [{ name: 'busy', when: { phase: 'helo' }, action: { reply: reply(421) }, explain }],
+      limits: [{ name: 'one', kind: 'messages', max: 0, window: { fixed: '1d' }, phase: 'mail', reply: reply(550), explain: { cause: 'No messages allowed.', advice: 'Do not send.' } }],
+    });
+    expect(e.decide(ctx('helo')).fired[0]?.explanation).toEqual(explain);
+    expect(e.decide(ctx('mail', { sender: 'a@b' })).fired[0]?.explanation).toEqual({ cause: 'No messages allowed.', advice: 'Do not send.' });
+  });
+});
