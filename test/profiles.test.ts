@@ -75,7 +75,7 @@ describe('built-in profiles with real clients', () => {
     await activate(sim, 'gmail');
     const script = `${starttls}\ns.login('app@gmail.com', 'abcd efgh ijkl mnop')\nprint(s.mail('app@gmail.com', ['size=40000000']))`;
     expect(await smtplib(sim.smtpPort, script)).toMatch(
-      /^\(552, b"5\.3\.4 Your message exceeded Google's message size limits\. Please visit\\n5\.3\.4  https:\/\/support\.google\.com\/mail\/\?p=MaxSizeError/,
+      /^\(552, b"5\.3\.4 Your message exceeded Google's message size limits\. Please visit\\n5\.3\.4 {2}https:\/\/support\.google\.com\/mail\/\?p=MaxSizeError/,
     );
   });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type Attachment as ParsedAttachment, type ParsedMail } from 'mailparser';
 import type { Attachment, ListUnsubscribe, Message } from '../protocol.js';
-import { addressList, bodyText, isInline, stripAngles } from './message-parser.js';
+import { bodyText, isInline, stripAngles } from './message-parser.js';
 import type { StoredMessage } from './message-store.js';
 export { headerMap } from '../util/headers.js';
 
