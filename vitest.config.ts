@@ -7,7 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Spawned servers and real clients: keep file-level parallelism to the two cores we have.
     maxWorkers: 2,
-    // The browser tests drive the built UI (dist/ui): rebuild it first when ui/ is newer.
-    globalSetup: ['test/ui/global-setup.ts'],
+    // The CLI tests run dist/server and the browser tests dist/ui: rebuild what is stale first.
+    globalSetup: ['test/helpers/global-setup.ts'],
   },
 });

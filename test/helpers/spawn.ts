@@ -12,7 +12,7 @@ export interface Spawned {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs the real CLI (through tsx, no build needed) and waits for its "Ready." line. */
+/** Runs the real CLI and waits for its "Ready." line. */
 export async function spawnMailsim(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Spawned> {
   const child = runCli(args, env);
   let stdout = '';
@@ -32,8 +32,11 @@ export async function spawnMailsim(args: string[], env: NodeJS.ProcessEnv = {}):
   return { child, smtpPorts, url, output: () => stdout + stderr, exited };
 }
 
+/** The built CLI, as `npm start` and the installed `mailsim` run it (test/helpers/global-setup.ts builds it). */
+export const CLI = 'dist/server/cli/main.js';
+
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], {
+  return spawn(process.execPath, [CLI, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
