@@ -7,7 +7,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Spawned servers and real clients: keep file-level parallelism to the two cores we have.
     maxWorkers: 2,
-    // The CLI tests run dist/server and the browser tests dist/ui: rebuild what is stale first.
+    // The CLI tests run dist/server and the browser tests dist/ui: rebuild what is stale first;
+    // the run gets its own TMPDIR, removed at the end.
     globalSetup: ['test/helpers/global-setup.ts'],
   },
 });

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,7 +54,15 @@ async function buildUi(): Promise<void> {
   await build({ configFile: join(ROOT, 'ui/vite.config.ts'), logLevel: 'warn' });
 }
 
-/** Once per `vitest run`: brings dist/ up to date. */
-export default async function setup(): Promise<void> {
+/**
+ * Once per `vitest run`: brings dist/ up to date, and gives the run a scratch directory of its own.
+ * Test workers and the processes they start inherit TMPDIR, so every os.tmpdir() directory
+ * (each worker's CA in TEST_TLS_DIR, data directories, client scratch files) lands inside it,
+ * and the teardown removes it whatever the tests left behind.
+ */
+export default async function setup(): Promise<() => void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'mailsim-test-'));
+  process.env.TMPDIR = scratch;
   await Promise.all([buildServer(), buildUi()]);
+  return () => rmSync(scratch, { recursive: true, force: true });
 }

@@ -16,7 +16,7 @@ export interface TestSim {
   stop(): Promise<void>;
 }
 
-/** One CA per test worker process, outside the user's data directory. */
+/** One CA per test process, inside the run's own TMPDIR (test/helpers/global-setup.ts). */
 export const TEST_TLS_DIR = join(tmpdir(), `mailsim-test-tls-${process.pid}`);
 
 /** An in-process mailsim on free loopback ports with an in-memory store. */
