@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MessagesSummary } from '../server/protocol.js';
 import { RawSmtp } from './helpers/raw-smtp.js';
 import { getJson } from './helpers/sim.js';
-import { runCli, runCliToEnd, spawnMailsim, type Spawned } from './helpers/spawn.js';
+import { runCliReporting, runCliToEnd, spawnMailsim, type Spawned } from './helpers/spawn.js';
 
 const running: Spawned[] = [];
 afterEach(() => {
@@ -18,23 +18,6 @@ async function start(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Spawn
   const proc = await spawnMailsim(args, env);
   running.push(proc);
   return proc;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Retries on connection refused: the process gives no other sign of life under --quiet. */
-async function untilReady(url: string): Promise<void> {
-  for (;;) {
-    const status = await fetch(url).then((r) => r.status, () => 0);
-    if (status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 const FREE = ['--smtp', '127.0.0.1:0', '--http', '127.0.0.1:0'];
@@ -111,13 +94,15 @@ describe('mailsim CLI', () => {
   });
 
   it('prints nothing with --quiet', async () => {
-    const port = await freePort();
-    const child = runCli(['--smtp', '127.0.0.1:0', '--http', `127.0.0.1:${port}`, '--db', ':memory:', '--quiet']);
+    const { child, listening } = runCliReporting([...FREE, '--db', ':memory:', '--quiet']);
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = once(child, 'exit');
-    await untilReady(`http://127.0.0.1:${port}/readyz`);
+    // The SMTP listener opens first, then HTTP; /readyz turns 200 once the start-up sweep is done,
+    // a few milliseconds after HTTP listens (each try is a real request, no sleep between).
+    const [, http] = await listening(2);
+    while ((await fetch(`http://127.0.0.1:${http}/readyz`)).status !== 200);
     child.kill('SIGTERM');
     expect((await exited)[0]).toBe(0);
     expect(output).toBe('');
