@@ -10,5 +10,7 @@ export default defineConfig({
     // The CLI tests run dist/server and the browser tests dist/ui: rebuild what is stale first;
     // the run gets its own TMPDIR, removed at the end.
     globalSetup: ['test/helpers/global-setup.ts'],
+    // Each test process keeps mailsim's data (MAILSIM_HOME, certificates) in that TMPDIR.
+    setupFiles: ['test/helpers/worker-setup.ts'],
   },
 });

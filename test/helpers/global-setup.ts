@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Certificates } from '../../server/tls/certificates.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -63,6 +64,7 @@ async function buildUi(): Promise<void> {
 export default async function setup(): Promise<() => void> {
   const scratch = mkdtempSync(join(tmpdir(), 'mailsim-test-'));
   process.env.TMPDIR = scratch;
-  await Promise.all([buildServer(), buildUi()]);
+  const { TLS_TEMPLATE, TEMPLATE_NAMES } = await import('./dirs.js');
+  await Promise.all([buildServer(), buildUi(), Certificates.open(TLS_TEMPLATE, [...TEMPLATE_NAMES, hostname()])]);
   return () => rmSync(scratch, { recursive: true, force: true });
 }
