@@ -24,19 +24,17 @@ const FREE = ['--smtp', '127.0.0.1:0', '--http', '127.0.0.1:0'];
 
 describe('mailsim CLI', () => {
   it('prints help and version', async () => {
-    const help = await runCliToEnd(['--help']);
+    const [help, version] = await Promise.all([runCliToEnd(['--help']), runCliToEnd(['--version'])]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--max-message-size BYTES');
     expect(help.stdout).toContain('MAILSIM_SMTP');
-    const version = await runCliToEnd(['--version']);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it('exits 2 with a clear message on a bad option', async () => {
-    const bad = await runCliToEnd(['--max-messages', 'many']);
+    const [bad, env] = await Promise.all([runCliToEnd(['--max-messages', 'many']), runCliToEnd([], { MAILSIM_HTTP: 'nowhere' })]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('mailsim: --max-messages: expected a positive whole number, got "many"\n');
-    const env = await runCliToEnd([], { MAILSIM_HTTP: 'nowhere' });
     expect(env.code).toBe(2);
     expect(env.stderr).toMatch(/--http: expected HOST:PORT/);
   });
