@@ -7,7 +7,10 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Spawned servers and real clients: keep file-level parallelism to the two cores we have.
     maxWorkers: 2,
-    // The browser tests drive the built UI (dist/ui): rebuild it first when ui/ is newer.
-    globalSetup: ['test/ui/global-setup.ts'],
+    // The CLI tests run dist/server and the browser tests dist/ui: rebuild what is stale first;
+    // the run gets its own TMPDIR, removed at the end.
+    globalSetup: ['test/helpers/global-setup.ts'],
+    // Each test process keeps mailsim's data (MAILSIM_HOME, certificates) in that TMPDIR.
+    setupFiles: ['test/helpers/worker-setup.ts'],
   },
 });

@@ -51,10 +51,6 @@ function importsOf(file: string): Import[] {
 
 const ALL = [...sourceFiles('server'), ...sourceFiles('ui/src')].flatMap(importsOf);
 
-function violations(fromDir: string, forbidden: (target: string) => boolean, runtimeOnly = false): string[] {
-  return ALL.filter((i) => i.from.startsWith(fromDir) && forbidden(i.target) && !(runtimeOnly && i.typeOnly)).map((i) => `${i.from} → ${i.target}`);
-}
-
 /** One row of docs/architecture.md's module table. */
 interface ModuleRule {
   module: string;

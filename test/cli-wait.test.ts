@@ -7,6 +7,7 @@ import { sessionsClosed } from './helpers/events.js';
 import { sendWithNodemailer } from './helpers/faults.js';
 import { getJson, startSim, type TestSim } from './helpers/sim.js';
 import { runCli, runCliToEnd } from './helpers/spawn.js';
+import { nextWait } from './helpers/waits.js';
 
 let sim: TestSim;
 beforeAll(async () => {
@@ -47,11 +48,12 @@ describe('mailsim wait', () => {
     expect(done.stdout.trim().split('\n').map((line) => /"([^"]+)"/.exec(line)?.[1])).toEqual(['ready 2', 'ready 1']);
     expect(done.stdout).toMatch(/app@example.com -> ready@example.org {2}"ready 2"/);
 
+    const opened = nextWait(sim.harness.integrations.waits);
     const child = runCli(['wait', '--url', sim.url, '--query', 'subject:"late arrival"', '--timeout', '10s', '--json']);
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = once(child, 'exit');
-    while (sim.harness.integrations.waits.size < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    await opened;
     expect((await sendWithNodemailer(sim.smtpPort, { to: 'late@example.org', subject: 'late arrival' })).ok).toBe(true);
     expect((await exited)[0]).toBe(0);
     expect((JSON.parse(stdout) as Array<{ Subject: string }>).map((m) => m.Subject)).toEqual(['late arrival']);

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MessagesSummary } from '../server/protocol.js';
 import { RawSmtp } from './helpers/raw-smtp.js';
 import { getJson } from './helpers/sim.js';
-import { runCli, runCliToEnd, spawnMailsim, type Spawned } from './helpers/spawn.js';
+import { runCliReporting, runCliToEnd, spawnMailsim, type Spawned } from './helpers/spawn.js';
 
 const running: Spawned[] = [];
 afterEach(() => {
@@ -20,40 +20,21 @@ async function start(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Spawn
   return proc;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Retries on connection refused: the process gives no other sign of life under --quiet. */
-async function untilReady(url: string): Promise<void> {
-  for (;;) {
-    const status = await fetch(url).then((r) => r.status, () => 0);
-    if (status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 const FREE = ['--smtp', '127.0.0.1:0', '--http', '127.0.0.1:0'];
 
 describe('mailsim CLI', () => {
   it('prints help and version', async () => {
-    const help = await runCliToEnd(['--help']);
+    const [help, version] = await Promise.all([runCliToEnd(['--help']), runCliToEnd(['--version'])]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--max-message-size BYTES');
     expect(help.stdout).toContain('MAILSIM_SMTP');
-    const version = await runCliToEnd(['--version']);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it('exits 2 with a clear message on a bad option', async () => {
-    const bad = await runCliToEnd(['--max-messages', 'many']);
+    const [bad, env] = await Promise.all([runCliToEnd(['--max-messages', 'many']), runCliToEnd([], { MAILSIM_HTTP: 'nowhere' })]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('mailsim: --max-messages: expected a positive whole number, got "many"\n');
-    const env = await runCliToEnd([], { MAILSIM_HTTP: 'nowhere' });
     expect(env.code).toBe(2);
     expect(env.stderr).toMatch(/--http: expected HOST:PORT/);
   });
@@ -111,13 +92,15 @@ describe('mailsim CLI', () => {
   });
 
   it('prints nothing with --quiet', async () => {
-    const port = await freePort();
-    const child = runCli(['--smtp', '127.0.0.1:0', '--http', `127.0.0.1:${port}`, '--db', ':memory:', '--quiet']);
+    const { child, listening } = runCliReporting([...FREE, '--db', ':memory:', '--quiet']);
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = once(child, 'exit');
-    await untilReady(`http://127.0.0.1:${port}/readyz`);
+    // The SMTP listener opens first, then HTTP; /readyz turns 200 once the start-up sweep is done,
+    // a few milliseconds after HTTP listens (each try is a real request, no sleep between).
+    const [, http] = await listening(2);
+    while ((await fetch(`http://127.0.0.1:${http}/readyz`)).status !== 200);
     child.kill('SIGTERM');
     expect((await exited)[0]).toBe(0);
     expect(output).toBe('');

@@ -6,6 +6,7 @@ import { nextEvent } from './helpers/events.js';
 import { sendWithNodemailer, smtplib } from './helpers/faults.js';
 import type { SendOptions } from './helpers/sim.js';
 import { getJson, startSim, type TestSim } from './helpers/sim.js';
+import { nextWait } from './helpers/waits.js';
 
 let sim: TestSim;
 let mailpit: MailpitClient;
@@ -136,8 +137,9 @@ describe('Mailpit\'s tag endpoints, through the mailpit-api client', () => {
 
   it('a wait on tag: is answered when tags are set through the API', async () => {
     const message = await send(sim, { subject: 'later tagged' });
+    const opened = nextWait(sim.harness.integrations.waits);
     const waiting = getJson<MessagesSummary>(`${sim.url}/api/v1/wait?query=tag:reviewed&timeout=5s`);
-    while (sim.harness.integrations.waits.size < 1) await new Promise((resolve) => setImmediate(resolve));
+    await opened;
     await mailpit.setTags({ IDs: [message.ID], Tags: ['reviewed'] });
     const { status, body } = await waiting;
     expect(status).toBe(200);

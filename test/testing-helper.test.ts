@@ -132,7 +132,8 @@ describe('connectMailsim', () => {
 
 describe('other test runners', () => {
   it('works under node:test (plain promises, no framework globals)', async () => {
-    // Inside the repository (test-artifacts/ is git-ignored) so that "nodemailer" resolves.
+    // Inside the repository (test-artifacts/ is git-ignored) so that "nodemailer" resolves, and
+    // "mailsim/testing" too: the package's own exports, the built dist/ a user's project imports.
     mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
     const dir = mkdtempSync(join(ROOT, 'test-artifacts', 'node-test-'));
     const file = join(dir, 'mail.test.mjs');
@@ -141,7 +142,7 @@ describe('other test runners', () => {
       `import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import nodemailer from 'nodemailer';
-import { startMailsim } from ${JSON.stringify(join(ROOT, 'server/testing/index.ts'))};
+import { startMailsim } from 'mailsim/testing';
 const sim = await startMailsim();
 after(() => sim.close());
 test('a password reset mail goes out', async () => {
@@ -152,7 +153,7 @@ test('a password reset mail goes out', async () => {
 });
 `,
     );
-    const result = await run(process.execPath, ['--import', 'tsx', '--test', file], undefined, 30_000);
+    const result = await run(process.execPath, ['--test', file], undefined, 30_000);
     expect(result.stdout + result.stderr).toMatch(/# pass 1/);
     expect(result.code).toBe(0);
     rmSync(dir, { recursive: true, force: true });

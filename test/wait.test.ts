@@ -4,6 +4,7 @@ import type { MessagesSummary, MessageSummary, SessionsList } from '../server/pr
 import { nextEvent, sessionsClosed } from './helpers/events.js';
 import { sendWithNodemailer } from './helpers/faults.js';
 import { getJson, startSim, type TestSim } from './helpers/sim.js';
+import { nextWait } from './helpers/waits.js';
 
 let sim: TestSim;
 beforeAll(async () => {
@@ -27,11 +28,6 @@ async function send(subject: string, to = 'user@example.org'): Promise<MessageSu
   return received;
 }
 
-/** Resolves once the server holds `count` more open waits than before. */
-async function waitsOpen(count: number): Promise<void> {
-  while (sim.harness.integrations.waits.size < count) await new Promise((resolve) => setImmediate(resolve));
-}
-
 describe('GET /api/v1/wait', () => {
   it('answers at once when enough messages already match, in the search endpoint\'s shape', async () => {
     await send('first', 'a@example.org');
@@ -43,8 +39,9 @@ describe('GET /api/v1/wait', () => {
   });
 
   it('waits for messages that arrive during the wait', async () => {
+    const opened = nextWait(sim.harness.integrations.waits);
     const waiting = getJson<MessagesSummary>(`${sim.url}/api/v1/wait?query=subject:later&count=2&timeout=10s`);
-    await waitsOpen(1);
+    await opened;
     await send('later 1');
     await send('not this one');
     expect(sim.harness.integrations.waits.size).toBe(1);
@@ -105,12 +102,14 @@ describe('GET /api/v1/wait', () => {
   it('releases the wait (subscription and timer) when the client goes away', async () => {
     const before = listeners();
     const aborted = new AbortController();
+    const opened = nextWait(sim.harness.integrations.waits);
     const waiting = fetch(`${sim.url}/api/v1/wait?query=never&timeout=60s`, { signal: aborted.signal }).catch((error: Error) => error.name);
-    await waitsOpen(1);
+    const { ended } = await opened;
     expect(listeners()[0]).toBe(before[0]! + 1);
     aborted.abort();
     expect(await waiting).toBe('AbortError');
-    while (sim.harness.integrations.waits.size) await new Promise((resolve) => setTimeout(resolve, 5));
+    await ended;
+    expect(sim.harness.integrations.waits.size).toBe(0);
     expect(listeners()).toEqual(before);
   });
 });
@@ -123,8 +122,9 @@ describe('GET /api/v1/sessions/wait', () => {
     });
     expect(fault.status).toBe(201);
     const since = new Date().toISOString();
+    const opened = nextWait(sim.harness.integrations.waits);
     const waiting = getJson<SessionsList>(`${sim.url}/api/v1/sessions/wait?count=3&since=${since}&timeout=10s`);
-    await waitsOpen(1);
+    await opened;
     const attempts = [];
     for (let attempt = 0; attempt < 3; attempt++) attempts.push(await sendWithNodemailer(sim.smtpPort, { subject: `attempt ${attempt}` }));
     expect(attempts.map((a) => a.responseCode ?? 250)).toEqual([421, 421, 250]);
@@ -157,6 +157,7 @@ describe('GET /api/v1/sessions/wait', () => {
 describe('waits and shutdown', () => {
   it('a long wait does not hold up stopping: it is answered 503 at once', async () => {
     const own = await startSim();
+    const opened = nextWait(own.harness.integrations.waits);
     const answered = new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
       // A raw request: fetch would retry or hide the socket being closed.
       const req = request(`${own.url}/api/v1/wait?query=never&timeout=5m`, (res) => {
@@ -167,7 +168,7 @@ describe('waits and shutdown', () => {
       req.on('error', reject);
       req.end();
     });
-    while (own.harness.integrations.waits.size < 1) await new Promise((resolve) => setImmediate(resolve));
+    await opened;
     const started = Date.now();
     await own.stop();
     // Well under the wait's 5 minutes (stopping itself takes a few hundred ms: writer thread, WAL).

@@ -151,7 +151,7 @@ export class Harness {
     }
     const sweep = () => this.mailbox.sweep().catch((error: Error) => this.log.warn(`retention: ${error.message}`));
     await sweep();
-    this.#sweeper = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
+    this.#sweeper = setInterval(() => void sweep(), SWEEP_INTERVAL_MS).unref();
     const dirs = [builtinScenarioDir(), this.config.scenarios].filter((dir): dir is string => dir !== undefined);
     this.#watcher = new ScenarioWatcher(this.scenarios, dirs, (message) => this.log.warn(message));
     this.#ready = true;

@@ -55,10 +55,10 @@ export class TlsGate {
 
   /** smtp-server looks contexts up by server name; every name gets the scenario's. */
   contextMap(): Map<string, SecureContext> {
-    const gate = this;
+    const current = () => this.#contexts?.forFault(this.fault());
     return new (class extends Map<string, SecureContext> {
       override get(): SecureContext | undefined {
-        return gate.#contexts?.forFault(gate.fault());
+        return current();
       }
     })();
   }

@@ -12,7 +12,6 @@ import type { z } from 'zod';
 import type { ConfigInput } from '../config/config.js';
 import type { oneShotSchema } from '../faults/one-shot.js';
 import type { ScenarioInput } from '../faults/schema.js';
-import { Harness } from '../app/harness.js';
 import { logTo, type Log } from '../ports/log.js';
 import type {
   ClockInfo,
@@ -134,6 +133,8 @@ export class MailsimTimeoutError<T = MessageSummary | SessionSummary> extends Ma
 /** Starts mailsim in this process on free loopback ports, with an in-memory store. */
 export async function startMailsim(options: StartOptions = {}): Promise<MailsimClient> {
   const { scenario, onWarning, ...config } = options;
+  // On demand: connectMailsim() and `mailsim wait` only talk HTTP and need none of the server.
+  const { Harness } = await import('../app/harness.js');
   const harness = new Harness(
     {
       smtp: [{ host: '127.0.0.1', port: 0 }],

@@ -1,10 +1,9 @@
 import nodemailer from 'nodemailer';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ConfigInput } from '../../server/config/config.js';
 import type { Clock } from '../../server/ports/contracts.js';
 import { Harness } from '../../server/app/harness.js';
 import { logTo } from '../../server/ports/log.js';
+import { TEST_TLS_DIR } from './dirs.js';
 
 export interface TestSim {
   harness: Harness;
@@ -16,8 +15,7 @@ export interface TestSim {
   stop(): Promise<void>;
 }
 
-/** One CA per test worker process, outside the user's data directory. */
-export const TEST_TLS_DIR = join(tmpdir(), `mailsim-test-tls-${process.pid}`);
+export { TEST_TLS_DIR };
 
 /** An in-process mailsim on free loopback ports with an in-memory store. */
 export async function startSim(config: ConfigInput = {}, clock?: Clock): Promise<TestSim> {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
@@ -12,7 +13,7 @@ export interface Spawned {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs the real CLI (through tsx, no build needed) and waits for its "Ready." line. */
+/** Runs the real CLI and waits for its "Ready." line. */
 export async function spawnMailsim(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Spawned> {
   const child = runCli(args, env);
   let stdout = '';
@@ -32,12 +33,63 @@ export async function spawnMailsim(args: string[], env: NodeJS.ProcessEnv = {}):
   return { child, smtpPorts, url, output: () => stdout + stderr, exited };
 }
 
+/** The built CLI, as `npm start` and the installed `mailsim` run it (test/helpers/global-setup.ts builds it). */
+export const CLI = 'dist/server/cli/main.js';
+
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], {
+  return spawn(process.execPath, [CLI, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/**
+ * Loaded into the CLI's process with --import: writes the address of each socket it listens on to
+ * file descriptor 3, through Node's own diagnostics channel. A test learns the ports a silent
+ * (--quiet) mailsim picked for port 0 without reading its output.
+ */
+const REPORT_LISTENING = `data:text/javascript,${encodeURIComponent(`
+import { tracingChannel } from 'node:diagnostics_channel';
+import { writeSync } from 'node:fs';
+tracingChannel('net.server.listen').subscribe({ asyncEnd: ({ server }) => writeSync(3, JSON.stringify(server.address()) + '\\n') });
+`)}`;
+
+export interface Reporting {
+  child: ChildProcess;
+  /** The ports the process listens on, in the order it opened them. */
+  listening(count: number, timeoutMs?: number): Promise<number[]>;
+}
+
+/** Runs the CLI with its listening sockets reported on a side channel (see REPORT_LISTENING). */
+export function runCliReporting(args: string[], env: NodeJS.ProcessEnv = {}): Reporting {
+  const child = spawn(process.execPath, ['--import', REPORT_LISTENING, CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+  });
+  const ports: number[] = [];
+  const waiters: Array<() => void> = [];
+  let text = '';
+  (child.stdio[3] as Readable).on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n')) {
+      ports.push((JSON.parse(text.slice(0, end)) as { port: number }).port);
+      text = text.slice(end + 1);
+    }
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const listening = (count: number, timeoutMs = 10_000) =>
+    new Promise<number[]>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${ports.length} of ${count} listeners opened within ${timeoutMs} ms`)), timeoutMs);
+      const check = () => {
+        if (ports.length < count) return void waiters.push(check);
+        clearTimeout(timer);
+        resolve(ports.slice(0, count));
+      };
+      check();
+    });
+  return { child, listening };
 }
 
 /** Runs the CLI to completion and returns what it printed. */
