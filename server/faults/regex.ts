@@ -68,7 +68,7 @@ function compileCached(pattern: string, flags: string): RE2JS {
   try {
     compiled = RE2JS.compile(pattern, bits);
   } catch (error) {
-    throw new SyntaxError(explainRefusal(pattern, error, bits !== 0));
+    throw new SyntaxError(explainRefusal(pattern, error, bits !== 0), { cause: error });
   }
   if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   cache.set(key, compiled);

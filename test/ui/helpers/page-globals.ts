@@ -3,7 +3,6 @@
  * compiles without the DOM library, so a callback takes what it needs from
  * `globalThis as unknown as PageGlobals`; the type is erased, the lookup happens in the page.
  */
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export interface PageGlobals {
   document: any;
   innerWidth: number;
