@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,9 @@ async function buildUi(): Promise<void> {
  */
 export default async function setup(): Promise<() => void> {
   const scratch = mkdtempSync(join(tmpdir(), 'mailsim-test-'));
+  // Searchable, not listable, by others: clients that drop privileges (getmail delivers as
+  // `nobody` when run as root) must reach the directories the tests give them inside it.
+  chmodSync(scratch, 0o711);
   process.env.TMPDIR = scratch;
   const { TLS_TEMPLATE, TEMPLATE_NAMES } = await import('./dirs.js');
   await Promise.all([buildServer(), buildUi(), Certificates.open(TLS_TEMPLATE, [...TEMPLATE_NAMES, hostname()])]);
