@@ -96,6 +96,17 @@ describe('item 12: messages past the parse bounds are stored openable, and say w
     await anotherClientIsServed();
   });
 
+  it('a header of long lines without colons (20 MiB, no blank line) is bounded in one pass, not one scan per line', async () => {
+    // Found by bench:hostile item 11: looking for each line's colon searched to the end of the
+    // message, so 20,000 lines of 1,000 bytes took the parse thread past its 10 s bound.
+    const raw = `${HEAD}Subject: no colons\r\n${`${'d'.repeat(998)}\r\n`.repeat(20 * 1024)}`;
+    const id = await sendRaw(raw);
+    const message = await expectOpenable(id);
+    expect(message).toMatchObject({ Subject: 'no colons', From: { Address: 'hostile@example.com' } });
+    expect(message.ParseErrors).toEqual([expect.stringMatching(/^the header has 20,485 fields .* were read/)]);
+    await anotherClientIsServed();
+  });
+
   it('MIME nested 1,000 deep: the levels within the bound are parsed, the message opens', async () => {
     let raw = `${HEAD}Subject: deep\r\n`;
     for (let i = 0; i < 1000; i++) raw += `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n`;

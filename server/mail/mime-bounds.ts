@@ -58,9 +58,10 @@ function fields(raw: Buffer, end: number): Array<[number, number]> {
   return out;
 }
 
+/** Only the first 100 bytes of a field are searched: a colon-less line must not cost a scan to the end of the message. */
 function fieldName(raw: Buffer, [start, end]: [number, number]): string {
-  const colon = raw.indexOf(0x3a, start);
-  return colon < 0 || colon >= end || colon - start > 100 ? '' : raw.toString('latin1', start, colon).trim().toLowerCase();
+  const colon = raw.subarray(start, Math.min(end, start + 101)).indexOf(0x3a);
+  return colon < 0 ? '' : raw.toString('latin1', start, start + colon).trim().toLowerCase();
 }
 
 /**
