@@ -9,7 +9,8 @@ import type { Message, MessageSummary, RuntimeStats, Session, SessionSummary } f
 import { type Db, databaseSize } from './database.js';
 import { MessageOpener } from './message-open.js';
 import { MessageStore } from './message-store.js';
-import { ParsePool, transferable } from './parse-pool.js';
+import { ParsePool } from './parse-pool.js';
+import { transferable, transferList } from './shared-bytes.js';
 import { parsesCheaply } from './parse-route.js';
 import { parseSearch } from './search-query.js';
 import { type SqlFilter, toSql } from './search-sql.js';
@@ -154,7 +155,7 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
     const { parsed, bytes } = parsesCheaply(raw) ? { parsed: undefined, bytes: transferable(raw) } : await this.#s.parsers.summarize(raw);
     const header = { ...session, transcript: [] };
     const request = { op: 'ingest', raw: bytes, parsed, envelope, session: header, now } as const;
-    const { summary, pruned, problems } = await this.#s.writer.call(request, [bytes.buffer as ArrayBuffer]).catch((error: unknown) => {
+    const { summary, pruned, problems } = await this.#s.writer.call(request, transferList(bytes)).catch((error: unknown) => {
       throw isStorageFull(error) ? storageFull(error) : error;
     });
     this.#s.opener.noteProblems(summary.ID, problems);

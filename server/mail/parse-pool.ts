@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { emptySummary, type ParsedSummary } from './summary.js';
 import type { ParseCall, ParseInit, ParseReply, ParseRequest, ParseResults, ParseThreadMessage } from './parse-protocol.js';
+import { transferable, transferList } from './shared-bytes.js';
 import { spawnThread } from './thread-spawn.js';
 
 /**
@@ -68,13 +69,6 @@ interface Slot {
   /** The time bound and the slow-parse check of the running job. */
   timers: NodeJS.Timeout[];
   started: number;
-}
-
-/** A copy in memory of its own, so that handing it to a thread moves it, not copies it. */
-export function transferable(raw: Uint8Array): Uint8Array {
-  const own = new Uint8Array(raw.length);
-  own.set(raw);
-  return own;
 }
 
 /**
@@ -173,7 +167,7 @@ export class ParsePool {
       const job = this.#queue.shift()!;
       const call = this.#nextCall++;
       const request = job.make();
-      const transfer = 'raw' in request ? [request.raw.buffer as ArrayBuffer] : [];
+      const transfer = 'raw' in request ? transferList(request.raw) : [];
       clearTimeout(slot.idle);
       slot.handed.push({ ...job, call });
       slot.worker!.postMessage({ ...request, call } satisfies ParseCall, transfer);

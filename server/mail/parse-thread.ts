@@ -4,6 +4,7 @@ import { parseMessage, parseSummary, type ParsedMessage } from './message-parser
 import { findPart, headersOf, messageBody, renderHtml, renderText } from './message-view.js';
 import { ParseCache } from './parse-cache.js';
 import type { ParseCall, ParseInit, ParseReply, ParseRequest, ParseResults, ParseThreadMessage } from './parse-protocol.js';
+import { transferList } from './shared-bytes.js';
 
 /**
  * Entry point of a parse thread: every MIME parse the store does, so that none runs on the
@@ -39,7 +40,7 @@ async function handle(request: ParseRequest): Promise<Answer<ParseRequest['op']>
     case 'summary': {
       const { raw, onlyHeader } = request;
       const parsed = await parseSummary(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), onlyHeader);
-      return [{ parsed, raw }, [raw.buffer as ArrayBuffer]];
+      return [{ parsed, raw }, transferList(raw)];
     }
     case 'view': {
       const parsed = await opened(request.id);
