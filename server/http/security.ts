@@ -187,10 +187,12 @@ export async function authorizeRequest(request: RequestLike, options: SecurityOp
 /** Express middleware: mount before every route. */
 export function securityMiddleware(options: SecurityOptions): RequestHandler {
   return (req, res, next) => {
-    authorizeRequest({ url: req.originalUrl, method: req.method, headers: req.headers }, options).then((refusal) => {
-      if (!refusal) return next();
-      res.status(refusal.status).set(refusal.headers ?? {}).set('Cache-Control', 'no-store').json(apiError(codeForStatus(refusal.status), refusal.message));
-    }, next);
+    authorizeRequest({ url: req.originalUrl, method: req.method, headers: req.headers }, options)
+      .then((refusal) => {
+        if (!refusal) return next();
+        res.status(refusal.status).set(refusal.headers ?? {}).set('Cache-Control', 'no-store').json(apiError(codeForStatus(refusal.status), refusal.message));
+      })
+      .catch(next);
   };
 }
 
