@@ -363,5 +363,7 @@ export function helpText(version: string): string {
     `  ${'--help, -h'.padEnd(28)}Show this help.`,
     `  ${'--version, -v'.padEnd(28)}Print the version.`,
     '',
+    "Mailpit's flags (-d, -m, -l, --ui-auth-file, ...) and MP_* variables are read too; see the README's \"Coming from Mailpit\".",
+    '',
   ].join('\n');
 }
