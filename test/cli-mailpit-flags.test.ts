@@ -48,6 +48,15 @@ describe('Mailpit flags', () => {
     expect((await curl(`${proc.url}/api/v1/messages`)).status).toBe(200);
   });
 
+  it('give the "accessible via" URL in the JSON ready line too', async () => {
+    const proc = await start(['--smtp', '127.0.0.1:0', '--listen', '[::1]:0', '--db', ':memory:', '--log-format', 'json']);
+    // The JSON line goes to stderr after the banner's "Ready." on stdout.
+    while (!proc.output().includes('"msg":"ready"')) await new Promise((resolve) => proc.child.stderr!.once('data', resolve));
+    const ready = proc.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; url?: string }).find((line) => line.msg === 'ready');
+    expect(ready?.url).toBe(`http://[::1]:${httpPort(proc)}/`);
+    expect(proc.output()).toContain(`[http] accessible via http://[::1]:${httpPort(proc)}/`);
+  });
+
   it('take MP_* variables, Mailpit\'s MB for the message size, and warn once for a variable without meaning', async () => {
     const db = join(dir, 'env.db');
     const proc = await start([], {
