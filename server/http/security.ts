@@ -171,9 +171,9 @@ function belowWebroot(url: string | undefined, webroot: string | undefined): str
 }
 
 /**
- * checkRequest, then the users of an auth file: a bcrypt check takes ~70 ms of CPU, so it is
- * awaited (bcryptjs yields to the event loop) rather than run inline, and a verified browser
- * pays it once (Htpasswd caches successes).
+ * checkRequest, then the users of an auth file: a bcrypt check takes 12-250 ms of CPU (cost 5-10),
+ * so it is awaited (bcryptjs yields to the event loop at least every 100 ms) rather than run
+ * inline, and a verified browser pays it once (Htpasswd caches successes).
  */
 export async function authorizeRequest(request: RequestLike, options: SecurityOptions): Promise<Refusal | null> {
   const below = { ...request, url: belowWebroot(request.url, options.webroot) };
