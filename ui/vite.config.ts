@@ -7,7 +7,8 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 /** The web UI, built into dist/ui and served by mailsim itself (server/http/ui-static.ts). */
 export default defineConfig({
   root,
-  base: '/',
+  // Relative asset URLs: the server's <base href> (--webroot) decides where they resolve.
+  base: './',
   publicDir: 'public',
   plugins: [svelte({ configFile: false, compilerOptions: { runes: true } })],
   build: {

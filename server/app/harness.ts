@@ -9,7 +9,9 @@ import { EventBus } from '../events/bus.js';
 import { FaultController } from '../faults/controller.js';
 import { ScenarioClock } from '../faults/scenario-clock.js';
 import { createApp } from '../http/app.js';
-import { checkRequest, isLoopbackAddress, type SecurityOptions } from '../http/security.js';
+import { authorizeRequest, isLoopbackAddress, type SecurityOptions } from '../http/security.js';
+import { atWebroot } from '../http/webroot.js';
+import { type Credentials, loadCredentials } from './credentials.js';
 import { Mailbox } from '../mail/mailbox.js';
 import type { ScenarioInfo } from '../protocol.js';
 import { ScenarioRegistry } from '../scenarios/registry.js';
@@ -43,6 +45,7 @@ export class Harness {
   readonly #hub: EventHub;
   /** Server-side waits, webhooks and metrics: what CI jobs use besides the API. */
   readonly integrations: Integrations;
+  readonly #credentials: Credentials;
   #watcher: ScenarioWatcher | undefined;
   #ready = false;
   #sweeper: NodeJS.Timeout | undefined;
@@ -54,6 +57,8 @@ export class Harness {
     private readonly clock: Clock = systemClock,
   ) {
     this.config = configSchema.parse(input);
+    // Before anything opens: a bad auth file stops the start with its line named.
+    this.#credentials = loadCredentials(this.config);
     this.bus = new EventBus((error, event) => log.error(`listener of ${event} failed`, errorFields(error)));
     const { maxMessages, maxSessions, maxAge } = this.config;
     this.mailbox = new Mailbox({
@@ -92,13 +97,15 @@ export class Harness {
           clock,
           onFault: (event) => this.bus.publish('fault.fired', event),
           log: log.child({ listener: `${host}:${port}` }),
+          credentials: this.#credentials.smtp,
         }),
     );
     this.control = new ControlPlane(this.scenarios, this.#listeners, faults, scenarioClock, this.bus);
     // One set of browser safety checks for the API and the WebSocket, so neither is the weak door.
     const security: SecurityOptions = {
       boundHost: () => (this.#http.address() as AddressInfo | null)?.address ?? this.config.http.host,
-      auth: this.config.uiAuth,
+      credentials: this.#credentials.ui,
+      webroot: this.config.webroot.slice(0, -1),
     };
     this.integrations = new Integrations({
       config: this.config,
@@ -118,7 +125,7 @@ export class Harness {
       reset: () => this.reset(),
       report: (error) => log.error(`HTTP: ${error instanceof Error ? error.message : String(error)}`, errorFields(error)),
     });
-    this.#http = createServer(app);
+    this.#http = createServer(atWebroot(app, this.config.webroot));
     // Live events at /api/events share the HTTP port, so one --http address serves the whole UI.
     this.#hub = new EventHub({
       bus: this.bus,
@@ -127,7 +134,8 @@ export class Harness {
         return { Total: total, Unread: unread };
       },
       version: VERSION,
-      authorize: (request) => checkRequest({ url: request.url, method: request.method, headers: request.headers }, security),
+      authorize: (request) => authorizeRequest({ url: request.url, method: request.method, headers: request.headers }, security),
+      path: `${this.config.webroot}api/events`,
       report: (error) => log.warn(`WebSocket: ${error instanceof Error ? error.message : String(error)}`, errorFields(error)),
     });
     this.#hub.attach(this.#http);
@@ -144,9 +152,9 @@ export class Harness {
     for (const listener of this.#listeners) listener.useTls(tls);
     const smtp = await Promise.all(this.#listeners.map((listener) => listener.listen()));
     const http = await listen(this.#http, this.config.http.host, this.config.http.port);
-    if (!isLoopbackAddress(http.address) && !this.config.uiAuth) {
+    if (!isLoopbackAddress(http.address) && !this.#credentials.ui) {
       this.log.warn(
-        `the web UI and API on ${http.address}:${http.port} are reachable from other machines without a password: anyone who can reach it reads every captured mail; set --ui-auth USER:PASSWORD or listen on 127.0.0.1`,
+        `the web UI and API on ${http.address}:${http.port} are reachable from other machines without a password: anyone who can reach it reads every captured mail; set --ui-auth USER:PASSWORD or --ui-auth-file FILE, or listen on 127.0.0.1`,
       );
     }
     const sweep = () => this.mailbox.sweep().catch((error: Error) => this.log.warn(`retention: ${error.message}`));

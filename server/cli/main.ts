@@ -13,14 +13,24 @@ import { formatSize } from '../util/size.js';
 import { VERSION } from '../app/version.js';
 
 
+/** Where a browser on this machine reaches the UI: an all-interfaces address reads as localhost, as in Mailpit's line. */
+function accessibleUrl(running: RunningAddresses, webroot: string): string {
+  const { address, port } = running.http;
+  const host = address === '0.0.0.0' || address === '::' ? 'localhost' : address;
+  return `http://${formatHostPort({ host, port })}${webroot}`;
+}
+
 function banner(harness: Harness, running: RunningAddresses): string[] {
   const { config } = harness;
-  const httpUrl = `http://${formatHostPort({ host: running.http.address, port: running.http.port })}`;
+  // Without the final slash, so "<url>/api/v1/messages" reads right with and without --webroot.
+  const httpUrl = `http://${formatHostPort({ host: running.http.address, port: running.http.port })}${config.webroot.slice(0, -1)}`;
   return [
     `mailsim ${VERSION}`,
     ...running.smtp.map((smtp) => `  SMTP  ${formatHostPort({ host: smtp.address, port: smtp.port })}`),
     `  HTTP  ${httpUrl}  (REST API: ${httpUrl}/api/v1/messages)`,
     `  DB    ${config.db}  (${harness.mailbox.messages.count} messages; keeps ${config.maxMessages}, max size ${formatSize(config.maxMessageSize)})`,
+    // Mailpit's own words: container wait strategies written for Mailpit wait for "accessible via".
+    `[http] accessible via ${accessibleUrl(running, config.webroot)}`,
     'Ready. Press Ctrl+C to stop.',
   ];
 }
@@ -49,7 +59,10 @@ async function serve(harness: Harness, log: Log): Promise<void> {
   }
   // The banner is for the person at the terminal (stdout); the log (stderr) gets one structured line.
   if (!harness.config.quiet) process.stdout.write(`${banner(harness, running).join('\n')}\n`);
-  if (harness.config.logFormat === 'json') log.info('ready', { smtp: running.smtp.map((s) => formatHostPort({ host: s.address, port: s.port })), http: formatHostPort({ host: running.http.address, port: running.http.port }) });
+  if (harness.config.logFormat === 'json') {
+    const url = accessibleUrl(running, harness.config.webroot);
+    log.info('ready', { smtp: running.smtp.map((s) => formatHostPort({ host: s.address, port: s.port })), http: formatHostPort({ host: running.http.address, port: running.http.port }), url });
+  }
 }
 
 function explain(error: unknown): string {
@@ -91,6 +104,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   // --quiet keeps its old meaning (warnings and errors only) unless a log level is asked for.
   const level = config.quiet && cli.config.logLevel === undefined ? 'warn' : config.logLevel;
   const log = createLog({ level, format: config.logFormat });
+  for (const warning of cli.warnings) log.warn(warning);
   const { Harness } = await import('../app/harness.js');
   await serve(new Harness(config, log), log);
   return undefined;

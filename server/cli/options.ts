@@ -7,12 +7,15 @@ import { parseHostPort, parseListener, type HostPort, type ListenerSpec } from '
 import { parseSize } from '../util/size.js';
 import { LOG_FORMATS } from '../log/pino-log.js';
 import { LOG_LEVELS } from '../ports/log.js';
+import { mailpitFlagOptions, readMailpit } from './mailpit-aliases.js';
 
 /** A command line mailsim cannot act on: exit 2, as the catalogue's BAD_REQUEST says. */
 export const usageError = (message: string): CodedError => new CodedError('BAD_REQUEST', message);
 
 interface OptionSpec {
   flag: string;
+  /** One letter, where Mailpit has the same (-s, -q). */
+  short?: string;
   key: keyof ConfigInput;
   /** Placeholder shown in --help and the README; absent for switches. */
   value?: string;
@@ -38,6 +41,7 @@ const positiveInt = (flag: string) => (text: string) => {
 export const OPTIONS: readonly OptionSpec[] = [
   {
     flag: 'smtp',
+    short: 's',
     key: 'smtp',
     value: 'HOST:PORT[=MODE,SCENARIO]',
     multiple: true,
@@ -162,6 +166,33 @@ export const OPTIONS: readonly OptionSpec[] = [
     parse: (text) => must(parseUiAuth(text), 'ui-auth', text, 'USER:PASSWORD'),
   },
   {
+    flag: 'ui-auth-file',
+    key: 'uiAuthFile',
+    value: 'FILE',
+    help: 'Like --ui-auth for every user of an htpasswd file (bcrypt, MD5, SHA-1 or plain; Mailpit\'s --ui-auth-file).',
+    defaultText: 'off',
+  },
+  {
+    flag: 'smtp-auth-file',
+    key: 'smtpAuthFile',
+    value: 'FILE',
+    help: 'SMTP AUTH must name a user of this htpasswd file with the right password (535 5.7.8 otherwise), and MAIL needs AUTH (530 5.7.0).',
+    defaultText: 'off (any user and password)',
+  },
+  {
+    flag: 'smtp-auth-accept-any',
+    key: 'smtpAuthAcceptAny',
+    help: 'Accept any SMTP user and password, or none: what mailsim does without --smtp-auth-file (Mailpit\'s flag, kept for its command lines).',
+    defaultText: 'on unless --smtp-auth-file',
+  },
+  {
+    flag: 'webroot',
+    key: 'webroot',
+    value: 'PATH',
+    help: 'Serve the web UI, the API and the live feed under this path prefix (/mail/), for a reverse proxy.',
+    defaultText: '/',
+  },
+  {
     flag: 'tls-cert',
     key: 'tlsCert',
     value: 'FILE',
@@ -207,7 +238,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: 'none',
     parse: (text) => must(listOf(text, ['plus-addresses', 'x-tags']), 'tags-disable', text, 'plus-addresses, x-tags or both comma-separated'),
   },
-  { flag: 'quiet', key: 'quiet', help: 'Print nothing but warnings and errors: no banner, log level warn unless --log-level is given.', defaultText: 'off' },
+  { flag: 'quiet', short: 'q', key: 'quiet', help: 'Print nothing but warnings and errors: no banner, log level warn unless --log-level is given.', defaultText: 'off' },
   {
     flag: 'log-level',
     key: 'logLevel',
@@ -249,6 +280,8 @@ export interface ParsedCli {
   help: boolean;
   version: boolean;
   config: ConfigInput;
+  /** Mailpit settings given that mean nothing here: logged once each at start-up. */
+  warnings: string[];
 }
 
 /** Command-line flags win over environment variables, which win over the defaults. */
@@ -262,16 +295,19 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): ParsedCli {
       options: {
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
-        ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: o.value ? 'string' : 'boolean', multiple: o.multiple ?? false }])),
+        ...mailpitFlagOptions(),
+        ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: o.value ? 'string' : 'boolean', multiple: o.multiple ?? false, ...(o.short && { short: o.short }) }])),
       },
     });
   } catch (error) {
     throw usageError((error as Error).message.replace(/\. To specify a positional.*$/s, ''));
   }
-  const config: Record<string, unknown> = {};
+  const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
+  const mailpit = readMailpit(values, env);
+  const config: Record<string, unknown> = { ...mailpit.keys };
   for (const option of OPTIONS) {
-    const fromFlag = (parsed.values as Record<string, string | string[] | boolean | undefined>)[option.flag];
-    const raw = fromFlag ?? fromEnv(option, env);
+    // mailsim's own flag, then Mailpit's, then MAILSIM_*, then MP_*.
+    const raw = values[option.flag] ?? fromMailpit(option, mailpit.flags.get(option.flag)) ?? fromEnv(option, env) ?? fromMailpit(option, mailpit.env.get(option.flag));
     if (raw === undefined) continue;
     config[option.key] = convert(option, raw);
   }
@@ -282,7 +318,16 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): ParsedCli {
     help: parsed.values.help === true,
     version: parsed.values.version === true,
     config: config as ConfigInput,
+    warnings: mailpit.warnings,
   };
+}
+
+/** A Mailpit flag given several times: the last wins, as with Go's flag package (lists keep all). */
+function fromMailpit(option: OptionSpec, raw: Array<string | boolean> | undefined): string | string[] | boolean | undefined {
+  if (!raw?.length) return undefined;
+  if (!option.value) return raw.at(-1) === true || (typeof raw.at(-1) === 'string' && /^(1|true|yes|on)$/i.test(raw.at(-1) as string));
+  const texts = raw.map(String);
+  return option.multiple ? texts : texts.at(-1);
 }
 
 function fromEnv(option: OptionSpec, env: NodeJS.ProcessEnv): string | string[] | boolean | undefined {
@@ -317,6 +362,8 @@ export function helpText(version: string): string {
     ...rows,
     `  ${'--help, -h'.padEnd(28)}Show this help.`,
     `  ${'--version, -v'.padEnd(28)}Print the version.`,
+    '',
+    "Mailpit's flags (-d, -m, -l, --ui-auth-file, ...) and MP_* variables are read too; see the README's \"Coming from Mailpit\".",
     '',
   ].join('\n');
 }

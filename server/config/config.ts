@@ -59,6 +59,24 @@ export const configSchema = z.object({
   seed: z.number().int().nonnegative().optional(),
   /** HTTP basic credentials for the web UI, the API and the WebSocket; none by default. */
   uiAuth: z.object({ user: z.string().min(1), password: z.string().min(1) }).optional(),
+  /**
+   * htpasswd files (bcrypt, Apache MD5, SHA-1 or plain entries, several users), as Mailpit's
+   * --ui-auth-file and --smtp-auth-file; `*AuthText` carries the same entries inline
+   * (Mailpit's MP_UI_AUTH / MP_SMTP_AUTH: "user1:pass1 user2:pass2").
+   */
+  uiAuthFile: z.string().min(1).optional(),
+  uiAuthText: z.string().min(1).optional(),
+  smtpAuthFile: z.string().min(1).optional(),
+  smtpAuthText: z.string().min(1).optional(),
+  /** Mailpit's --smtp-auth-accept-any: what mailsim does anyway without --smtp-auth-file. */
+  smtpAuthAcceptAny: z.boolean().default(false),
+  /** Path prefix of the web UI and the API (Mailpit's --webroot): "/mail/" serves /mail/api/v1/... */
+  webroot: z
+    .string()
+    // Mailpit's rule (config.go): letters, digits and / - _ . @ only, so the prefix needs no escaping.
+    .regex(/^[0-9a-zA-Z/\-_.@]*$/, 'only letters, digits and / - _ . @ are allowed')
+    .default('/')
+    .transform(normalizeWebroot),
   /** Your own certificate and key (PEM files) instead of the one mailsim issues from its CA. */
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),
@@ -76,10 +94,22 @@ export const configSchema = z.object({
   logLevel: z.enum(LOG_LEVELS).default('info'),
   /** Human-readable lines, or one JSON object per line for CI and containers. */
   logFormat: z.enum(LOG_FORMATS).default('pretty'),
-}).refine((config) => (config.tlsCert === undefined) === (config.tlsKey === undefined), {
+})
+.refine((config) => !(config.smtpAuthAcceptAny && (config.smtpAuthFile || config.smtpAuthText)), {
+  // Mailpit refuses the same pair: accepting anyone and checking a file contradict each other.
+  message: 'cannot be used with --smtp-auth-file',
+  path: ['smtpAuthAcceptAny'],
+})
+.refine((config) => (config.tlsCert === undefined) === (config.tlsKey === undefined), {
   message: '--tls-cert and --tls-key go together',
   path: ['tlsKey'],
 });
+
+/** "mail", "/mail", "mail/" → "/mail/"; "" → "/"; dots never climb ("/a/../b" stays a prefix of its own). */
+export function normalizeWebroot(text: string): string {
+  const segments = text.split('/').filter((segment) => segment !== '' && segment !== '.' && segment !== '..');
+  return segments.length ? `/${segments.join('/')}/` : '/';
+}
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

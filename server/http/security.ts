@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler } from 'express';
 import { codeForStatus } from '../errors/catalogue.js';
 import { apiError } from './errors.js';
+import type { CredentialCheck } from '../util/htpasswd.js';
 
 export interface UiAuth {
   user: string;
@@ -13,6 +14,10 @@ export interface SecurityOptions {
   /** The address the HTTP listener is bound to; read per request because port 0 resolves late. */
   boundHost: () => string;
   auth?: UiAuth | undefined;
+  /** Users of --ui-auth, --ui-auth-file and MP_UI_AUTH (htpasswd entries, bcrypt included); see authorizeRequest. */
+  credentials?: CredentialCheck | undefined;
+  /** --webroot without its final slash ("/mail"); the checks read paths below it. */
+  webroot?: string | undefined;
 }
 
 export interface Refusal {
@@ -143,17 +148,51 @@ export function checkRequest(request: RequestLike, options: SecurityOptions): Re
   if (crossSite) return crossSite;
   const path = (request.url ?? '/').split('?')[0]!;
   if (options.auth && !NO_AUTH_PATHS.has(path) && !credentialsMatch(headers.authorization, options.auth)) {
-    return { status: 401, message: 'authentication required', headers: { 'WWW-Authenticate': 'Basic realm="mailsim", charset="UTF-8"' } };
+    return UNAUTHORIZED;
   }
   return null;
+}
+
+const UNAUTHORIZED: Refusal = { status: 401, message: 'authentication required', headers: { 'WWW-Authenticate': 'Basic realm="mailsim", charset="UTF-8"' } };
+
+/** "Basic dXNlcjpwYXNz" → user and password (RFC 7617: the user name ends at the first colon). */
+export function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** The request's path below --webroot: "/mail/api/v1/info" → "/api/v1/info". */
+function belowWebroot(url: string | undefined, webroot: string | undefined): string | undefined {
+  if (!webroot || url === undefined) return url;
+  return url === webroot || url.startsWith(`${webroot}/`) || url.startsWith(`${webroot}?`) ? url.slice(webroot.length) || '/' : url;
+}
+
+/**
+ * checkRequest, then the users of an auth file: a bcrypt check takes 12-250 ms of CPU (cost 5-10),
+ * so it is awaited (bcryptjs yields to the event loop at least every 100 ms) rather than run
+ * inline, and a verified browser pays it once (Htpasswd caches successes).
+ */
+export async function authorizeRequest(request: RequestLike, options: SecurityOptions): Promise<Refusal | null> {
+  const below = { ...request, url: belowWebroot(request.url, options.webroot) };
+  const refusal = checkRequest(below, options);
+  if (refusal || !options.credentials) return refusal;
+  if (NO_AUTH_PATHS.has((below.url ?? '/').split('?')[0]!)) return null;
+  const offered = basicCredentials(request.headers.authorization);
+  return offered && (await options.credentials.verify(offered.user, { password: offered.password })) ? null : UNAUTHORIZED;
 }
 
 /** Express middleware: mount before every route. */
 export function securityMiddleware(options: SecurityOptions): RequestHandler {
   return (req, res, next) => {
-    const refusal = checkRequest({ url: req.originalUrl, method: req.method, headers: req.headers }, options);
-    if (!refusal) return next();
-    res.status(refusal.status).set(refusal.headers ?? {}).set('Cache-Control', 'no-store').json(apiError(codeForStatus(refusal.status), refusal.message));
+    authorizeRequest({ url: req.originalUrl, method: req.method, headers: req.headers }, options)
+      .then((refusal) => {
+        if (!refusal) return next();
+        res.status(refusal.status).set(refusal.headers ?? {}).set('Cache-Control', 'no-store').json(apiError(codeForStatus(refusal.status), refusal.message));
+      })
+      .catch(next);
   };
 }
 

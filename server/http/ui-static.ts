@@ -98,11 +98,20 @@ export function uiStatic(dir?: string): RequestHandler {
         common(res)
           .type('text/html; charset=utf-8')
           .set({ 'Cache-Control': 'no-cache', 'Content-Security-Policy': appPolicy(req.headers.host) })
-          .send(body);
+          .send(withBase(body, `${req.baseUrl}/`));
       },
       (error: unknown) => next(error),
     );
   };
+}
+
+/**
+ * The UI is built once with relative asset URLs (vite `base: './'`); a <base> naming where it is
+ * mounted (--webroot: req.baseUrl) makes them, and the UI's own API calls, resolve under the
+ * prefix from any client route (/mail/message/ID loads /mail/assets/...).
+ */
+function withBase(page: Buffer, base: string): string {
+  return page.toString('utf8').replace(/<head>/i, `<head><base href="${base}" />`);
 }
 
 function decodeSafe(path: string): string | undefined {

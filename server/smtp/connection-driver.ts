@@ -25,6 +25,7 @@ import type { TlsGate } from './tls-gate.js';
 import { TlsTracker } from './tls-tracker.js';
 import type { TranscriptBudget } from './transcript.js';
 import { smtpReply } from '../errors/catalogue.js';
+import type { CredentialCheck } from '../util/htpasswd.js';
 
 export interface DriverDeps {
   faults: FaultPort;
@@ -44,6 +45,8 @@ export interface DriverDeps {
   onFault(event: FaultEvent): void;
   /** Bound to this session: every line carries its ID. */
   log: Log;
+  /** --smtp-auth-file: checked before the scenario sees the AUTH; MAIL without AUTH is refused. */
+  credentials?: CredentialCheck | undefined;
 }
 
 type Callback = (err?: Error | null) => void;
@@ -184,6 +187,24 @@ export class ConnectionDriver {
 
   onAuth(auth: SMTPServerAuthentication, callback: (err: Error | null, response?: { user: string }) => void): void {
     this.phase = 'auth';
+    const { credentials } = this.deps;
+    if (!credentials) return this.#decideAuth(auth, callback);
+    const user = auth.username ?? '';
+    // An XOAUTH2 token is no password: no file entry can match it.
+    const offered = auth.method === 'XOAUTH2' ? {} : { password: auth.password ?? undefined, validatePassword: auth.validatePassword?.bind(auth) };
+    credentials.verify(user, offered).then(
+      (ok) =>
+        this.contain('onAuth', () => {
+          if (ok) return this.#decideAuth(auth, callback);
+          this.state.note(`AUTH ${auth.method} as "${user}" refused: not a user of --smtp-auth-file with that password`);
+          // RFC 4954 §6: 535 5.7.8, as Mailpit (and Postfix) answer wrong credentials.
+          callback(this.#refusal({ code: 535, enhanced: '5.7.8', lines: ['Authentication credentials invalid'] }));
+        }),
+      (error: unknown) => this.fail('checking --smtp-auth-file', error),
+    );
+  }
+
+  #decideAuth(auth: SMTPServerAuthentication, callback: (err: Error | null, response?: { user: string }) => void): void {
     const user = auth.username ?? '';
     this.#persona.switchFor(user, 'AUTH username');
     const password = auth.password ?? auth.accessToken;
@@ -205,6 +226,11 @@ export class ConnectionDriver {
   /** After smtp-server's own checks (syntax, sequence, SIZE over the hard limit). */
   onMailFrom(address: SMTPServerAddress, callback: Callback): void {
     this.phase = 'mail';
+    if (this.deps.credentials && !this.state.user) {
+      this.state.note('refused: --smtp-auth-file requires AUTH before MAIL');
+      // RFC 4954 §6: 530 5.7.0 Authentication required.
+      return callback(this.#refusal({ code: 530, enhanced: '5.7.0', lines: ['Authentication required'] }));
+    }
     this.#persona.switchFor(address.address, 'MAIL FROM');
     const size = address.args ? address.args.SIZE : undefined;
     const ctx = this.#context('mail', { sender: address.address, announcedSize: typeof size === 'string' ? Number(size) : undefined });

@@ -13,6 +13,7 @@ import { type ContextSource, TlsGate } from './tls-gate.js';
 import type { ListenerMode } from '../util/listener-modes.js';
 import { DEFAULT_TRANSCRIPT_BUDGET, type TranscriptBudget } from './transcript.js';
 import { smtpReply } from '../errors/catalogue.js';
+import type { CredentialCheck } from '../util/htpasswd.js';
 
 export interface ListenerOptions {
   host: string;
@@ -39,6 +40,8 @@ export interface ListenerOptions {
   clock: Clock;
   onFault(event: FaultEvent): void;
   log: Log;
+  /** --smtp-auth-file: AUTH must name one of its users, and MAIL needs AUTH (as Mailpit). */
+  credentials?: CredentialCheck | undefined;
 }
 
 /** The mechanisms smtp-server will run; which of them a session offers is the persona's call. */
@@ -224,6 +227,7 @@ export class SmtpListener {
         messages: options.messages,
         dataMemory: this.#dataMemory,
         onFault: options.onFault,
+        credentials: options.credentials,
         log,
       });
       this.#drivers.set(connection.id, driver);

@@ -18,7 +18,8 @@ export interface EventHubOptions {
   counts: () => { Total: number; Unread: number };
   version: string;
   /** Origin, Host and credential checks for the upgrade request; null lets it through. */
-  authorize?: (request: IncomingMessage) => Refusal | null;
+  /** May answer later: checking an auth file's bcrypt hash is asynchronous. */
+  authorize?: (request: IncomingMessage) => Refusal | null | Promise<Refusal | null>;
   path?: string;
   /** Ping interval; a socket that has not answered the previous ping is dropped. */
   heartbeatMs?: number;
@@ -85,14 +86,22 @@ export class EventHub {
       const path = (request.url ?? '').split('?')[0];
       if (this.#closed) return refuse(socket, { status: 503, message: 'shutting down' });
       if (path !== this.#options.path) return refuse(socket, { status: 404, message: `no such endpoint: ${path}` });
-      const refusal = this.#options.authorize?.(request);
-      if (refusal) return refuse(socket, refusal);
-      this.#wss.handleUpgrade(request, socket, head, (ws) => this.#wss.emit('connection', ws, request));
+      void Promise.resolve(this.#options.authorize?.(request) ?? null)
+        .then((refusal) => {
+          if (refusal) return refuse(socket, refusal);
+          if (this.#closed || socket.destroyed) return socket.destroy();
+          this.#wss.handleUpgrade(request, socket, head, (ws) => this.#wss.emit('connection', ws, request));
+        })
+        .catch((error: unknown) => this.#failedUpgrade(socket, error));
     } catch (error) {
-      this.#report(error);
-      socket.destroy();
+      this.#failedUpgrade(socket, error);
     }
   };
+
+  #failedUpgrade(socket: Duplex, error: unknown): void {
+    this.#report(error);
+    socket.destroy();
+  }
 
   #forward<E extends EventName, T extends FrameType>(event: E, type: T, data: (payload: EventMap[E]) => FrameMap[T]): void {
     const off = this.#options.bus.on(event, (payload) => {

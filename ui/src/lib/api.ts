@@ -11,6 +11,7 @@ import type {
   Session,
   SessionsList,
 } from '../../../server/protocol.js';
+import { withBase } from './base.js';
 import { listUrl } from './query.js';
 
 export class ApiFailure extends Error {
@@ -32,7 +33,7 @@ export function isUnreachable(error: unknown): boolean {
 
 async function send(path: string, init: RequestInit): Promise<Response> {
   try {
-    return await fetch(path, init);
+    return await fetch(withBase(path), init);
   } catch (error) {
     // fetch rejects with a bare TypeError ("Failed to fetch") when nothing answers.
     if ((error as Error).name === 'AbortError') throw error;
@@ -91,8 +92,8 @@ export const api = {
   message: (messageId: string) => request<Message>(`/api/v1/message/${id(messageId)}`),
   headers: (messageId: string) => request<Record<string, string[]>>(`/api/v1/message/${id(messageId)}/headers`),
   rawHead: (messageId: string, bytes: number) => rawHead(`/api/v1/message/${id(messageId)}/raw`, bytes),
-  rawUrl: (messageId: string, download = false) => `/api/v1/message/${id(messageId)}/raw${download ? '?dl=1' : ''}`,
-  partUrl: (messageId: string, partId: string) => `/api/v1/message/${id(messageId)}/part/${id(partId)}`,
+  rawUrl: (messageId: string, download = false) => withBase(`/api/v1/message/${id(messageId)}/raw${download ? '?dl=1' : ''}`),
+  partUrl: (messageId: string, partId: string) => withBase(`/api/v1/message/${id(messageId)}/part/${id(partId)}`),
   deleteMessages: (ids: string[] | 'all') =>
     request<string>('/api/v1/messages', ids === 'all' ? { method: 'DELETE' } : { method: 'DELETE', json: { IDs: ids } }),
   deleteSearch: (query: string) => request<string>(`/api/v1/search?${new URLSearchParams({ query, tz: timeZone() ?? 'UTC' }).toString()}`, { method: 'DELETE' }),

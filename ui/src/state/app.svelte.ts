@@ -1,4 +1,5 @@
 import type { Frame } from '../lib/frames.js';
+import { withBase, withoutBase } from '../lib/base.js';
 import { parseRoute, type Route, routePath } from '../lib/router.js';
 import { InboxState } from './inbox.svelte.js';
 import { LiveFeed } from './live.svelte.js';
@@ -9,7 +10,7 @@ import { StatsState } from './stats.svelte.js';
 
 /** The whole UI's state: the route, the views' states, and the live feed feeding them. */
 export class AppState {
-  route = $state.raw<Route>(parseRoute(location.pathname, location.search));
+  route = $state.raw<Route>(parseRoute(withoutBase(location.pathname), location.search));
   /** Ticks so relative times stay true. */
   now = $state(Date.now());
   version = $state('');
@@ -28,7 +29,7 @@ export class AppState {
   }
 
   start(): void {
-    addEventListener('popstate', () => this.#routeChanged(parseRoute(location.pathname, location.search)));
+    addEventListener('popstate', () => this.#routeChanged(parseRoute(withoutBase(location.pathname), location.search)));
     setInterval(() => (this.now = Date.now()), 15_000);
     this.live.start();
     this.#routeChanged(this.route, true);
@@ -36,9 +37,9 @@ export class AppState {
 
   navigate(route: Route | string, replace = false): void {
     const path = typeof route === 'string' ? route : routePath(route);
-    if (path !== location.pathname + location.search) {
-      if (replace) history.replaceState(null, '', path);
-      else history.pushState(null, '', path);
+    if (withBase(path) !== location.pathname + location.search) {
+      if (replace) history.replaceState(null, '', withBase(path));
+      else history.pushState(null, '', withBase(path));
     }
     const url = new URL(path, location.origin);
     this.#routeChanged(parseRoute(url.pathname, url.search));

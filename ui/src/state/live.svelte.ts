@@ -1,5 +1,6 @@
 import { Batcher, frameScheduler } from '../lib/batcher.js';
 import { type Frame, parseFrame } from '../lib/frames.js';
+import { BASE } from '../lib/base.js';
 import { LiveConnection, type LiveStatus, type SocketLike } from '../lib/live-connection.js';
 
 /** The live feed: one WebSocket, frames batched per animation frame, resync on reconnect. */
@@ -19,7 +20,7 @@ export class LiveFeed {
     );
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     this.#connection = new LiveConnection({
-      url: `${scheme}://${location.host}/api/events`,
+      url: `${scheme}://${location.host}${BASE}/api/events`,
       connect: (url) => new WebSocket(url) as unknown as SocketLike,
       onMessage: (data) => {
         const frame = parseFrame(data);
