@@ -1,5 +1,8 @@
 import type { FaultContext } from './context.js';
-import type { AuthSpec, Persona, ReplySpec } from './schema.js';
+import { ADDRESS_LIST_LIMITS, addressList } from './address-list.js';
+import { compileMatchers, type StringTest } from './matcher.js';
+import type { Account, AuthSpec, IdentitiesSpec, Persona, ReplySpec } from './schema.js';
+import { fromAddresses, headerValues } from './when.js';
 
 /** A persona rule the session broke: named for `fired`, with the persona's own reply. */
 export interface PersonaHit {
@@ -10,14 +13,8 @@ export interface PersonaHit {
 
 type Auth = NonNullable<FaultContext['auth']>;
 
-/**
- * Google app passwords are 16 letters, shown in four groups of four; clients paste them with or
- * without the spaces. Anything else (a normal account password) is what Gmail answers with
- * 534 5.7.9 "Application-specific password required" once 2-Step Verification is on.
- */
-export function looksLikeAppPassword(password: string): boolean {
-  return /^[a-z]{16}$/i.test(password) || /^[a-z]{4}( [a-z]{4}){3}$/i.test(password);
-}
+/** Google shows an app password as four groups of four letters; clients paste it with or without the spaces. */
+const withoutSpaces = (password: string): string => password.replace(/ /g, '');
 
 /** CRAM-MD5 never reveals the password (RFC 2195): only the adapter's validator can compare it. */
 function passwordMatches(auth: Auth, expected: string): boolean {
@@ -25,19 +22,49 @@ function passwordMatches(auth: Auth, expected: string): boolean {
   return auth.validatePassword?.(expected) ?? false;
 }
 
-function credentialsHit(auth: Auth, spec: AuthSpec): PersonaHit | undefined {
+function isAppPassword(auth: Auth, account: Account): boolean {
+  if (auth.password === undefined) return false;
+  const given = withoutSpaces(auth.password);
+  return account.appPasswords.some((p) => withoutSpaces(p) === given);
+}
+
+const BASIC_MECHANISMS = new Set(['PLAIN', 'LOGIN', 'CRAM-MD5']);
+
+/**
+ * A listed account with a Google-style persona (auth.appPassword): SMTP takes only its app
+ * passwords. Its normal password gets 534 5.7.9 "Application-specific password required" when
+ * 2-Step Verification is on, and 535 5.7.8 like any wrong password when it is off (Google's
+ * "Gmail SMTP errors and codes", https://support.google.com/a/answer/3726730; transcripts:
+ * https://github.com/kmhmubin/Face-Recognition-Attendance-System/issues/46 for 534,
+ * https://github.com/maitraysuthar/rest-api-nodejs-mongodb/issues/50 for 535).
+ */
+function googleAccountHit(auth: Auth, account: Account, spec: AuthSpec): PersonaHit | undefined {
   const bad = spec.replies.badCredentials;
-  // A listed account has a known password: anything else is simply wrong (Gmail's 535 5.7.8).
+  if (account.twoStepVerification && isAppPassword(auth, account)) return undefined;
+  if (passwordMatches(auth, account.password)) {
+    if (account.twoStepVerification) {
+      const reason = `persona: ${auth.user} has 2-Step Verification on and logged in with its normal password, not an app password`;
+      return { name: 'app-password-required', reply: spec.replies.appPasswordRequired ?? bad, reason };
+    }
+    return { name: 'bad-credentials', reply: bad, reason: `persona: ${auth.user} has no 2-Step Verification, so no app password; SMTP refuses its normal password` };
+  }
+  return { name: 'bad-credentials', reply: bad, reason: `persona: wrong password for account ${auth.user} (${auth.mechanism}; neither its password nor an app password)` };
+}
+
+function credentialsHit(auth: Auth, spec: AuthSpec): PersonaHit | undefined {
+  // Microsoft 365 after basic auth retired: a password login fails whatever the password
+  // (550 5.7.30, https://techcommunity.microsoft.com/blog/exchange/exchange-online-to-retire-basic-auth-for-client-submission-smtp-auth/4114750).
+  if (spec.basicAuth === 'refused' && BASIC_MECHANISMS.has(auth.mechanism.toUpperCase())) {
+    const reason = `persona: ${auth.mechanism} is basic authentication, which the server no longer accepts (auth.basicAuth: refused)`;
+    return { name: 'basic-auth-refused', reply: spec.replies.basicAuthRefused ?? spec.replies.badCredentials, reason };
+  }
+  const bad = spec.replies.badCredentials;
   const account = spec.accounts.find((a) => a.user.toLowerCase() === auth.user.toLowerCase());
   if (account) {
+    if (spec.appPassword) return googleAccountHit(auth, account, spec);
+    // A listed account has a known password: anything else is simply wrong.
     if (passwordMatches(auth, account.password)) return undefined;
     return { name: 'bad-credentials', reply: bad, reason: `persona: wrong password for account ${auth.user} (${auth.mechanism})` };
-  }
-  // For everyone else only the shape can be judged: Gmail answers a normal account password
-  // with 534 5.7.9 once 2-Step Verification is on, and cannot tell it from a wrong one either.
-  if (spec.appPassword && auth.password !== undefined && !looksLikeAppPassword(auth.password)) {
-    const reason = `persona: the password for ${auth.user} does not look like an app password (auth.appPassword)`;
-    return { name: 'app-password-required', reply: spec.replies.appPasswordRequired ?? bad, reason };
   }
   if (spec.acceptAny) return undefined;
   return { name: 'bad-credentials', reply: bad, reason: `persona: unknown user ${auth.user} (not in auth.accounts, acceptAny is off)` };
@@ -50,8 +77,9 @@ function tlsRequiredHit(ctx: FaultContext, persona: Persona, why: string): Perso
 }
 
 function authHit(ctx: FaultContext, persona: Persona): PersonaHit | undefined {
-  // SES advertises AUTH before STARTTLS and refuses it (530 Must issue a STARTTLS command first);
-  // Gmail answers the same to an AUTH it never advertised (providers §1.2, §4.2).
+  // SES advertises AUTH before STARTTLS and refuses it with 530 Must issue a STARTTLS command
+  // first (sendmail transcript https://pastebin.com/t22G4F69); Gmail answers the same to an AUTH
+  // it never advertised (https://github.com/dcparker/ruby-gmail/issues/22).
   const { authBeforeTls } = persona.tls;
   if (authBeforeTls !== 'allowed') {
     const hit = tlsRequiredHit(ctx, persona, `tls.authBeforeTls: ${authBeforeTls}`);
@@ -77,8 +105,43 @@ function mailHit(ctx: FaultContext, persona: Persona, maxSize: number): PersonaH
 }
 
 function dataEndHit(ctx: FaultContext, persona: Persona, maxSize: number): PersonaHit | undefined {
-  if (ctx.message === undefined || ctx.message.size <= maxSize) return undefined;
-  return { name: 'message-size', reply: persona.sizeReply, reason: `persona: message of ${ctx.message.size} bytes exceeds ${maxSize} bytes` };
+  if (ctx.message === undefined) return undefined;
+  if (ctx.message.size > maxSize) {
+    return { name: 'message-size', reply: persona.sizeReply, reason: `persona: message of ${ctx.message.size} bytes exceeds ${maxSize} bytes` };
+  }
+  return persona.identities ? identitiesHit(ctx, persona.identities) : undefined;
+}
+
+const compiledIdentities = new WeakMap<IdentitiesSpec, StringTest>();
+
+/** The first addresses of a header (Sender is a single mailbox, RFC 5322 §3.6.2, but bound it like From). */
+function headerAddresses(ctx: FaultContext, name: string): string[] {
+  const value = headerValues(ctx.message?.headers ?? {}, name)[0];
+  return value === undefined ? [] : addressList(value, ADDRESS_LIST_LIMITS);
+}
+
+/**
+ * Amazon SES checks the From, Sender and Return-Path (MAIL FROM) identities, and in the sandbox
+ * every recipient, and names each one that failed (awsdocs/amazon-ses-developer-guide
+ * doc-source/troubleshoot-smtp.md: "554 Message rejected: Email address is not verified. The
+ * following identities failed the check in region <REGION>: <identity0>, <identity1>").
+ */
+function identitiesHit(ctx: FaultContext, spec: IdentitiesSpec): PersonaHit | undefined {
+  let verified = compiledIdentities.get(spec);
+  if (!verified) compiledIdentities.set(spec, (verified = compileMatchers(spec.verified)));
+  const checked = [...fromAddresses(ctx), ...headerAddresses(ctx, 'sender'), ...(ctx.sender ? [ctx.sender] : []), ...(spec.recipients ? ctx.recipients : [])];
+  const seen = new Set<string>();
+  const failed = checked.filter((address) => {
+    const key = address.toLowerCase();
+    if (seen.has(key) || verified(address)) return false;
+    seen.add(key);
+    return true;
+  });
+  if (failed.length === 0) return undefined;
+  const list = failed.join(', ');
+  const fill = (text: string): string => text.replaceAll('{identities}', list);
+  const reply = { ...spec.reply, text: Array.isArray(spec.reply.text) ? spec.reply.text.map(fill) : fill(spec.reply.text) };
+  return { name: 'identity-not-verified', reply, reason: `persona: not verified identities: ${list}` };
 }
 
 /** The persona's protocol rules for one event, in the order real servers apply them. */
