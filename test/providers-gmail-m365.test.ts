@@ -31,6 +31,9 @@ describe('gmail', () => {
     expect(await login('stranger@gmail.com', 'abcdefghijklmnop')).toMatch(badCredentials);
     const nm = await sendWithNodemailer(sim.smtpPort, { from: 'me@gmail.com' }, { ...nodemailerTls(), auth: { user: 'me@gmail.com', pass: 'hunter2' } });
     expect(nm).toMatchObject({ ok: false, code: 'EAUTH', responseCode: 534 });
+    // OAuth 2.0 works for both accounts (mailsim does not check tokens).
+    const oauth = await sendWithNodemailer(sim.smtpPort, { from: 'no2sv@gmail.com' }, { ...nodemailerTls(), auth: { type: 'OAuth2', user: 'no2sv@gmail.com', accessToken: 'ya29.token' } });
+    expect(oauth).toMatchObject({ ok: true });
   });
 
   it('too many login attempts: 454 4.7.0 (curl, smtplib)', async () => {

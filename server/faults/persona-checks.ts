@@ -39,6 +39,8 @@ const BASIC_MECHANISMS = new Set(['PLAIN', 'LOGIN', 'CRAM-MD5']);
  * https://github.com/maitraysuthar/rest-api-nodejs-mongodb/issues/50 for 535).
  */
 function googleAccountHit(auth: Auth, account: Account, spec: AuthSpec): PersonaHit | undefined {
+  // OAuth 2.0 is how Google wants apps to log in; mailsim cannot check a token, so any logs in.
+  if (auth.mechanism.toUpperCase() === 'XOAUTH2') return undefined;
   const bad = spec.replies.badCredentials;
   if (account.twoStepVerification && isAppPassword(auth, account)) return undefined;
   if (passwordMatches(auth, account.password)) {

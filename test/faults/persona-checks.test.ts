@@ -45,6 +45,7 @@ describe('persona checks: auth', () => {
     const accounts = [
       { user: 'me@gmail.com', password: 'hunter2', twoStepVerification: true, appPasswords: ['abcd efgh ijkl mnop'] },
       { user: 'old@gmail.com', password: 'hunter2' },
+      { user: 'no2sv@gmail.com', password: 'hunter2' },
     ];
     const gmail = { auth: { appPassword: true, acceptAny: false, accounts, replies } };
     const login = (user: string, password: string) => check(gmail, ctx('auth', { auth: auth(user, password) }));
@@ -56,6 +57,8 @@ describe('persona checks: auth', () => {
     expect(login('old@gmail.com', 'hunter2')).toMatchObject({ name: 'bad-credentials', reply: { code: 535 } });
     expect(login('old@gmail.com', 'hunter2')?.reason).toContain('no 2-Step Verification');
     expect(login('stranger@gmail.com', 'abcdefghijklmnop')).toMatchObject({ name: 'bad-credentials', reply: { code: 535 } });
+    // XOAUTH2: mailsim cannot verify a token, so a listed account logs in with any.
+    expect(check(gmail, ctx('auth', { auth: auth('no2sv@gmail.com', 'ya29.token', undefined, 'XOAUTH2') }))).toBeUndefined();
     // Without its own reply, appPasswordRequired falls back to badCredentials.
     expect(check({ auth: { appPassword: true, accounts } }, ctx('auth', { auth: auth('me@gmail.com', 'hunter2') }))).toMatchObject({ name: 'app-password-required', reply: { code: 535 } });
   });
