@@ -1,5 +1,7 @@
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SessionsList } from '../server/protocol.js';
+import { sessionsClosed } from './helpers/events.js';
 import { activate, sendWithNodemailer, smtplib, useScenario } from './helpers/faults.js';
 import { builtIn, curlSmtp, nodemailerTls, SMTPLIB_STARTTLS, swaks } from './helpers/providers.js';
 import { getJson, startSim, type TestSim } from './helpers/sim.js';
@@ -120,7 +122,12 @@ describe('flaky-network', () => {
     await useScenario(sim, scenario);
     const script = "try:\n    s.sendmail('a@x.org', ['b@y.org'], 'Subject: x\\r\\n\\r\\nx')\nexcept smtplib.SMTPDataError as e:\n    print(e.smtp_code, e.smtp_error.decode())\nprint(s.noop())";
     // Before: the connection stayed open, and NOOP got 250.
+    const closed = sessionsClosed(sim.harness.bus, 1);
     expect(await smtplib(sim.smtpPort, script)).toMatch(/^451 4\.4\.2 Timeout - closing connection\.\nraised SMTPServerDisconnected /);
+    await closed;
+    const [session] = (await getJson<SessionsList>(`${sim.url}/api/v1/sessions`)).body.sessions;
+    // The session records the drop; the 451 went out as the disconnect's partial reply, so it has no code of its own.
+    expect(session).toMatchObject({ Outcome: 'disconnected', OutcomeDetail: "the server dropped the connection [rule 'temporary-failure']" });
     const nm = await sendWithNodemailer(sim.smtpPort, {});
     expect(nm).toMatchObject({ ok: false, code: 'EMESSAGE', responseCode: 451, response: '451 4.4.2 Timeout - closing connection.' });
   });
