@@ -122,6 +122,19 @@ function headerAddresses(ctx: FaultContext, name: string): string[] {
   return value === undefined ? [] : addressList(value, ADDRESS_LIST_LIMITS);
 }
 
+/** A reply line stays within RFC 5321's 512 octets (§4.5.3.1.5): SES too ends a long list with "...". */
+const IDENTITY_LIST_CHARS = 300;
+
+function identityList(addresses: string[]): string {
+  let list = '';
+  for (const address of addresses) {
+    const next = list === '' ? address : `${list}, ${address}`;
+    if (next.length > IDENTITY_LIST_CHARS) return `${list}...`;
+    list = next;
+  }
+  return list;
+}
+
 /**
  * Amazon SES checks the From, Sender and Return-Path (MAIL FROM) identities, and in the sandbox
  * every recipient, and names each one that failed (awsdocs/amazon-ses-developer-guide
@@ -140,7 +153,7 @@ function identitiesHit(ctx: FaultContext, spec: IdentitiesSpec): PersonaHit | un
     return true;
   });
   if (failed.length === 0) return undefined;
-  const list = failed.join(', ');
+  const list = identityList(failed);
   const fill = (text: string): string => text.replaceAll('{identities}', list);
   const reply = { ...spec.reply, text: Array.isArray(spec.reply.text) ? spec.reply.text.map(fill) : fill(spec.reply.text) };
   return { name: 'identity-not-verified', reply, reason: `persona: not verified identities: ${list}` };

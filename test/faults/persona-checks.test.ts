@@ -119,6 +119,10 @@ describe('persona checks: transaction', () => {
     expect(check(ses(false), bad)?.reply.text).toMatch(/: x@nope\.example, s@nope\.example$/);
     expect(check(ses(false), end({ From: ['app@verified.example'] }, '', ['anyone@x.org']))).toBeUndefined();
     expect(check(ses(true), end({ From: ['app@verified.example'] }, '', ['anyone@x.org']))).toMatchObject({ name: 'identity-not-verified', reason: 'persona: not verified identities: anyone@x.org' });
+    const many = Array.from({ length: 1000 }, (_, i) => `r${i}@nope.example`);
+    const long = check(ses(true), end({ From: ['app@verified.example'] }, '', many))?.reply.text as string;
+    expect(long.length).toBeLessThan(500);
+    expect(long).toMatch(/: r0@nope\.example, r1@nope\.example, .*\.\.\.$/);
   });
 
   it('starttls: tls.fault unavailable answers 454 4.7.0', () => {
