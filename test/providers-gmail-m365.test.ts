@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import type { FaultEvent } from '../server/protocol.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { activate, sendWithNodemailer, smtplib, useScenario } from './helpers/faults.js';
 import { builtIn, curlSmtp, nodemailerTls, SMTPLIB_STARTTLS } from './helpers/providers.js';
@@ -34,6 +35,18 @@ describe('gmail', () => {
     // OAuth 2.0 works for both accounts (mailsim does not check tokens).
     const oauth = await sendWithNodemailer(sim.smtpPort, { from: 'no2sv@gmail.com' }, { ...nodemailerTls(), auth: { type: 'OAuth2', user: 'no2sv@gmail.com', accessToken: 'ya29.token' } });
     expect(oauth).toMatchObject({ ok: true });
+  });
+
+  it('the refusal carries its explanation on the fault.fired event (2-Step Verification, app password)', async () => {
+    const faults: FaultEvent[] = [];
+    const off = sim.harness.bus.on('fault.fired', (event) => faults.push(event));
+    await login('me@gmail.com', 'hunter2');
+    off();
+    expect(faults.find((f) => f.Name === 'app-password-required')?.Explanation).toMatchObject({
+      Cause: expect.stringContaining('2-Step Verification on'),
+      Advice: expect.stringContaining('app password'),
+      Source: 'https://support.google.com/a/answer/3726730',
+    });
   });
 
   it('too many login attempts: 454 4.7.0 (curl, smtplib)', async () => {

@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SessionsList } from '../server/protocol.js';
+import type { FaultEvent, SessionsList } from '../server/protocol.js';
 import { sessionsClosed } from './helpers/events.js';
 import { activate, sendWithNodemailer, smtplib, useScenario } from './helpers/faults.js';
 import { builtIn, curlSmtp, nodemailerTls, SMTPLIB_STARTTLS, swaks } from './helpers/providers.js';
@@ -25,9 +25,13 @@ describe('amazon-ses (sandbox)', () => {
 
   it('names every identity that failed: From, Sender, MAIL FROM and each unverified recipient (smtplib SMTPDataError)', async () => {
     const message = 'From: App <x@nope.example>\\r\\nSender: s@nope.example\\r\\nSubject: x\\r\\n\\r\\nx';
+    const faults: FaultEvent[] = [];
+    const off = sim.harness.bus.on('fault.fired', (event) => faults.push(event));
     expect(await ses(`s.sendmail('bounce@nope.example', ['r@verified.example', 'a@nope.example'], '${message}')`)).toBe(
       'raised SMTPDataError 554 Message rejected: Email address is not verified. The following identities failed the check in region US-EAST-1: x@nope.example, s@nope.example, bounce@nope.example, a@nope.example',
     );
+    off();
+    expect(faults.find((f) => f.Name === 'identity-not-verified')?.Explanation).toMatchObject({ Cause: expect.stringContaining('not a verified identity'), Source: 'https://github.com/awsdocs/amazon-ses-developer-guide' });
     // Before: only the From header was checked, so an unverified recipient in the sandbox got through.
     expect(await ses("s.sendmail('app@verified.example', ['someone@example.org'], 'From: app@verified.example\\r\\nSubject: x\\r\\n\\r\\nx')")).toMatch(/failed the check in region US-EAST-1: someone@example\.org$/);
     expect(await stored()).toBe(0);

@@ -100,7 +100,7 @@ export class FaultEngine {
   private checkPersona(ctx: FaultContext): Contribution | undefined {
     const hit = checkPersona(ctx, this.scenario.persona, this.deps.defaults.maxMessageSize);
     if (!hit) return undefined;
-    const fired = { source: 'persona' as const, name: hit.name, phase: ctx.phase, reason: hit.reason };
+    const fired = { source: 'persona' as const, name: hit.name, phase: ctx.phase, reason: hit.reason, ...(hit.explanation && { explanation: hit.explanation }) };
     return replyContribution(fired, hit.reply, (text) => this.render(text, ctx));
   }
 

@@ -1,4 +1,5 @@
 import type { FaultContext } from './context.js';
+import type { Explanation } from './decision.js';
 import { ADDRESS_LIST_LIMITS, addressList } from './address-list.js';
 import { compileMatchers, type StringTest } from './matcher.js';
 import type { Account, AuthSpec, IdentitiesSpec, Persona, ReplySpec } from './schema.js';
@@ -9,7 +10,38 @@ export interface PersonaHit {
   name: string;
   reply: ReplySpec;
   reason: string;
+  /** What happened and what to do, where the check knows the provider's rule. */
+  explanation?: Explanation;
 }
+
+const GMAIL_ERRORS = 'https://support.google.com/a/answer/3726730';
+const EXPLAIN = {
+  appPasswordRequired: {
+    cause: 'The account has 2-Step Verification on, and the application logged in with the account password; Gmail takes only an app password (or OAuth 2.0) over SMTP.',
+    advice: 'Create an app password for the account and use it as the SMTP password, or log in with OAuth 2.0 (XOAUTH2).',
+    source: GMAIL_ERRORS,
+  },
+  noTwoStep: {
+    cause: 'The account has no 2-Step Verification, so it has no app passwords, and Gmail no longer takes the account password over SMTP.',
+    advice: 'Turn on 2-Step Verification and create an app password for the application, or log in with OAuth 2.0 (XOAUTH2).',
+    source: GMAIL_ERRORS,
+  },
+  wrongGooglePassword: {
+    cause: 'Gmail did not accept the user name and password: the password is not an app password of the account (a mistyped or revoked app password is a wrong password).',
+    advice: 'Copy the app password again (spaces do not matter) or create a new one; check that the user name is the full address.',
+    source: GMAIL_ERRORS,
+  },
+  basicAuthRefused: {
+    cause: 'The server no longer accepts basic authentication (a user name and password) for SMTP client submission; Microsoft retired it for Exchange Online.',
+    advice: 'Log in with OAuth 2.0 (XOAUTH2), or send through Microsoft Graph, High Volume Email or a relay connector.',
+    source: 'https://techcommunity.microsoft.com/blog/exchange/exchange-online-to-retire-basic-auth-for-client-submission-smtp-auth/4114750',
+  },
+  identityNotVerified: {
+    cause: 'An address of the message (From, Sender, the envelope sender or, in the SES sandbox, a recipient) is not a verified identity of the account; SES refused the whole message.',
+    advice: 'Verify the listed addresses or their domains in SES; in the sandbox verify the recipients too, or request production access.',
+    source: 'https://github.com/awsdocs/amazon-ses-developer-guide',
+  },
+} satisfies Record<string, Explanation>;
 
 type Auth = NonNullable<FaultContext['auth']>;
 
@@ -46,11 +78,13 @@ function googleAccountHit(auth: Auth, account: Account, spec: AuthSpec): Persona
   if (passwordMatches(auth, account.password)) {
     if (account.twoStepVerification) {
       const reason = `persona: ${auth.user} has 2-Step Verification on and logged in with its normal password, not an app password`;
-      return { name: 'app-password-required', reply: spec.replies.appPasswordRequired ?? bad, reason };
+      return { name: 'app-password-required', reply: spec.replies.appPasswordRequired ?? bad, reason, explanation: EXPLAIN.appPasswordRequired };
     }
-    return { name: 'bad-credentials', reply: bad, reason: `persona: ${auth.user} has no 2-Step Verification, so no app password; SMTP refuses its normal password` };
+    const reason = `persona: ${auth.user} has no 2-Step Verification, so no app password; SMTP refuses its normal password`;
+    return { name: 'bad-credentials', reply: bad, reason, explanation: EXPLAIN.noTwoStep };
   }
-  return { name: 'bad-credentials', reply: bad, reason: `persona: wrong password for account ${auth.user} (${auth.mechanism}; neither its password nor an app password)` };
+  const reason = `persona: wrong password for account ${auth.user} (${auth.mechanism}; neither its password nor an app password)`;
+  return { name: 'bad-credentials', reply: bad, reason, explanation: EXPLAIN.wrongGooglePassword };
 }
 
 function credentialsHit(auth: Auth, spec: AuthSpec): PersonaHit | undefined {
@@ -58,7 +92,7 @@ function credentialsHit(auth: Auth, spec: AuthSpec): PersonaHit | undefined {
   // (550 5.7.30, https://techcommunity.microsoft.com/blog/exchange/exchange-online-to-retire-basic-auth-for-client-submission-smtp-auth/4114750).
   if (spec.basicAuth === 'refused' && BASIC_MECHANISMS.has(auth.mechanism.toUpperCase())) {
     const reason = `persona: ${auth.mechanism} is basic authentication, which the server no longer accepts (auth.basicAuth: refused)`;
-    return { name: 'basic-auth-refused', reply: spec.replies.basicAuthRefused ?? spec.replies.badCredentials, reason };
+    return { name: 'basic-auth-refused', reply: spec.replies.basicAuthRefused ?? spec.replies.badCredentials, reason, explanation: EXPLAIN.basicAuthRefused };
   }
   const bad = spec.replies.badCredentials;
   const account = spec.accounts.find((a) => a.user.toLowerCase() === auth.user.toLowerCase());
@@ -156,7 +190,7 @@ function identitiesHit(ctx: FaultContext, spec: IdentitiesSpec): PersonaHit | un
   const list = identityList(failed);
   const fill = (text: string): string => text.replaceAll('{identities}', list);
   const reply = { ...spec.reply, text: Array.isArray(spec.reply.text) ? spec.reply.text.map(fill) : fill(spec.reply.text) };
-  return { name: 'identity-not-verified', reply, reason: `persona: not verified identities: ${list}` };
+  return { name: 'identity-not-verified', reply, reason: `persona: not verified identities: ${list}`, explanation: EXPLAIN.identityNotVerified };
 }
 
 /** The persona's protocol rules for one event, in the order real servers apply them. */
