@@ -9,7 +9,7 @@ import { python } from './helpers/processes.js';
 
 // The two halves together, as the wiring will join them: DSNs for an Odoo ≤16 VERP bounce
 // address put into its maildrop, fetched with poplib, and read the way Odoo's
-// _message_parse_extract_bounce reads them (providers.md §7.6): the Final-Recipient of the
+// _message_parse_extract_bounce (addons/mail/models/mail_thread.py) reads them: the Final-Recipient of the
 // delivery-status part's second block, and the returned message's Message-Id.
 
 const VERP = 'bounce+123-res.partner-7@example.com';

@@ -49,20 +49,11 @@ describe('built-in profiles with real clients', () => {
 
   // 500 real SMTP transactions (the built-in daily limit): ~3 s of CPU, over the default 20 s
   // when other suites share the two cores.
-  it('gmail: throttles at 60 a minute (421 4.7.0), then the daily limit (550 5.4.5 to DATA), reset by the clock', async () => {
+  it('gmail: no per-minute throttle; the daily limit (550 5.4.5 to DATA) after 500, reset by the clock', async () => {
     await activate(sim, 'gmail');
-    const auth = { user: 'app@gmail.com', pass: 'abcdefghijklmnop' };
-    const minute = await sendMany(61, auth);
-    expect(minute.slice(0, 60).every((code) => code === 250)).toBe(true);
-    expect(minute[60]).toBe(421);
-    let sent = 60;
-    while (sent < 500) {
-      await advance('61s');
-      const batch = await sendMany(Math.min(60, 500 - sent), auth);
-      expect(batch.every((code) => code === 250)).toBe(true);
-      sent += batch.length;
-    }
-    await advance('61s');
+    const auth = { user: 'me@gmail.com', pass: 'abcdefghijklmnop' };
+    const sent = await sendMany(500, auth);
+    expect(sent.every((code) => code === 250)).toBe(true);
     const over = await sendWithNodemailer(sim.smtpPort, { from: auth.user }, { ...tls(), auth });
     expect(over).toMatchObject({ ok: false, code: 'EENVELOPE', responseCode: 550, command: 'DATA' });
     expect(over.message).toContain('550-5.4.5 Daily user sending limit exceeded. For more information on Gmail');
@@ -75,13 +66,13 @@ describe('built-in profiles with real clients', () => {
 
   it('gmail: a message over 35882577 bytes announced with SIZE= is refused at MAIL (SMTPSenderRefused)', async () => {
     await activate(sim, 'gmail');
-    const script = `${starttls}\ns.login('app@gmail.com', 'abcd efgh ijkl mnop')\nprint(s.mail('app@gmail.com', ['size=40000000']))`;
+    const script = `${starttls}\ns.login('me@gmail.com', 'abcd efgh ijkl mnop')\nprint(s.mail('me@gmail.com', ['size=40000000']))`;
     expect(await smtplib(sim.smtpPort, script)).toMatch(
-      /^\(552, b"5\.3\.4 Your message exceeded Google's message size limits\. Please visit\\n5\.3\.4 {2}https:\/\/support\.google\.com\/mail\/\?p=MaxSizeError/,
+      /^\(552, b"5\.3\.4 Your message exceeded Google's message size limits\. To view our message size\\n5\.3\.4 guidelines, go to {2}https:\/\/support\.google\.com\/mail\/\?p=MaxSizeError/,
     );
   });
 
-  it('office365: SMTP AUTH disabled (535 5.7.139, after ~5 s), SendAsDenied (554 5.2.0), concurrent connections (432 4.3.2)', async () => {
+  it('office365: SMTP AUTH disabled (535 5.7.139, after ~5 s), SendAs (550 5.7.60)', async () => {
     await activate(sim, 'office365');
     const started = performance.now();
     const disabled = await sendWithNodemailer(sim.smtpPort, {}, { ...tls(), auth: { user: 'smtp-auth-disabled@contoso.com', pass: 'x' } });
@@ -91,17 +82,9 @@ describe('built-in profiles with real clients', () => {
 
     const auth = { user: 'me@contoso.com', pass: 'secret' };
     const sendAs = await sendWithNodemailer(sim.smtpPort, { from: 'boss@contoso.com' }, { ...tls(), auth });
-    expect(sendAs).toMatchObject({ ok: false, code: 'EMESSAGE', responseCode: 554 });
-    expect(sendAs.response).toMatch(/^554 5\.2\.0 STOREDRV\.Submission\.Exception:SendAsDeniedException\.MapiExceptionSendAsDenied/);
+    expect(sendAs).toMatchObject({ ok: false, code: 'EMESSAGE', responseCode: 550 });
+    expect(sendAs.response).toMatch(/^550 5\.7\.60 SMTP; Client does not have permissions to send as this sender/);
     expect((await sendWithNodemailer(sim.smtpPort, { from: auth.user }, { ...tls(), auth })).ok).toBe(true);
-
-    // Four connections of one mailbox open at once: the fourth is refused at the end of DATA.
-    const transports = Array.from({ length: 4 }, () => nodemailer.createTransport({ host: '127.0.0.1', port: sim.smtpPort, pool: true, maxConnections: 1, auth, ...tls() }));
-    await Promise.all(transports.slice(0, 3).map((t) => t.sendMail({ from: auth.user, to: 'r@example.org', text: 'x' })));
-    const fourth = await transports[3]!.sendMail({ from: auth.user, to: 'r@example.org', text: 'x' }).catch((e: { code: string; responseCode: number; response: string }) => e);
-    for (const t of transports) t.close();
-    expect(fourth).toMatchObject({ code: 'EMESSAGE', responseCode: 432 });
-    expect((fourth as { response: string }).response).toMatch(/^432 4\.3\.2 Concurrent connections limit exceeded\./);
   });
 
   it('sendgrid: user must be apikey, key must look like one, sender identity must be verified', async () => {
@@ -125,23 +108,26 @@ describe('built-in profiles with real clients', () => {
     expect(await smtplib(sim.smtpPort, "s.login('AKIA', 'secret')")).toBe('raised SMTPAuthenticationError 530 Must issue a STARTTLS command first');
     await setClock('2026-05-01T12:00:00Z');
     const auth = { user: 'AKIAEXAMPLE', pass: 'secret' };
-    const ok = await sendWithNodemailer(sim.smtpPort, { from: 'app@verified.example' }, { ...tls(), auth });
+    const ok = await sendWithNodemailer(sim.smtpPort, { from: 'app@verified.example', to: 'r@verified.example' }, { ...tls(), auth });
     expect(ok.ok).toBe(true);
     expect(ok.response).toMatch(/^250 Ok 0100[\w-]+-000000$/);
-    const tooFast = await sendWithNodemailer(sim.smtpPort, { from: 'app@verified.example' }, { ...tls(), auth });
+    const tooFast = await sendWithNodemailer(sim.smtpPort, { from: 'app@verified.example', to: 'r@verified.example' }, { ...tls(), auth });
     expect(tooFast).toMatchObject({ ok: false, code: 'EMESSAGE', responseCode: 454, response: '454 Throttling failure: Maximum sending rate exceeded.' });
     await advance('2s');
-    const unverified = await sendWithNodemailer(sim.smtpPort, { from: 'app@elsewhere.example' }, { ...tls(), auth });
+    const unverified = await sendWithNodemailer(sim.smtpPort, { from: 'app@elsewhere.example', to: 'r@verified.example' }, { ...tls(), auth });
     expect(unverified.response).toBe('554 Message rejected: Email address is not verified. The following identities failed the check in region US-EAST-1: app@elsewhere.example');
   });
 
-  it('yahoo-disabled-mailbox: 554 at RCPT for disabled mailboxes (SMTPRecipientsRefused)', async () => {
+  it('yahoo-disabled-mailbox: 554 30 after the body, failing the whole message (nodemailer EMESSAGE, smtplib SMTPDataError)', async () => {
     await activate(sim, 'yahoo-disabled-mailbox');
-    const result = await sendWithNodemailer(sim.smtpPort, { to: 'disabled.user@yahoo.com' });
-    expect(result).toMatchObject({ ok: false, code: 'EENVELOPE', responseCode: 554, rejected: ['disabled.user@yahoo.com'] });
-    expect(await smtplib(sim.smtpPort, "print(s.sendmail('a@x.org', ['ok@yahoo.com', 'x@disabled.example'], 'Subject: x\\r\\n\\r\\nx'))")).toContain(
-      "'x@disabled.example': (554, b'delivery error: dd Sorry, your message to x@disabled.example cannot be delivered. This mailbox is disabled (554.30). - mta7.am0.yahoodns.net')",
+    const result = await sendWithNodemailer(sim.smtpPort, { to: ['disabled.user@yahoo.com', 'ok@yahoo.com'] });
+    expect(result).toMatchObject({ ok: false, code: 'EMESSAGE', responseCode: 554 });
+    expect(result.response).toBe('554 30 Sorry, your message to disabled.user@yahoo.com cannot be delivered. This mailbox is disabled (554.30).');
+    // Before: refused at RCPT, so smtplib (and Odoo) reported the message as sent to ok@yahoo.com.
+    expect(await smtplib(sim.smtpPort, "print(s.sendmail('a@x.org', ['x@disabled.example', 'ok@yahoo.com'], 'Subject: x\\r\\n\\r\\nx'))")).toBe(
+      'raised SMTPDataError 554 30 Sorry, your message to x@disabled.example cannot be delivered. This mailbox is disabled (554.30).',
     );
+    expect((await getJson<{ total: number }>(`${sim.url}/api/v1/messages`)).body.total).toBe(0);
   });
 
   it('odoo-daily-limit: 50 a day on a trial, refused after that until 23:00 UTC', async () => {
@@ -185,8 +171,9 @@ describe('built-in profiles with real clients', () => {
     await activate(sim, 'flaky-network');
     const run = async () => {
       const outcomes: string[] = [];
+      // 650 ms: past a normal reply on a loaded machine, short of the 800 ms slow-replies delay.
       for (let i = 0; i < 12; i++) {
-        const result = await sendWithNodemailer(sim.smtpPort, { subject: `#${i}` }, { socketTimeout: 300, greetingTimeout: 3000 });
+        const result = await sendWithNodemailer(sim.smtpPort, { subject: `#${i}` }, { socketTimeout: 650, greetingTimeout: 3000 });
         outcomes.push(result.ok ? 'ok' : `${result.code}:${result.responseCode ?? ''}`);
       }
       return outcomes;
@@ -195,5 +182,5 @@ describe('built-in profiles with real clients', () => {
     await sim.harness.reset();
     await activate(sim, 'flaky-network');
     expect(await run()).toEqual(first);
-  });
+  }, 30_000);
 });

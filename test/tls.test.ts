@@ -87,7 +87,7 @@ describe('protocol mismatches are recorded, not crashed on', () => {
     const summary: SessionSummary = await closed;
     expect(summary).toMatchObject({ Outcome: 'tls-failed', Server: { Port: implicit } });
     expect(summary.OutcomeDetail).toMatch(/^tls failed: the client closed the connection during the TLS handshake/);
-    // providers.md §7.1: the banner read times out and smtplib reports it as a disconnect (what Odoo shows).
+    // CPython's smtplib getreply(): the banner read times out and is reported as a disconnect (what Odoo shows).
     expect(await smtplib(implicit, 'pass', 0.4)).toBe('raised SMTPServerDisconnected Connection unexpectedly closed: timed out');
   });
 

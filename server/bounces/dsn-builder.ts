@@ -94,7 +94,7 @@ function setHeaders(root: MimeNode, ctx: StyleContext, style: DsnStyle, messageI
   root.setHeader('Date', new Date(ctx.request.now));
   root.setHeader('Message-ID', messageId);
   // Odoo finds the bounced message through these when the returned part lacks its Message-Id
-  // (providers.md §7.6); Gmail and Microsoft set them too (rfc3464-51.eml, lhost-office365-04.eml).
+  // (Odoo's mail_thread.py, _message_parse_extract_bounce); Gmail and Microsoft set them too (rfc3464-51.eml, lhost-office365-04.eml).
   if (ctx.original.messageId) {
     root.setHeader('In-Reply-To', ctx.original.messageId);
     root.setHeader('References', ctx.original.messageId);

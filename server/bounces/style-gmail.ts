@@ -6,7 +6,7 @@ import { HOUR_MS } from '../util/duration.js';
 // failure: multipart/report, "** Address not found **" text, Reporting-MTA: dns; googlemail.com,
 // X-Original-Message-ID, In-Reply-To/References, Auto-Submitted), rhost-gsuite-06.eml (2017 delay:
 // "** Delivery incomplete **", Will-Retry-Until), lhost-googleworkspace-01.eml (2023: "** Message
-// not delivered **", X-Failed-Recipients); From and the Subjects also in providers.md §1.2.
+// not delivered **", X-Failed-Recipients); From and the Subjects also in sisimai's lhost-gmail-01.eml (2014).
 // Gmail adds an HTML alternative and an icon to the text part; mailsim sends the text alone.
 
 
@@ -33,7 +33,7 @@ function delayText(ctx: StyleContext): string {
 }
 
 export const gmail: DsnStyle = {
-  // smtp.gmail.com does not offer DSN (providers.md §1.1 EHLO), so no NOTIFY=SUCCESS can ask
+  // smtp.gmail.com does not offer DSN (its EHLO in https://github.com/PHPMailer/PHPMailer/issues/1384), so no NOTIFY=SUCCESS can ask
   // for a success report; delays it reports unasked (rhost-gsuite-06.eml).
   sends: { failure: true, delay: true, success: false },
   container: 'report',
@@ -43,6 +43,7 @@ export const gmail: DsnStyle = {
   humanText: (ctx) => (ctx.kind === 'delay' ? delayText(ctx) : failureText(ctx)),
   headers: (ctx) => (ctx.kind === 'failure' ? [['X-Failed-Recipients', addresses(ctx.request.recipients.filter((r) => r.action === 'failed')).join(', ')]] : []),
   perMessage: (ctx) => (ctx.original.messageId ? [['X-Original-Message-ID', ctx.original.messageId]] : []),
-  // Gmail's MX wording for an unknown user (providers.md §1.2, FIELD single-line form).
+  // Gmail's MX wording for an unknown user (single-line form in ActiveCampaign/smtp-field-manual
+  // data/codes/550.json; Google's https://support.google.com/a/answer/3726730).
   defaultFailure: () => ({ status: '5.1.1', diagnostic: "550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces. Learn more at https://support.google.com/mail/?p=NoSuchUser - gsmtp" }),
 };

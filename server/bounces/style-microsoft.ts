@@ -49,7 +49,7 @@ function otherText(ctx: StyleContext): string {
 }
 
 export const microsoft: DsnStyle = {
-  // smtp.office365.com advertises DSN (providers.md §2.1), so NOTIFY=SUCCESS,DELAY can be asked for.
+  // smtp.office365.com advertises DSN (its EHLO in https://github.com/PHPMailer/PHPMailer/issues/2647), so NOTIFY=SUCCESS,DELAY can be asked for.
   sends: { failure: true, delay: true, success: true },
   container: 'report',
   from: () => ({ name: 'Microsoft Outlook', address: 'postmaster@outlook.com' }),

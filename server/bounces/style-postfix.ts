@@ -6,7 +6,7 @@ import { HOUR_MS } from '../util/duration.js';
 // Debian's Postfix 3 (`postconf -t`: From, Subject and the three texts, verbatim apart from the
 // host name) and a real Postfix DSN, sisimai/set-of-emails maildir/bsd/lhost-postfix-01.eml
 // (2013: From "MAILER-DAEMON@host (Mail Delivery System)", Auto-Submitted, X-Postfix-* fields,
-// part descriptions Notification / Delivery report / Undelivered Message), as providers.md §9 cites.
+// part descriptions Notification / Delivery report / Undelivered Message).
 
 const SIGNATURE = '                   The mail system';
 const ASSISTANCE = 'For further assistance, please send mail to postmaster.\r\n\r\nIf you do so, please include this problem report. You can\r\ndelete your own text from the attached returned message.';
@@ -49,6 +49,7 @@ export const postfix: DsnStyle = {
   ],
   // "Undelivered Message" is observed; the delay and success labels are mailsim's (invented).
   descriptions: (ctx) => ['Notification', 'Delivery report', { failure: 'Undelivered Message', delay: 'Delayed Message', success: 'Delivered Message' }[ctx.kind]],
-  // Postfix as the receiving MX: smtpd_check.c's unknown-user reply (providers.md §5.3).
+  // Postfix as the receiving MX: smtpd_check.c's unknown-user reply (vdukhovni/postfix
+  // postfix/src/smtpd/smtpd_check.c).
   defaultFailure: (address) => ({ status: '5.1.1', diagnostic: `550 5.1.1 <${address}>: Recipient address rejected: User unknown in local recipient table` }),
 };

@@ -4,13 +4,14 @@ import type { DsnStyle } from './style.js';
 // Yahoo Mail's MAILER-DAEMON: not multipart/report but one text/plain part in the qmail style,
 // the original pasted under "--- Below this line is a copy of the message." Source: a real one
 // from 2018, sisimai/set-of-emails maildir/bsd/lhost-yahoo-06.eml (From MAILER-DAEMON@yahoo.com,
-// Subject "Failure Notice", the text below verbatim). providers.md's Addendum ties that footer to
-// the "This mailbox is disabled (554.30)" bounce Odoo users meet; the 554.30 reply itself is
-// Yahoo's MX answering the end of DATA, used here as the default diagnostic. That Yahoo's own
+// Subject "Failure Notice", the text below verbatim). Odoo's email FAQ (odoo/documentation
+// content/applications/general/email_communication/faq.rst) quotes that footer under the "This
+// mailbox is disabled (554.30)" bounce its users meet; the 554.30 reply itself is Yahoo's MX
+// answering the end of DATA (https://github.com/moneymanagerex/android-money-manager-ex/issues/1517), used here as the default diagnostic. That Yahoo's own
 // MAILER-DAEMON is what wrapped it for those users is not verified.
 
 export const yahoo: DsnStyle = {
-  // No DSN in Yahoo's EHLO (providers.md §5.2): nothing asks for delay or success reports.
+  // No DSN in Yahoo's EHLO (https://github.com/PHPMailer/PHPMailer/issues/1287): nothing asks for delay or success reports.
   sends: { failure: true, delay: false, success: false },
   container: 'plain',
   from: () => ({ address: 'MAILER-DAEMON@yahoo.com' }),

@@ -12,7 +12,8 @@ export interface StyleContext {
 /**
  * How one provider's MAILER-DAEMON writes a DSN: identity, subject, the human-readable text
  * and any fields or headers of its own. Every string a style produces is sourced in its module
- * (providers.md, or sample bounces in sisimai/set-of-emails) or marked as invented there.
+ * (a provider's documentation or a public transcript, or sample bounces in
+ * sisimai/set-of-emails) or marked as invented there.
  */
 export interface DsnStyle {
   /** Kinds this provider sends at all; for the others the builder returns null. */

@@ -100,7 +100,7 @@ export class FaultEngine {
   private checkPersona(ctx: FaultContext): Contribution | undefined {
     const hit = checkPersona(ctx, this.scenario.persona, this.deps.defaults.maxMessageSize);
     if (!hit) return undefined;
-    const fired = { source: 'persona' as const, name: hit.name, phase: ctx.phase, reason: hit.reason };
+    const fired = { source: 'persona' as const, name: hit.name, phase: ctx.phase, reason: hit.reason, ...(hit.explanation && { explanation: hit.explanation }) };
     return replyContribution(fired, hit.reply, (text) => this.render(text, ctx));
   }
 
@@ -113,7 +113,7 @@ export class FaultEngine {
     return replyContribution(fired, hit.reply, (text) => this.render(text, ctx, hit.extra));
   }
 
-  /** Microsoft 365 answers a failed AUTH only after ~5 s (providers §2.1): any refusal at AUTH waits auth.failureDelay. */
+  /** Microsoft 365 answers a failed AUTH only after ~5 s (a nodemailer log, https://github.com/nodemailer/nodemailer/issues/1484): any refusal at AUTH waits auth.failureDelay. */
   private addAuthFailureDelay(ctx: FaultContext, builder: DecisionBuilder): void {
     const verdict = builder.current;
     if (ctx.phase !== 'auth' || this.failureDelayMs <= 0 || verdict?.kind !== 'reply' || verdict.reply.code < 400) return;

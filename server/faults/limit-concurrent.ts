@@ -19,7 +19,12 @@ export class ConcurrentLimit implements LimitRuntime {
     if (ctx.phase !== this.limit.phase) return undefined;
     const key = keyFor(this.limit.key, keySourceOf(ctx));
     if (key === undefined) return undefined;
-    const others = this.sessions.list().filter((s) => s.id !== ctx.session.id && keyFor(this.limit.key, s) === key).length;
+    // Only connections opened before this one count (OpenSessions lists them in opening order):
+    // the connection over the limit is refused,
+    // the ones already open go on (Microsoft 365's 432 4.3.2, SES's and Exim's 421 at connect).
+    const open = this.sessions.list();
+    const mine = open.findIndex((s) => s.id === ctx.session.id);
+    const others = (mine < 0 ? open : open.slice(0, mine)).filter((s) => keyFor(this.limit.key, s) === key).length;
     if (others < this.limit.max) return undefined;
     return {
       reply: this.limit.reply,

@@ -237,29 +237,59 @@ export type Limit = z.infer<typeof limitSchema>;
 export const EXTENSIONS = ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'DSN', 'SIZE', 'STARTTLS', 'AUTH'] as const;
 export const AUTH_MECHANISMS = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'] as const;
 
-const accountSchema = z.object({ user: z.string().min(1), password: z.string() }).strict();
+/**
+ * A known mailbox. `password` is the account's own password; Google accounts with 2-Step
+ * Verification also have app passwords, the only passwords Gmail's SMTP takes from them.
+ */
+const accountSchema = z
+  .object({
+    user: z.string().min(1),
+    password: z.string().describe("the account's own (normal) password"),
+    twoStepVerification: z.boolean().default(false).describe('2-Step Verification is on (with auth.appPassword: the normal password gets replies.appPasswordRequired)'),
+    appPasswords: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('app passwords of the account (Google: 16 letters, compared without spaces); need twoStepVerification'),
+  })
+  .strict()
+  .refine((a) => a.appPasswords.length === 0 || a.twoStepVerification, {
+    message: 'appPasswords need twoStepVerification: true (Google only issues app passwords with 2-Step Verification on)',
+    path: ['appPasswords'],
+  });
+export type Account = z.infer<typeof accountSchema>;
+
+const DEFAULT_AUTH_REPLIES = {
+  badCredentials: { code: 535, enhanced: '5.7.8', text: 'Authentication credentials invalid' },
+  required: { code: 530, enhanced: '5.7.0', text: 'Authentication required' },
+  unsupportedMechanism: { code: 504, enhanced: '5.5.4', text: 'Unrecognized authentication type' },
+};
 
 export const authSchema = z
   .object({
     mechanisms: z.array(z.enum(AUTH_MECHANISMS)).min(1).default(['PLAIN', 'LOGIN', 'CRAM-MD5']),
     required: z.boolean().default(false).describe('MAIL FROM without AUTH gets `replies.required`'),
     accounts: z.array(accountSchema).default([]).describe('known user/password pairs'),
-    acceptAny: z.boolean().default(true).describe('any credentials pass (unless appPassword says otherwise)'),
+    acceptAny: z.boolean().default(true).describe('users not in `accounts` pass with any password'),
     appPassword: z
       .boolean()
       .default(false)
-      .describe('the password must look like a Google app password (16 letters, spaces allowed); otherwise `replies.appPasswordRequired`'),
+      .describe(
+        'Google: SMTP takes only app passwords. A listed account logs in with one of its appPasswords; its normal password gets `replies.appPasswordRequired` with twoStepVerification on, `replies.badCredentials` without',
+      ),
+    basicAuth: z
+      .enum(['allowed', 'refused'])
+      .default('allowed')
+      .describe('refused: PLAIN, LOGIN and CRAM-MD5 logins get `replies.basicAuthRefused` whatever the password (Microsoft 365 after basic auth retired); XOAUTH2 still logs in'),
     replies: z
       .object({
-        badCredentials: replySchema.default({ code: 535, enhanced: '5.7.8', text: 'Authentication credentials invalid' }),
+        badCredentials: replySchema.default(DEFAULT_AUTH_REPLIES.badCredentials),
         appPasswordRequired: replySchema.optional(),
-        required: replySchema.default({ code: 530, enhanced: '5.7.0', text: 'Authentication required' }),
+        basicAuthRefused: replySchema.optional(),
+        required: replySchema.default(DEFAULT_AUTH_REPLIES.required),
+        unsupportedMechanism: replySchema.default(DEFAULT_AUTH_REPLIES.unsupportedMechanism).describe('AUTH with a mechanism the persona does not offer'),
       })
       .strict()
-      .default({
-        badCredentials: { code: 535, enhanced: '5.7.8', text: 'Authentication credentials invalid' },
-        required: { code: 530, enhanced: '5.7.0', text: 'Authentication required' },
-      }),
+      .default(DEFAULT_AUTH_REPLIES),
     failureDelay: durationSchema({ bound: WAIT_BOUND, description: 'extra time before any AUTH failure reply (Microsoft 365 takes ~5 s)' }).default(0),
   })
   .strict();
@@ -290,6 +320,19 @@ export const tlsSchema = z
   .strict();
 export type TlsSpec = z.infer<typeof tlsSchema>;
 
+/**
+ * Amazon SES: mail is sent only from verified identities (addresses, or whole domains), and in
+ * the sandbox only to verified ones. Checked at the end of DATA, where the headers are known.
+ */
+export const identitiesSchema = z
+  .object({
+    verified: matchersSchema.describe('the verified identities: globs such as "*@example.com" (a domain) or "me@example.org"'),
+    recipients: z.boolean().default(false).describe('sandbox: every recipient must be verified too'),
+    reply: replySchema.describe('the refusal; {identities} is the comma-separated list of addresses that failed, in the order From, Sender, MAIL FROM, recipients'),
+  })
+  .strict();
+export type IdentitiesSpec = z.infer<typeof identitiesSchema>;
+
 /** How the server presents itself; templates accept the reply placeholders. */
 export const personaSchema = z
   .object({
@@ -301,6 +344,7 @@ export const personaSchema = z
     sizeReply: replySchema.default({ code: 552, enhanced: '5.3.4', text: 'Message size exceeds fixed maximum message size' }),
     auth: authSchema.default(authSchema.parse({})),
     tls: tlsSchema.default(tlsSchema.parse({})),
+    identities: identitiesSchema.optional(),
     replies: z
       .object({
         starttls: z.string().optional().describe('text of the 220 to STARTTLS'),

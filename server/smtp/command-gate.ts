@@ -102,7 +102,9 @@ function authGate(host: GateHost, line: string, pass: () => void, next: () => vo
     return next();
   }
   if (!persona.auth.mechanisms.includes(authMechanism(line) as never)) {
-    host.reply(504, ['5.5.4 Unrecognized authentication type']);
+    // Microsoft 365 words it 504 5.7.4 (https://github.com/nodemailer/nodemailer/issues/1060), hence the persona's reply.
+    const reply = persona.auth.replies.unsupportedMechanism;
+    host.reply(reply.code, withEnhanced({ code: reply.code, enhanced: reply.enhanced, lines: [reply.text].flat().map((t) => host.render(t)) }));
     return next();
   }
   pass();

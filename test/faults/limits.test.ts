@@ -150,6 +150,8 @@ describe('concurrent limit', () => {
     expect(outcome(end(s1))).toBe('continue');
     e.sessionAuthenticated(s2);
     expect(outcome(end(s2))).toBe('432 4.3.2 Concurrent connections limit exceeded.');
+    // Only the connection over the limit is refused; the one that was open first goes on.
+    expect(outcome(end(s1))).toBe('continue');
     expect(outcome(e.decide({ phase: 'mail', session: s2, sender: 'u@x', recipients: [] }))).toBe('continue');
     e.sessionClosed('s1');
     expect(outcome(end(s2))).toBe('continue');

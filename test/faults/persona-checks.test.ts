@@ -1,29 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checkPersona, looksLikeAppPassword } from '../../server/faults/persona-checks.js';
+import { checkPersona } from '../../server/faults/persona-checks.js';
 import { personaSchema } from '../../server/faults/schema.js';
 import { ctx, engine, outcome } from './helpers.js';
 
 const persona = (input: Record<string, unknown> = {}) => personaSchema.parse(input);
 const check = (p: Record<string, unknown>, c: ReturnType<typeof ctx>, maxSize = 10_000) => checkPersona(c, persona(p), maxSize);
 const auth = (user: string, password?: string, validatePassword?: (p: string) => boolean, mechanism = 'PLAIN') => ({ mechanism, user, password, validatePassword });
-
-describe('app password shape', () => {
-  it.each([
-    ['abcdefghijklmnop', true],
-    ['abcd efgh ijkl mnop', true],
-    ['ABCD efgh IJKL mnop', true],
-    ['abcd  efgh ijkl mnop', false],
-    ['abcdefghijklmno', false],
-    ['abcdefghijklmnopq', false],
-    ['abcd-efgh-ijkl-mnop', false],
-    ['abcdefgh ijklmnop', false],
-    ['abcd efgh ijkl mno1', false],
-    ['hunter2', false],
-    [' abcd efgh ijkl mnop', false],
-  ])('%j → %s', (password, expected) => {
-    expect(looksLikeAppPassword(password)).toBe(expected);
-  });
-});
 
 describe('persona checks: auth', () => {
   it('accepts anything by default', () => {
@@ -55,26 +37,42 @@ describe('persona checks: auth', () => {
     expect(check({ auth: { accounts } }, ctx('auth', { auth: auth('alice', undefined, undefined, 'XOAUTH2') }))?.name).toBe('bad-credentials');
   });
 
-  it('appPassword: a password of the wrong shape gets appPasswordRequired (or badCredentials without one)', () => {
-    const gmail = {
-      auth: {
-        appPassword: true,
-        replies: {
-          badCredentials: { code: 535, enhanced: '5.7.8', text: 'Username and Password not accepted.' },
-          appPasswordRequired: { code: 534, enhanced: '5.7.9', text: 'Application-specific password required.' },
-        },
-      },
+  it('appPassword (Gmail): app passwords with 2-Step Verification; the normal password 534 with it, 535 without', () => {
+    const replies = {
+      badCredentials: { code: 535, enhanced: '5.7.8', text: 'Username and Password not accepted.' },
+      appPasswordRequired: { code: 534, enhanced: '5.7.9', text: 'Application-specific password required.' },
     };
-    expect(check(gmail, ctx('auth', { auth: auth('me@gmail.com', 'my-real-password') }))).toMatchObject({ name: 'app-password-required', reply: { code: 534 } });
-    expect(check(gmail, ctx('auth', { auth: auth('me@gmail.com', 'abcd efgh ijkl mnop') }))).toBeUndefined();
-    expect(check({ auth: { appPassword: true } }, ctx('auth', { auth: auth('me', 'short') }))).toMatchObject({ name: 'app-password-required', reply: { code: 535 } });
-    // The right app password of a listed account passes; a wrong one of the right shape is a bad password.
-    const listed = { auth: { ...gmail.auth, accounts: [{ user: 'me@gmail.com', password: 'abcdefghijklmnop' }] } };
-    expect(check(listed, ctx('auth', { auth: auth('me@gmail.com', 'abcd efgh ijkl mnop') }))?.name).toBe('bad-credentials');
-    expect(check(listed, ctx('auth', { auth: auth('me@gmail.com', 'abcdefghijklmnop') }))).toBeUndefined();
-    // A listed account's wrong password is a bad password whatever its shape (Gmail's 535 5.7.8),
-    // not a request for an app password.
-    expect(check(listed, ctx('auth', { auth: auth('me@gmail.com', 'not-my-password') }))).toMatchObject({ name: 'bad-credentials', reply: { code: 535 } });
+    const accounts = [
+      { user: 'me@gmail.com', password: 'hunter2', twoStepVerification: true, appPasswords: ['abcd efgh ijkl mnop'] },
+      { user: 'old@gmail.com', password: 'hunter2' },
+      { user: 'no2sv@gmail.com', password: 'hunter2' },
+    ];
+    const gmail = { auth: { appPassword: true, acceptAny: false, accounts, replies } };
+    const login = (user: string, password: string) => check(gmail, ctx('auth', { auth: auth(user, password) }));
+    expect(login('me@gmail.com', 'abcd efgh ijkl mnop')).toBeUndefined();
+    expect(login('me@gmail.com', 'abcdefghijklmnop')).toBeUndefined();
+    expect(login('me@gmail.com', 'hunter2')).toMatchObject({ name: 'app-password-required', reply: { code: 534, enhanced: '5.7.9' } });
+    // A mistyped app password is a wrong password, not a request for an app password.
+    expect(login('me@gmail.com', 'abcd efgh ijkl mnoq')).toMatchObject({ name: 'bad-credentials', reply: { code: 535 } });
+    expect(login('old@gmail.com', 'hunter2')).toMatchObject({ name: 'bad-credentials', reply: { code: 535 } });
+    expect(login('old@gmail.com', 'hunter2')?.reason).toContain('no 2-Step Verification');
+    expect(login('stranger@gmail.com', 'abcdefghijklmnop')).toMatchObject({ name: 'bad-credentials', reply: { code: 535 } });
+    // XOAUTH2: mailsim cannot verify a token, so a listed account logs in with any.
+    expect(check(gmail, ctx('auth', { auth: auth('no2sv@gmail.com', 'ya29.token', undefined, 'XOAUTH2') }))).toBeUndefined();
+    // Without its own reply, appPasswordRequired falls back to badCredentials.
+    expect(check({ auth: { appPassword: true, accounts } }, ctx('auth', { auth: auth('me@gmail.com', 'hunter2') }))).toMatchObject({ name: 'app-password-required', reply: { code: 535 } });
+  });
+
+  it('app passwords need 2-Step Verification (schema)', () => {
+    expect(() => persona({ auth: { accounts: [{ user: 'a', password: 'b', appPasswords: ['x'] }] } })).toThrow(/twoStepVerification/);
+  });
+
+  it('basicAuth refused (Microsoft 365): PLAIN, LOGIN and CRAM-MD5 get basicAuthRefused, XOAUTH2 logs in', () => {
+    const m365 = { auth: { basicAuth: 'refused', replies: { basicAuthRefused: { code: 550, enhanced: '5.7.30', text: 'Basic authentication is not supported for Client Submission.' } } } };
+    for (const mechanism of ['PLAIN', 'LOGIN', 'CRAM-MD5']) {
+      expect(check(m365, ctx('auth', { auth: auth('me@contoso.com', 'right', undefined, mechanism) }))).toMatchObject({ name: 'basic-auth-refused', reply: { code: 550, enhanced: '5.7.30' } });
+    }
+    expect(check(m365, ctx('auth', { auth: auth('me@contoso.com', 'token', undefined, 'XOAUTH2') }))).toBeUndefined();
   });
 
   it('authBeforeTls refused (SES) or hidden (Gmail): AUTH on a plain connection gets tls.replies.required', () => {
@@ -107,6 +105,24 @@ describe('persona checks: transaction', () => {
     expect(check(p, ctx('data-start'))?.name).toBe('tls-required');
     for (const phase of ['helo', 'starttls', 'rset', 'quit', 'connect'] as const) expect(check(p, ctx(phase))).toBeUndefined();
     expect(check(p, ctx('rcpt', { recipient: 'a@b', session: { secure: true } }))).toBeUndefined();
+  });
+
+  it('identities (SES): From, Sender, MAIL FROM and, in the sandbox, every recipient must be verified; all failures named', () => {
+    const ses = (recipients: boolean) => ({
+      identities: { verified: ['*@verified.example', 'ok@other.example'], recipients, reply: { code: 554, text: 'Message rejected: Email address is not verified. The following identities failed the check in region US-EAST-1: {identities}' } },
+    });
+    const end = (headers: Record<string, string[]>, sender: string, recipients: string[]) => ctx('data-end', { sender, recipients, message: { size: 10, headers } });
+    const all = end({ From: ['App <app@verified.example>'], Sender: ['ok@other.example'] }, 'bounce@verified.example', ['r@verified.example']);
+    expect(check(ses(true), all)).toBeUndefined();
+    const bad = end({ from: ['"X" <x@nope.example>'], sender: ['s@nope.example'] }, 'X@nope.example', ['r@verified.example', 'a@nope.example', 'b@nope.example']);
+    expect(check(ses(true), bad)?.reply.text).toBe('Message rejected: Email address is not verified. The following identities failed the check in region US-EAST-1: x@nope.example, s@nope.example, a@nope.example, b@nope.example');
+    expect(check(ses(false), bad)?.reply.text).toMatch(/: x@nope\.example, s@nope\.example$/);
+    expect(check(ses(false), end({ From: ['app@verified.example'] }, '', ['anyone@x.org']))).toBeUndefined();
+    expect(check(ses(true), end({ From: ['app@verified.example'] }, '', ['anyone@x.org']))).toMatchObject({ name: 'identity-not-verified', reason: 'persona: not verified identities: anyone@x.org' });
+    const many = Array.from({ length: 1000 }, (_, i) => `r${i}@nope.example`);
+    const long = check(ses(true), end({ From: ['app@verified.example'] }, '', many))?.reply.text as string;
+    expect(long.length).toBeLessThan(500);
+    expect(long).toMatch(/: r0@nope\.example, r1@nope\.example, .*\.\.\.$/);
   });
 
   it('starttls: tls.fault unavailable answers 454 4.7.0', () => {
