@@ -4,9 +4,9 @@ import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream,
 import type { Clock, IngestRefusal, MessageSink } from '../ports/contracts.js';
 import { errorFields, type Log } from '../ports/log.js';
 import type { FaultContext, SessionView } from '../faults/context.js';
-import type { Decision, Reply } from '../faults/decision.js';
+import type { Decision, Fired, Reply } from '../faults/decision.js';
 import type { Phase, Scenario } from '../faults/schema.js';
-import type { FaultEvent } from '../protocol.js';
+import type { FaultEvent, FaultExplanation } from '../protocol.js';
 import { newId } from '../util/ids.js';
 import { formatSize } from '../util/size.js';
 import { commandGate } from './command-gate.js';
@@ -284,7 +284,7 @@ export class ConnectionDriver {
     this.deps.messages.ingest({ raw, envelope, session: this.state.record(false) }).then(
       ({ id }) =>
         this.contain('storing a message', () => {
-          this.state.note(`message stored as ${id}`);
+          this.state.stored(id);
           this.deps.faults.delivered(this.scenario, ctx);
           callback(null, this.#persona.queuedText(id));
         }),
@@ -303,7 +303,7 @@ export class ConnectionDriver {
     const reply = decision.verdict.kind === 'reply' ? formatReply(decision.verdict.reply) : null;
     for (const fired of decision.fired) {
       this.state.note(`fault: ${fired.source} '${fired.name}' at ${phase}: ${fired.reason}`);
-      const explanation = fired.explanation && { Cause: fired.explanation.cause, Advice: fired.explanation.advice, ...(fired.explanation.source && { Source: fired.explanation.source }) };
+      const explanation = wireExplanation(fired);
       this.deps.onFault({ SessionID: this.state.id, At: this.deps.clock.now(), Phase: phase, Source: fired.source, Name: fired.name, Reason: fired.reason, Reply: reply, Scenario: this.scenario.name, ...(explanation && { Explanation: explanation }) });
     }
     const causes = decision.fired.map((f) => `${f.source} '${f.name}'`).join(', ');
@@ -313,7 +313,7 @@ export class ConnectionDriver {
       else this.#cutCause = causes;
     }
     const last = decision.fired.at(-1);
-    if (decision.verdict.kind === 'reply') this.state.faultReply(last ? `${last.source} '${last.name}'` : 'fault');
+    if (decision.verdict.kind === 'reply') this.state.faultReply(last ? `${last.source} '${last.name}'` : 'fault', last && wireExplanation(last));
     this.#runner.run(decision, carry);
   }
 
@@ -349,6 +349,10 @@ export class ConnectionDriver {
     this.#override = undefined;
     return override;
   }
+}
+
+function wireExplanation({ explanation }: Fired): FaultExplanation | undefined {
+  return explanation && { Cause: explanation.cause, Advice: explanation.advice, ...(explanation.source && { Source: explanation.source }) };
 }
 
 function formatReply(reply: Reply): string {
