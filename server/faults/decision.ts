@@ -12,10 +12,15 @@ export interface Reply {
  * for the phase); everything else overrides it. `delayMs` applies before the verdict is carried out.
  */
 export type Verdict =
-  | { kind: 'continue'; tarpit?: { bytesPerSecond: number } }
+  | {
+      kind: 'continue';
+      tarpit?: { bytesPerSecond: number };
+      /** Do the normal thing, then never send its reply: say nothing more, or drop the connection. */
+      withhold?: 'stall' | 'disconnect';
+    }
   | { kind: 'reply'; reply: Reply; tarpit?: { bytesPerSecond: number } }
   | { kind: 'stall' }
-  | { kind: 'disconnect'; partialReply?: string; afterBytes?: number }
+  | { kind: 'disconnect'; partialReply?: string; afterBytes?: number; reset?: boolean }
   | { kind: 'blackhole' };
 
 /** Why the engine decided what it did: one entry per rule, limit or persona check that fired. */

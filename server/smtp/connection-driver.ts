@@ -70,6 +70,8 @@ export class ConnectionDriver {
   #override: Reply | undefined;
   /** The rule that asked to drop the connection part-way through the message. */
   #cutCause = '';
+  /** The rule that withholds the next reply. */
+  #withheldBy = '';
   #failed = false;
   /** Gives back the memory the message being decided holds; the connection may close first. */
   #releaseData: (() => void) | undefined;
@@ -94,6 +96,7 @@ export class ConnectionDriver {
       capabilities: () => this.#persona.capabilities(),
       takeOverride: (code) => this.#takeOverride(code),
       sent: (payload) => this.state.reply(payload),
+      withhold: (payload) => this.#swallow(payload),
       contain: (fn) => this.contain('the reply writer', fn),
     });
     const gate = commandGate({
@@ -299,6 +302,13 @@ export class ConnectionDriver {
     );
   }
 
+  #swallow(payload: string): boolean {
+    const why = this.#runner.swallows();
+    if (why === 'silent') this.state.note(`not answered (the server is silent): ${payload.split('\n').join(' ')}`);
+    if (why === 'withheld') this.state.withheld(payload, this.#withheldBy);
+    return why !== undefined;
+  }
+
   #run(phase: Phase, decision: Decision, carry: Carry): void {
     const reply = decision.verdict.kind === 'reply' ? formatReply(decision.verdict.reply) : null;
     for (const fired of decision.fired) {
@@ -308,6 +318,11 @@ export class ConnectionDriver {
     }
     const causes = decision.fired.map((f) => `${f.source} '${f.name}'`).join(', ');
     if (decision.verdict.kind === 'stall') this.state.stalled(causes);
+    if (decision.verdict.kind === 'continue' && decision.verdict.withhold) {
+      this.#withheldBy = causes;
+      if (decision.verdict.withhold === 'stall') this.state.stalled(causes);
+      else this.state.faultDisconnect(causes);
+    }
     if (decision.verdict.kind === 'disconnect') {
       if (decision.verdict.afterBytes === undefined) this.state.faultDisconnect(causes);
       else this.#cutCause = causes;

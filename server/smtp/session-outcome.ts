@@ -13,6 +13,8 @@ export interface RecordedReply {
   fault?: string;
   /** Why that fault fired, when the scenario (or the built-in check) says. */
   explanation?: FaultExplanation;
+  /** The server meant this reply and a fault kept it from the client (a lost reply). */
+  withheld?: true;
 }
 
 /** What a session did, gathered while it ran; the outcome is derived from it at close. */

@@ -106,12 +106,14 @@ export class SessionState {
     this.#transactions.stored(id);
   }
 
-  /** Stored, and its reply withheld by a fault: the client will not know it arrived. */
-  replyWithheld(id: string, cause: string): void {
-    this.facts.delivered++;
-    this.note(`message stored as ${id}; its 250 is withheld [${cause}]`);
-    this.#transactions.stored(id);
-    this.#transactions.replyWithheld(`stored as ${id}; the 250 was withheld [${cause}]`);
+  /**
+   * A reply the server meant and a fault withheld (the lost 250 after a stored message): it
+   * counts as the server's answer, for the transaction and the outcome, and never went out.
+   */
+  withheld(payload: string, cause: string): void {
+    this.note(`reply withheld [${cause}], never sent: ${payload.split('\n').join(' ')}`);
+    this.#awaitingReply = false;
+    this.#interpret(parseReply(payload), true, cause);
   }
 
   stalled(names: string): void {
@@ -171,7 +173,7 @@ export class SessionState {
     };
   }
 
-  #interpret({ code, enhanced, text }: { code: number; enhanced: string | null; text: string }, solicited: boolean): void {
+  #interpret({ code, enhanced, text }: { code: number; enhanced: string | null; text: string }, solicited: boolean, withheldBy?: string): void {
     const command = solicited ? this.#command : 'SERVER';
     if (command === 'DATA' && code === 354) {
       this.facts.inData = true;
@@ -192,6 +194,7 @@ export class SessionState {
       command: solicited ? this.#commandLine : 'nothing (the server spoke on its own)',
       ...(enhanced && { enhanced }),
       ...(fault && { fault: fault.name }),
+      ...(withheldBy && { fault: withheldBy, withheld: true as const }),
       ...(fault?.explanation && { explanation: fault.explanation }),
     };
     if (command === 'STARTTLS' && code >= 400) this.tlsFailed(`STARTTLS refused: ${describeShort(reply)}`);

@@ -19,8 +19,6 @@ interface Tx {
   firstRefusal: RecordedReply | null;
   messageId: string | null;
   size: number;
-  /** Said of a transaction no reply decided (a withheld reply). */
-  note: string;
 }
 
 /** A failed transaction, or a delivered one that had recipients refused, for the session summary. */
@@ -113,17 +111,6 @@ export class TransactionLog {
     this.#end(tx, blackholed ? 'blackholed' : 'delivered', reply);
   }
 
-  /**
-   * The message was stored and its reply will never come (a lost-reply fault): delivered as far
-   * as the store goes, whatever the client concludes.
-   */
-  replyWithheld(text: string): void {
-    const tx = this.#open;
-    if (!tx) return;
-    tx.note = text;
-    this.#end(tx, 'delivered', null);
-  }
-
   /** RSET, QUIT, a 421 or the end of the connection ends the open transaction. */
   interrupt(reply: RecordedReply | null, inData: boolean): void {
     const tx = this.#open;
@@ -140,7 +127,7 @@ export class TransactionLog {
   }
 
   #begin(from: string | null): Tx {
-    const tx: Tx = { index: this.#next++, started: this.clock.now(), ended: null, from, accepted: [], refused: [], outcome: 'open', decided: null, firstRefusal: null, messageId: null, size: 0, note: '' };
+    const tx: Tx = { index: this.#next++, started: this.clock.now(), ended: null, from, accepted: [], refused: [], outcome: 'open', decided: null, firstRefusal: null, messageId: null, size: 0 };
     this.#open = tx;
     this.#endedAtMail = undefined;
     this.#kept.push(tx);
@@ -192,8 +179,8 @@ function toWire(tx: Tx): SessionTransaction {
     Outcome: tx.outcome,
     Code: decided?.code ?? null,
     Enhanced: decided?.enhanced ?? null,
-    Text: decided?.text ?? tx.note,
-    Command: decided?.command ?? (tx.note ? 'end of DATA' : ''),
+    Text: decided ? `${decided.text}${decided.withheld ? ' (withheld: never sent to the client)' : ''}` : '',
+    Command: decided?.command ?? '',
     MessageID: tx.messageId,
     Size: tx.size,
     Fault: decided?.fault ?? null,
