@@ -23,6 +23,7 @@ export class SessionState {
   ended: number | null = null;
   #command = '';
   #commandLine = '';
+  #commands = 0;
   #awaitingSecret = false;
   #awaitingReply = false;
   #pendingFault: { name: string; explanation?: FaultExplanation } | undefined;
@@ -34,21 +35,29 @@ export class SessionState {
     readonly server: Endpoint,
     private readonly clock: Clock,
     transcripts?: TranscriptBudget,
+    /** When the connection was accepted, if before now (a failed implicit-TLS handshake is recorded at close). */
+    startedAt?: number,
   ) {
     this.#transcript = new Transcript(transcripts);
     this.#transactions = new TransactionLog(clock);
-    this.started = clock.now();
-    this.note(`connection from ${client.address}:${client.port} to ${server.address}:${server.port}`);
+    this.started = startedAt ?? clock.now();
+    this.#transcript.append({ At: this.started, Dir: 'I', Text: `connection from ${client.address}:${client.port} to ${server.address}:${server.port}` });
   }
 
   /** A command line as received (smtp-server has redacted AUTH arguments; we mask again regardless). */
   command(line: string): void {
+    this.#commands++;
     const masked = this.#mask(line);
     this.#command = this.#awaitingSecret ? 'AUTH' : (line.split(' ')[0] ?? '').toUpperCase();
     this.#commandLine = this.#awaitingSecret ? 'AUTH' : masked;
     if (this.#command === 'QUIT') this.facts.quit = true;
     this.#awaitingReply = true;
     this.#append('C', masked);
+  }
+
+  /** Command lines received so far. */
+  get commands(): number {
+    return this.#commands;
   }
 
   /** The last reply was a 334: the next line is an AUTH continuation, not a command (RFC 4954 §4). */
