@@ -45,6 +45,12 @@ export interface Decision {
   delayMs: number;
   verdict: Verdict;
   fired: Fired[];
+  /**
+   * data-end: header fields ("X-Greylist: delayed 300 seconds by postgrey"), one line each
+   * without CRLF, that the SMTP adapter adds at the top of the message it stores, as a
+   * receiving server adds its trace fields (RFC 5321 §4.4). Ignored in other phases.
+   */
+  prependHeaders?: string[];
 }
 
 export function toReply(spec: ReplySpec, render: (text: string) => string): Reply {

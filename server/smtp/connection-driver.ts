@@ -257,8 +257,9 @@ export class ConnectionDriver {
         this.#releaseData = undefined;
         callback(err, message);
       };
-      this.#run('data-end', this.deps.faults.decide(this.scenario, ctx), {
-        proceed: () => this.#store(raw, envelope, ctx, done),
+      const decision = this.deps.faults.decide(this.scenario, ctx);
+      this.#run('data-end', decision, {
+        proceed: () => this.#store(withHeaders(raw, decision.prependHeaders), envelope, ctx, done),
         reply: (r) => done(this.#refusal(r)),
         blackhole: () => {
           this.state.blackholed();
@@ -364,6 +365,15 @@ export class ConnectionDriver {
     this.#override = undefined;
     return override;
   }
+}
+
+/** A header field line the engine may add: a name (RFC 5322 §3.6.8), a colon, no line break. */
+const HEADER_LINE = /^[!-9;-~]+:[^\r\n]*$/;
+
+/** The message with the engine's trace fields on top; a malformed line is left out, never stored. */
+function withHeaders(raw: Buffer, lines: string[] | undefined): Buffer {
+  const valid = (lines ?? []).filter((line) => HEADER_LINE.test(line));
+  return valid.length ? Buffer.concat([Buffer.from(valid.map((line) => `${line}\r\n`).join('')), raw]) : raw;
 }
 
 function wireExplanation({ explanation }: Fired): FaultExplanation | undefined {
