@@ -98,8 +98,9 @@ export interface MessagesSummary {
 }
 
 /**
- * How a session ended, most significant first: a session that delivered one message and then
- * had a recipient refused reads "delivered".
+ * How a session ended, as a summary that does not hide a failure: a session that delivered one
+ * message and then had a message or a recipient refused reads "rejected" (or "deferred" for a
+ * 4xx), its detail says how many were delivered, and each transaction keeps its own outcome.
  */
 export type SessionOutcome =
   | 'active'
@@ -135,6 +136,47 @@ export interface TlsInfo {
   Servername: string;
 }
 
+/**
+ * What became of one mail transaction (MAIL FROM to the end of data or the failure that ended
+ * it, RFC 5321 §3.3). open: still running; aborted: the connection ended while the message was
+ * on its way or waiting for its reply; abandoned: the client ended it (RSET, QUIT, hang-up)
+ * before sending a message.
+ */
+export type TransactionOutcome = 'open' | 'delivered' | 'blackholed' | 'rejected' | 'deferred' | 'aborted' | 'abandoned';
+
+export interface RefusedRecipient {
+  Address: string;
+  Code: number;
+  Enhanced: string | null;
+  Text: string;
+}
+
+/** One mail transaction of a session, with the reply that decided it. */
+export interface SessionTransaction {
+  /** 1 for the session's first transaction, 3 for "the app's third message". */
+  Index: number;
+  Started: string;
+  Ended: string | null;
+  /** The MAIL FROM address ("" for the null sender), null when the client never sent one. */
+  From: string | null;
+  Accepted: string[];
+  Refused: RefusedRecipient[];
+  Outcome: TransactionOutcome;
+  /** The reply that decided the outcome (the 250 to the message, or the refusal that ended it). */
+  Code: number | null;
+  Enhanced: string | null;
+  Text: string;
+  /** The command that reply answered: "MAIL FROM:<a@b>", "RCPT TO:<x@y>", "DATA", "end of DATA". */
+  Command: string;
+  /** The stored message, when there is one. */
+  MessageID: string | null;
+  /** Bytes of message data received. */
+  Size: number;
+  /** The fault that made the server answer so ("limit 'daily-quota'"), null for a normal reply. */
+  Fault: string | null;
+  Explanation: FaultExplanation | null;
+}
+
 export interface SessionSummary {
   ID: string;
   Started: string;
@@ -151,6 +193,8 @@ export interface SessionSummary {
   /** One line a human can read: "550 5.1.1 mailbox unavailable at RCPT TO:<a@b>". */
   OutcomeDetail: string;
   Messages: number;
+  /** Every mail transaction of the session, oldest first (the latest 1,000 of a longer session). */
+  Transactions: SessionTransaction[];
 }
 
 export interface Session extends SessionSummary {

@@ -13,7 +13,7 @@ afterEach(async () => {
 
 const session = {
   id: 'session-1', started: 0, ended: null, client: { address: '127.0.0.1', port: 1 }, server: { address: '127.0.0.1', port: 2 },
-  helo: 'client.test', tls: null, user: '', outcome: 'active' as const, outcomeCode: null, outcomeDetail: '', messages: 0, transcript: [],
+  helo: 'client.test', tls: null, user: '', outcome: 'active' as const, outcomeCode: null, outcomeDetail: '', messages: 0, transactions: [], transcript: [],
 };
 
 describe('the parse time bound', () => {

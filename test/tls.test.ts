@@ -81,12 +81,35 @@ describe('protocol mismatches are recorded, not crashed on', () => {
     expect(ssl.stdout).toMatch(/^SSLError \[SSL: WRONG_VERSION_NUMBER\] wrong version number/);
   });
 
+  it('msmtp (GnuTLS) that rejects the certificate at STARTTLS is recorded tls-failed, not dropped', async () => {
+    const closed = closedOn(starttls);
+    const result = await run(
+      'msmtp',
+      ['--host=127.0.0.1', `--port=${starttls}`, '--tls=on', '--tls-starttls=on', '--tls-trust-file=system', '--from=app@example.com', 'user@example.org'],
+      'Subject: msmtp\r\n\r\nhello\r\n',
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/TLS certificate verification failed|certificate/i);
+    expect(result.stderr).toContain('The certificate issuer is unknown');
+    const summary = await closed;
+    // GnuTLS finishes the handshake, then checks the certificate and hangs up without a word.
+    expect(summary).toMatchObject({ Outcome: 'tls-failed', TLS: { Protocol: 'TLSv1.3' } });
+    expect(summary.OutcomeDetail).toMatch(/^tls failed: the client closed the connection right after the TLS handshake, before any command: GnuTLS clients \(msmtp\) that reject the certificate/);
+    expect((await nm(starttls, { ignoreTLS: false, requireTLS: true, tls: { ca } })).ok).toBe(true);
+  });
+
   it('a plaintext client on the implicit-TLS port (587 settings against 465) waits for a banner that never comes', async () => {
     const closed = closedOn(implicit);
     expect(await nm(implicit, { greetingTimeout: 400 })).toMatchObject({ ok: false, code: 'ETIMEDOUT', message: 'Greeting never received' });
     const summary: SessionSummary = await closed;
     expect(summary).toMatchObject({ Outcome: 'tls-failed', Server: { Port: implicit } });
-    expect(summary.OutcomeDetail).toMatch(/^tls failed: the client closed the connection during the TLS handshake/);
+    // It sent nothing: it waited for a banner, as a plain client does (not a certificate rejection).
+    expect(summary.OutcomeDetail).toBe(
+      'tls failed: the client spoke plain SMTP to an implicit-TLS port: it waited for a banner and sent no TLS handshake; use port 587 with STARTTLS, or enable SSL/TLS in the client',
+    );
+    // The session lasted as long as the client waited (greetingTimeout 400 ms), from its connect.
+    expect(summary.DurationMs).toBeGreaterThanOrEqual(350);
+    expect(Date.parse(summary.Ended!) - Date.parse(summary.Started)).toBe(summary.DurationMs);
     // CPython's smtplib getreply(): the banner read times out and is reported as a disconnect (what Odoo shows).
     expect(await smtplib(implicit, 'pass', 0.4)).toBe('raised SMTPServerDisconnected Connection unexpectedly closed: timed out');
   });

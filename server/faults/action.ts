@@ -1,40 +1,27 @@
 import type { Fired, Verdict } from './decision.js';
 import { toReply } from './decision.js';
 import type { Contribution } from './decision-builder.js';
-import { durationMs } from './duration-ms.js';
+import { modulesOf } from './actions/index.js';
 import type { Action, ReplySpec } from './schema.js';
 
 /**
- * The verdict an action stands for, or undefined when it only delays or tarpits. The schema
- * lets a tarpit carry a reply next to another terminal field; reply then wins, followed by
- * stall, disconnect, blackhole and accept.
+ * What a rule's (or a one-shot fault's) action adds to the decision: each field's module
+ * (server/faults/actions/) gives its effect; delays add up, the terminal field's verdict
+ * settles the decision, and a tarpit drips the reply that verdict sends (a bare tarpit drips
+ * whichever reply is finally sent).
  */
-function verdictOf(action: Action, render: (text: string) => string): Verdict | undefined {
-  const tarpit = tarpitOf(action);
-  if (action.reply) return { kind: 'reply', reply: toReply(action.reply, render), ...(tarpit && { tarpit }) };
-  if (action.stall) return { kind: 'stall' };
-  if (action.disconnect) {
-    const { partialReply, afterBytes } = action.disconnect;
-    return {
-      kind: 'disconnect',
-      ...(partialReply !== undefined && { partialReply: render(partialReply) }),
-      ...(afterBytes !== undefined && { afterBytes }),
-    };
-  }
-  if (action.blackhole) return { kind: 'blackhole' };
-  // accept: terminal, answers normally, stops later rules, persona checks and limits.
-  if (action.accept) return { kind: 'continue', ...(tarpit && { tarpit }) };
-  return undefined;
-}
-
-function tarpitOf(action: Action): { bytesPerSecond: number } | undefined {
-  return action.tarpit ? { bytesPerSecond: action.tarpit.bytesPerSecond } : undefined;
-}
-
 export function actionContribution(action: Action, fired: Fired, render: (text: string) => string): Contribution {
-  const verdict = verdictOf(action, render);
-  const tarpit = verdict ? undefined : tarpitOf(action);
-  return { fired, delayMs: action.delay === undefined ? 0 : durationMs(action.delay), ...(verdict && { verdict }), ...(tarpit && { tarpit }) };
+  let delayMs = 0;
+  let verdict: Verdict | undefined;
+  let tarpit: { bytesPerSecond: number } | undefined;
+  for (const { module, value } of modulesOf(action)) {
+    const effect = module.effect(value, render);
+    delayMs += effect.delayMs ?? 0;
+    tarpit ??= effect.tarpit;
+    verdict ??= effect.verdict;
+  }
+  if (verdict && tarpit && (verdict.kind === 'continue' || verdict.kind === 'reply')) return { fired, delayMs, verdict: { ...verdict, tarpit } };
+  return { fired, delayMs, ...(verdict && { verdict }), ...(!verdict && tarpit && { tarpit }) };
 }
 
 /** A fixed reply from a persona check or a limit: terminal, no delay of its own. */

@@ -12,10 +12,15 @@ export interface Reply {
  * for the phase); everything else overrides it. `delayMs` applies before the verdict is carried out.
  */
 export type Verdict =
-  | { kind: 'continue'; tarpit?: { bytesPerSecond: number } }
+  | {
+      kind: 'continue';
+      tarpit?: { bytesPerSecond: number };
+      /** Do the normal thing, then never send its reply: say nothing more, or drop the connection. */
+      withhold?: 'stall' | 'disconnect';
+    }
   | { kind: 'reply'; reply: Reply; tarpit?: { bytesPerSecond: number } }
   | { kind: 'stall' }
-  | { kind: 'disconnect'; partialReply?: string; afterBytes?: number }
+  | { kind: 'disconnect'; partialReply?: string; afterBytes?: number; reset?: boolean }
   | { kind: 'blackhole' };
 
 /** Why the engine decided what it did: one entry per rule, limit or persona check that fired. */
@@ -40,6 +45,12 @@ export interface Decision {
   delayMs: number;
   verdict: Verdict;
   fired: Fired[];
+  /**
+   * data-end: header fields ("X-Greylist: delayed 300 seconds by postgrey"), one line each
+   * without CRLF, that the SMTP adapter adds at the top of the message it stores, as a
+   * receiving server adds its trace fields (RFC 5321 §4.4). Ignored in other phases.
+   */
+  prependHeaders?: string[];
 }
 
 export function toReply(spec: ReplySpec, render: (text: string) => string): Reply {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { SCENARIO_NAME, SCENARIO_NAME_RULE } from '../util/scenario-name.js';
+import { actionPhaseProblem, actionSchema } from './actions/index.js';
+import { replySchema } from './reply-schema.js';
 import { durationSchema, regexMatcherSchema, SPAN_BOUND, timeZoneSchema, WAIT_BOUND } from './schema-fields.js';
 
 export type { DurationInput } from './schema-fields.js';
@@ -17,22 +19,7 @@ export type Phase = z.infer<typeof phaseSchema>;
 /** "HH:MM" on a 24-hour clock. */
 const clockTimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (24-hour)');
 
-const enhancedCodeSchema = z.string().regex(/^[245]\.\d{1,3}\.\d{1,3}$/, 'an RFC 3463 enhanced status code such as 5.7.8');
-
-/**
- * A reply: the code, an optional enhanced status code (RFC 3463, put at the start of every
- * line), and one line of text or several (sent as a multi-line reply, RFC 5321 §4.2.1).
- * Text may use placeholders: {id} session trace id, {clientIp}, {hostname}, {sender},
- * {recipient}, {recipientDomain}, {user}, {queueId}, {epoch}, {date}, {seconds}.
- */
-export const replySchema = z
-  .object({
-    code: z.number().int().min(200).max(599),
-    enhanced: enhancedCodeSchema.optional(),
-    text: z.union([z.string(), z.array(z.string()).min(1)]).default(''),
-  })
-  .strict();
-export type ReplySpec = z.infer<typeof replySchema>;
+export { replySchema, type ReplySpec } from './reply-schema.js';
 
 /**
  * A string matcher: a glob ("*@example.com", "?" one character, case-insensitive), {regex}, a
@@ -104,39 +91,8 @@ export const selectSchema = z
   .strict();
 export type Select = z.infer<typeof selectSchema>;
 
-export const actionSchema = z
-  .object({
-    delay: durationSchema({ bound: WAIT_BOUND, description: 'wait this long before acting; delays of several matching rules add up' }).optional(),
-    reply: replySchema.optional().describe('answer with this reply (421 also closes the connection, RFC 5321 §3.8)'),
-    stall: z.literal(true).optional().describe('never answer: the client runs into its own timeout'),
-    disconnect: z
-      .object({
-        partialReply: z.string().optional().describe('bytes to send before dropping the connection'),
-        afterBytes: z.number().int().nonnegative().optional().describe('data-start only: let the 354 go and drop after this many bytes of the message'),
-      })
-      .strict()
-      .optional()
-      .describe('drop the connection without a reply'),
-    tarpit: z
-      .object({
-        bytesPerSecond: z
-          .number()
-          .min(0.001)
-          .default(20)
-          .describe('at least 0.001 (a byte every 1000 s, already past every client timeout of RFC 5321 §4.5.3.2; use stall for slower)'),
-      })
-      .strict()
-      .optional()
-      .describe('drip the reply (the normal one, or `reply`) a few bytes at a time'),
-    blackhole: z.literal(true).optional().describe('data-end only: answer 250 but store nothing'),
-    accept: z.literal(true).optional().describe('answer normally and stop evaluating later rules and limits'),
-  })
-  .strict()
-  .refine((a) => [a.stall, a.disconnect, a.blackhole, a.accept].filter(Boolean).length + (a.reply && !a.tarpit ? 1 : 0) <= 1, {
-    message: 'an action takes at most one of reply, stall, disconnect, blackhole, accept (tarpit may carry a reply)',
-  })
-  .refine((a) => Object.values(a).some((v) => v !== undefined), { message: 'an action needs at least one of delay, reply, stall, disconnect, tarpit, blackhole, accept' });
-export type Action = z.infer<typeof actionSchema>;
+/** What a rule or one-shot fault does: one field per action module in server/faults/actions/. */
+export { actionSchema, type Action } from './actions/index.js';
 
 /**
  * Why a fault happens, in words a QA person can act on: shown on the session, on each
@@ -160,7 +116,11 @@ export const ruleSchema = z
     select: selectSchema.default({ per: 'global' }),
     action: actionSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((rule, ctx) => {
+    const problem = actionPhaseProblem(rule.action, rule.when.phase);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['action', problem.field], message: problem.message });
+  });
 export type Rule = z.infer<typeof ruleSchema>;
 
 const keySchema = z.enum(['global', 'user', 'sender', 'sender-domain', 'client']).describe('what the counter is kept per');

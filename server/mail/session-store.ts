@@ -1,7 +1,7 @@
 import type { SessionRecord } from '../ports/contracts.js';
-import type { SessionOutcome, SessionSummary, TlsInfo, TranscriptEntry } from '../protocol.js';
+import type { SessionOutcome, SessionSummary, SessionTransaction, TlsInfo, TranscriptEntry } from '../protocol.js';
 import type { Db } from './database.js';
-import type { SessionQuery } from '../ports/mailbox.js';
+import type { SessionQuery, TransactionQuery } from '../ports/mailbox.js';
 
 interface SessionRow {
   id: string;
@@ -18,6 +18,7 @@ interface SessionRow {
   outcome_code: number | null;
   outcome_detail: string;
   messages: number;
+  transactions: string;
 }
 
 /** The same filter, for sessions still held in memory. */
@@ -26,11 +27,40 @@ export function matchesFilter(session: SessionSummary, filter: SessionQuery): bo
     (!filter.outcomes?.length || filter.outcomes.includes(session.Outcome)) &&
     (!filter.client || session.Client.Address === filter.client) &&
     (!filter.user || session.User === filter.user) &&
-    (filter.since === undefined || Date.parse(session.Started) >= filter.since)
+    (filter.since === undefined || Date.parse(session.Started) >= filter.since) &&
+    (!filter.transaction || session.Transactions.some((t) => transactionMatches(t, filter.transaction as TransactionQuery)))
   );
 }
 
-const SUMMARY_COLUMNS = 'id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, outcome, outcome_code, outcome_detail, messages';
+function transactionMatches(t: SessionTransaction, query: TransactionQuery): boolean {
+  return (
+    (!query.outcomes?.length || query.outcomes.includes(t.Outcome)) &&
+    (query.code === undefined || t.Code === query.code || t.Refused.some((r) => r.Code === query.code)) &&
+    (query.index === undefined || t.Index === query.index)
+  );
+}
+
+/** The same test in SQL, over the JSON array of the row's transactions. */
+function transactionClause(query: TransactionQuery): { clause: string; params: unknown[] } {
+  const tests: string[] = [];
+  const params: unknown[] = [];
+  if (query.outcomes?.length) {
+    tests.push(`json_extract(t.value, '$.Outcome') IN (${query.outcomes.map(() => '?').join(', ')})`);
+    params.push(...query.outcomes);
+  }
+  if (query.code !== undefined) {
+    tests.push(`(json_extract(t.value, '$.Code') = ? OR EXISTS (SELECT 1 FROM json_each(t.value, '$.Refused') r WHERE json_extract(r.value, '$.Code') = ?))`);
+    params.push(query.code, query.code);
+  }
+  if (query.index !== undefined) {
+    tests.push(`json_extract(t.value, '$.Index') = ?`);
+    params.push(query.index);
+  }
+  const where = tests.length ? ` WHERE ${tests.join(' AND ')}` : '';
+  return { clause: `EXISTS (SELECT 1 FROM json_each(sessions.transactions) t${where})`, params };
+}
+
+const SUMMARY_COLUMNS = 'id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, outcome, outcome_code, outcome_detail, messages, transactions';
 
 function sessionSummaryOf(row: SessionRow): SessionSummary {
   return {
@@ -47,6 +77,7 @@ function sessionSummaryOf(row: SessionRow): SessionSummary {
     OutcomeCode: row.outcome_code,
     OutcomeDetail: row.outcome_detail,
     Messages: row.messages,
+    Transactions: JSON.parse(row.transactions) as SessionTransaction[],
   };
 }
 
@@ -75,6 +106,7 @@ function rowOf(record: SessionRecord): SessionRow {
     outcome_code: record.outcomeCode,
     outcome_detail: record.outcomeDetail,
     messages: record.messages,
+    transactions: JSON.stringify(record.transactions),
   };
 }
 
@@ -98,6 +130,11 @@ function whereOf(filter: SessionQuery): { where: string; params: unknown[] } {
     clauses.push('started >= ?');
     params.push(filter.since);
   }
+  if (filter.transaction) {
+    const { clause, params: more } = transactionClause(filter.transaction);
+    clauses.push(clause);
+    params.push(...more);
+  }
   return { where: clauses.join(' AND '), params };
 }
 
@@ -107,15 +144,15 @@ export class SessionStore {
 
   constructor(private readonly db: Db) {
     this.#ensure = db.prepare(
-      `INSERT OR IGNORE INTO sessions (id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, outcome, outcome_code, outcome_detail, messages, transcript)
-       VALUES (@id, @started, NULL, @client_address, @client_port, @server_address, @server_port, @helo, @tls, @username, 'active', NULL, '', 0, '[]')`,
+      `INSERT OR IGNORE INTO sessions (id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, outcome, outcome_code, outcome_detail, messages, transactions, transcript)
+       VALUES (@id, @started, NULL, @client_address, @client_port, @server_address, @server_port, @helo, @tls, @username, 'active', NULL, '', 0, '[]', '[]')`,
     );
     this.#upsert = db.prepare(
-      `INSERT INTO sessions (id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, outcome, outcome_code, outcome_detail, messages, transcript)
-       VALUES (@id, @started, @ended, @client_address, @client_port, @server_address, @server_port, @helo, @tls, @username, @outcome, @outcome_code, @outcome_detail, @messages, @transcript)
+      `INSERT INTO sessions (id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, outcome, outcome_code, outcome_detail, messages, transactions, transcript)
+       VALUES (@id, @started, @ended, @client_address, @client_port, @server_address, @server_port, @helo, @tls, @username, @outcome, @outcome_code, @outcome_detail, @messages, @transactions, @transcript)
        ON CONFLICT(id) DO UPDATE SET ended = excluded.ended, helo = excluded.helo, tls = excluded.tls, username = excluded.username,
          outcome = excluded.outcome, outcome_code = excluded.outcome_code, outcome_detail = excluded.outcome_detail,
-         messages = excluded.messages, transcript = excluded.transcript`,
+         messages = excluded.messages, transactions = excluded.transactions, transcript = excluded.transcript`,
     );
   }
 
@@ -129,7 +166,7 @@ export class SessionStore {
 
   /** Writes the row of an open session if it has none yet; its transcript comes at close. */
   ensure(record: SessionRecord): void {
-    const { transcript: _ignored, outcome: _o, outcome_code: _c, outcome_detail: _d, messages: _m, ended: _e, ...row } = toRow(record);
+    const { transcript: _ignored, outcome: _o, outcome_code: _c, outcome_detail: _d, messages: _m, ended: _e, transactions: _t, ...row } = toRow(record);
     this.#ensure.run(row);
   }
 

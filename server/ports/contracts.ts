@@ -2,7 +2,7 @@
  * The interfaces one module offers another through the composition root (harness.ts). Types
  * only: the SMTP adapter depends on these, never on the store behind them.
  */
-import type { SessionOutcome, TlsInfo, TranscriptEntry } from '../protocol.js';
+import type { SessionOutcome, SessionTransaction, TlsInfo, TranscriptEntry } from '../protocol.js';
 
 export interface Endpoint {
   address: string;
@@ -22,6 +22,7 @@ export interface SessionRecord {
   outcomeCode: number | null;
   outcomeDetail: string;
   messages: number;
+  transactions: SessionTransaction[];
   transcript: TranscriptEntry[];
 }
 

@@ -3,7 +3,7 @@
  * Mailbox implements it on SQLite; a second backend (PostgreSQL for a shared team server)
  * would implement the same interface. Types only.
  */
-import type { Message, MessageSummary, RuntimeStats, Session, SessionOutcome, SessionSummary } from '../protocol.js';
+import type { Message, MessageSummary, RuntimeStats, Session, SessionOutcome, SessionSummary, TransactionOutcome } from '../protocol.js';
 
 export interface SearchParams {
   /** The search language (README, "Search language"); absent lists everything. */
@@ -23,6 +23,16 @@ export interface SessionQuery {
   user?: string;
   /** Only sessions that started at or after this time (ms since the epoch). */
   since?: number;
+  /** Only sessions with a transaction that meets every one of these ("the third message got 421"). */
+  transaction?: TransactionQuery;
+}
+
+export interface TransactionQuery {
+  outcomes?: TransactionOutcome[];
+  /** The reply code that decided the transaction, or that refused one of its recipients. */
+  code?: number;
+  /** The transaction's place in its session, 1 for the first. */
+  index?: number;
 }
 
 /** A message's summary and raw bytes, as kept. */

@@ -4,9 +4,9 @@ import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream,
 import type { Clock, IngestRefusal, MessageSink } from '../ports/contracts.js';
 import { errorFields, type Log } from '../ports/log.js';
 import type { FaultContext, SessionView } from '../faults/context.js';
-import type { Decision, Reply } from '../faults/decision.js';
+import type { Decision, Fired, Reply } from '../faults/decision.js';
 import type { Phase, Scenario } from '../faults/schema.js';
-import type { FaultEvent } from '../protocol.js';
+import type { FaultEvent, FaultExplanation } from '../protocol.js';
 import { newId } from '../util/ids.js';
 import { formatSize } from '../util/size.js';
 import { commandGate } from './command-gate.js';
@@ -73,6 +73,8 @@ export class ConnectionDriver {
   #override: Reply | undefined;
   /** The rule that asked to drop the connection part-way through the message. */
   #cutCause = '';
+  /** The rule that withholds the next reply. */
+  #withheldBy = '';
   #failed = false;
   /** Gives back the memory the message being decided holds; the connection may close first. */
   #releaseData: (() => void) | undefined;
@@ -97,6 +99,7 @@ export class ConnectionDriver {
       capabilities: () => this.#persona.capabilities(),
       takeOverride: (code) => this.#takeOverride(code),
       sent: (payload) => this.state.reply(payload),
+      withhold: (payload) => this.#swallow(payload),
       contain: (fn) => this.contain('the reply writer', fn),
     });
     const gate = commandGate({
@@ -280,8 +283,9 @@ export class ConnectionDriver {
         this.#releaseData = undefined;
         callback(err, message);
       };
-      this.#run('data-end', this.deps.faults.decide(this.scenario, ctx), {
-        proceed: () => this.#store(raw, envelope, ctx, done),
+      const decision = this.deps.faults.decide(this.scenario, ctx);
+      this.#run('data-end', decision, {
+        proceed: () => this.#store(withHeaders(raw, decision.prependHeaders), envelope, ctx, done),
         reply: (r) => done(this.#refusal(r)),
         blackhole: () => {
           this.state.blackholed();
@@ -310,7 +314,7 @@ export class ConnectionDriver {
     this.deps.messages.ingest({ raw, envelope, session: this.state.record(false) }).then(
       ({ id }) =>
         this.contain('storing a message', () => {
-          this.state.note(`message stored as ${id}`);
+          this.state.stored(id);
           this.deps.faults.delivered(this.scenario, ctx);
           callback(null, this.#persona.queuedText(id));
         }),
@@ -325,21 +329,33 @@ export class ConnectionDriver {
     );
   }
 
+  #swallow(payload: string): boolean {
+    const why = this.#runner.swallows();
+    if (why === 'silent') this.state.note(`not answered (the server is silent): ${payload.split('\n').join(' ')}`);
+    if (why === 'withheld') this.state.withheld(payload, this.#withheldBy);
+    return why !== undefined;
+  }
+
   #run(phase: Phase, decision: Decision, carry: Carry): void {
     const reply = decision.verdict.kind === 'reply' ? formatReply(decision.verdict.reply) : null;
     for (const fired of decision.fired) {
       this.state.note(`fault: ${fired.source} '${fired.name}' at ${phase}: ${fired.reason}`);
-      const explanation = fired.explanation && { Cause: fired.explanation.cause, Advice: fired.explanation.advice, ...(fired.explanation.source && { Source: fired.explanation.source }) };
+      const explanation = wireExplanation(fired);
       this.deps.onFault({ SessionID: this.state.id, At: this.deps.clock.now(), Phase: phase, Source: fired.source, Name: fired.name, Reason: fired.reason, Reply: reply, Scenario: this.scenario.name, ...(explanation && { Explanation: explanation }) });
     }
     const causes = decision.fired.map((f) => `${f.source} '${f.name}'`).join(', ');
     if (decision.verdict.kind === 'stall') this.state.stalled(causes);
+    if (decision.verdict.kind === 'continue' && decision.verdict.withhold) {
+      this.#withheldBy = causes;
+      if (decision.verdict.withhold === 'stall') this.state.stalled(causes);
+      else this.state.faultDisconnect(causes);
+    }
     if (decision.verdict.kind === 'disconnect') {
       if (decision.verdict.afterBytes === undefined) this.state.faultDisconnect(causes);
       else this.#cutCause = causes;
     }
     const last = decision.fired.at(-1);
-    if (decision.verdict.kind === 'reply') this.state.faultReply(last ? `${last.source} '${last.name}'` : 'fault');
+    if (decision.verdict.kind === 'reply') this.state.faultReply(last ? `${last.source} '${last.name}'` : 'fault', last && wireExplanation(last));
     this.#runner.run(decision, carry);
   }
 
@@ -375,6 +391,19 @@ export class ConnectionDriver {
     this.#override = undefined;
     return override;
   }
+}
+
+/** A header field line the engine may add: a name (RFC 5322 §3.6.8), a colon, no line break. */
+const HEADER_LINE = /^[!-9;-~]+:[^\r\n]*$/;
+
+/** The message with the engine's trace fields on top; a malformed line is left out, never stored. */
+function withHeaders(raw: Buffer, lines: string[] | undefined): Buffer {
+  const valid = (lines ?? []).filter((line) => HEADER_LINE.test(line));
+  return valid.length ? Buffer.concat([Buffer.from(valid.map((line) => `${line}\r\n`).join('')), raw]) : raw;
+}
+
+function wireExplanation({ explanation }: Fired): FaultExplanation | undefined {
+  return explanation && { Cause: explanation.cause, Advice: explanation.advice, ...(explanation.source && { Source: explanation.source }) };
 }
 
 function formatReply(reply: Reply): string {

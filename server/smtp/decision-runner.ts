@@ -30,6 +30,8 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 export class DecisionRunner {
   readonly #timers = new Set<NodeJS.Timeout>();
   #stalled = false;
+  /** The next reply is withheld by a lost-reply fault; then the connection says nothing more, or drops. */
+  #withhold: 'stall' | 'disconnect' | undefined;
   /** data-start disconnect: drop after this many bytes of the message. */
   cutAfterBytes: number | undefined;
 
@@ -52,6 +54,21 @@ export class DecisionRunner {
 
   get stalled(): boolean {
     return this.#stalled;
+  }
+
+  /**
+   * Whether a reply about to go out must not: a stalled connection answers nothing, not even
+   * smtp-server's own "421 You talk too soon" to a client that gives up and sends QUIT into the
+   * silence; a withheld reply is swallowed and the connection stalls or drops after it.
+   */
+  swallows(): 'silent' | 'withheld' | undefined {
+    if (this.#stalled) return 'silent';
+    const withhold = this.#withhold;
+    if (!withhold) return undefined;
+    this.#withhold = undefined;
+    if (withhold === 'stall') this.stall();
+    else setImmediate(() => this.socket.destroy());
+    return 'withheld';
   }
 
   run(decision: Decision, carry: Carry): void {
@@ -95,9 +112,12 @@ export class DecisionRunner {
     this.after(STALL_CAP_MS, () => this.socket.destroy());
   }
 
-  disconnect(partialReply?: string): void {
+  disconnect(partialReply?: string, reset = false): void {
     if (partialReply) this.socket.write(partialReply);
-    this.socket.destroy();
+    // A reset (RST) is what the client of a rejecting firewall sees; TLS sockets have no handle to reset.
+    const socket = this.socket;
+    if (reset && typeof socket.resetAndDestroy === 'function' && !('encrypted' in socket)) socket.resetAndDestroy();
+    else socket.destroy();
   }
 
   dispose(): void {
@@ -109,6 +129,7 @@ export class DecisionRunner {
     switch (verdict.kind) {
       case 'continue':
         if (verdict.tarpit) dripNextWrites(this.socket, verdict.tarpit.bytesPerSecond);
+        this.#withhold = verdict.withhold;
         return carry.proceed();
       case 'reply':
         if (verdict.tarpit) dripNextWrites(this.socket, verdict.tarpit.bytesPerSecond);
@@ -120,7 +141,7 @@ export class DecisionRunner {
           this.cutAfterBytes = verdict.afterBytes;
           return carry.proceed();
         }
-        return this.disconnect(verdict.partialReply);
+        return this.disconnect(verdict.partialReply, verdict.reset);
       case 'blackhole':
         return carry.blackhole ? carry.blackhole() : carry.proceed();
     }

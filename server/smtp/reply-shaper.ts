@@ -14,6 +14,11 @@ export interface ShaperHooks {
   takeOverride(code: number): Reply | undefined;
   /** A reply as it went over the wire, for the transcript. */
   sent(payload: string): void;
+  /**
+   * True when this reply must not go out (a stalled connection stays silent; a lost-reply
+   * fault withholds it); the hook records it. The payload is the reply as it would have read.
+   */
+  withhold(payload: string): boolean;
   /** Runs the shaping; a throw in it closes this connection and nothing else. */
   contain(fn: () => void): void;
 }
@@ -49,6 +54,12 @@ export function shapeReplies(connection: SMTPConnection, socket: () => Socket, h
       reply = shape(hooks, code, data, context);
     });
     if (!reply) return;
+    const shaped = reply;
+    let withheld = false;
+    hooks.contain(() => {
+      withheld = hooks.withhold(preview(shaped[0], shaped[1]));
+    });
+    if (withheld) return;
     const payload = send(...reply);
     if (payload !== undefined) hooks.contain(() => hooks.sent(payload));
   });
@@ -80,6 +91,12 @@ function personaText(hooks: ShaperHooks, persona: Persona, code: number, data: s
   if (!entry || entry[0] !== code) return undefined;
   const template = entry[1](persona);
   return template === undefined ? undefined : multiline(template.split('\n').map((line) => hooks.render(line)));
+}
+
+/** The reply as send() would write it, near enough for the transcript (enhanced codes aside). */
+function preview(code: number, data: string | string[] | undefined): string {
+  const lines = Array.isArray(data) ? data : [data ?? ''];
+  return lines.map((line, i) => `${code}${i < lines.length - 1 ? '-' : ' '}${line}`).join('\n');
 }
 
 function multiline(lines: string[]): string | string[] {

@@ -1,9 +1,9 @@
 import type { Clock, Endpoint, SessionRecord } from '../ports/contracts.js';
-import type { TlsInfo, TranscriptEntry } from '../protocol.js';
-import { classify, emptyFacts, type OutcomeFacts } from './session-outcome.js';
+import type { FaultExplanation, TlsInfo, TranscriptEntry } from '../protocol.js';
+import { parseReply } from './reply-text.js';
+import { classify, emptyFacts, type OutcomeFacts, type RecordedReply } from './session-outcome.js';
+import { TransactionLog } from './transactions.js';
 import { Transcript, type TranscriptBudget } from './transcript.js';
-
-const TRANSACTION_COMMANDS = new Set(['MAIL', 'RCPT', 'DATA']);
 /** Shown instead of anything that could carry a credential. */
 export const MASK = '****';
 
@@ -15,6 +15,7 @@ export const MASK = '****';
 export class SessionState {
   readonly facts: OutcomeFacts = emptyFacts();
   readonly #transcript: Transcript;
+  readonly #transactions: TransactionLog;
   readonly started: number;
   helo = '';
   user = '';
@@ -22,9 +23,10 @@ export class SessionState {
   ended: number | null = null;
   #command = '';
   #commandLine = '';
+  #commands = 0;
   #awaitingSecret = false;
   #awaitingReply = false;
-  #pendingFault: string | undefined;
+  #pendingFault: { name: string; explanation?: FaultExplanation } | undefined;
   #blackholing = false;
 
   constructor(
@@ -33,20 +35,29 @@ export class SessionState {
     readonly server: Endpoint,
     private readonly clock: Clock,
     transcripts?: TranscriptBudget,
+    /** When the connection was accepted, if before now (a failed implicit-TLS handshake is recorded at close). */
+    startedAt?: number,
   ) {
     this.#transcript = new Transcript(transcripts);
-    this.started = clock.now();
-    this.note(`connection from ${client.address}:${client.port} to ${server.address}:${server.port}`);
+    this.#transactions = new TransactionLog(clock);
+    this.started = startedAt ?? clock.now();
+    this.#transcript.append({ At: this.started, Dir: 'I', Text: `connection from ${client.address}:${client.port} to ${server.address}:${server.port}` });
   }
 
   /** A command line as received (smtp-server has redacted AUTH arguments; we mask again regardless). */
   command(line: string): void {
+    this.#commands++;
     const masked = this.#mask(line);
     this.#command = this.#awaitingSecret ? 'AUTH' : (line.split(' ')[0] ?? '').toUpperCase();
     this.#commandLine = this.#awaitingSecret ? 'AUTH' : masked;
     if (this.#command === 'QUIT') this.facts.quit = true;
     this.#awaitingReply = true;
     this.#append('C', masked);
+  }
+
+  /** Command lines received so far. */
+  get commands(): number {
+    return this.#commands;
   }
 
   /** The last reply was a 334: the next line is an AUTH continuation, not a command (RFC 4954 §4). */
@@ -60,12 +71,14 @@ export class SessionState {
   }
 
   reply(payload: string): void {
-    const code = Number(payload.slice(0, 3));
-    const text = payload.replace(/\r\n/g, '\n');
-    this.#append('S', text);
+    const wire = payload.replace(/\r\n/g, '\n');
+    this.#append('S', wire);
+    const parsed = parseReply(wire);
+    // A reply no command waits for is the server's own (an idle-timeout or shutdown 421).
+    const solicited = this.#awaitingReply;
     this.#awaitingReply = false;
-    this.#awaitingSecret = code === 334;
-    this.#interpret(code, text);
+    this.#awaitingSecret = parsed.code === 334;
+    this.#interpret(parsed, solicited);
   }
 
   /** smtp-server reports the end of DATA with the byte count; the next reply answers it. */
@@ -75,6 +88,7 @@ export class SessionState {
     this.#command = 'END-OF-DATA';
     this.#commandLine = 'end of DATA';
     this.#awaitingReply = true;
+    this.#transactions.dataEnded(bytes);
     this.#append('C', `<${bytes} bytes of message data>`);
   }
 
@@ -90,9 +104,25 @@ export class SessionState {
     this.facts.timedOut = true;
   }
 
-  /** The next reply is a simulated fault: its rejection names the rule. */
-  faultReply(name: string): void {
-    this.#pendingFault = name;
+  /** The next reply is a simulated fault: its rejection names the rule and carries its explanation. */
+  faultReply(name: string, explanation?: FaultExplanation): void {
+    this.#pendingFault = { name, ...(explanation && { explanation }) };
+  }
+
+  /** The open transaction's message is in the store under this ID. */
+  stored(id: string): void {
+    this.note(`message stored as ${id}`);
+    this.#transactions.stored(id);
+  }
+
+  /**
+   * A reply the server meant and a fault withheld (the lost 250 after a stored message): it
+   * counts as the server's answer, for the transaction and the outcome, and never went out.
+   */
+  withheld(payload: string, cause: string): void {
+    this.note(`reply withheld [${cause}], never sent: ${payload.split('\n').join(' ')}`);
+    this.#awaitingReply = false;
+    this.#interpret(parseReply(payload), true, cause);
   }
 
   stalled(names: string): void {
@@ -119,6 +149,7 @@ export class SessionState {
   }
 
   end(): SessionRecord {
+    if (this.ended === null) this.#transactions.interrupt(null, this.facts.inData);
     this.ended ??= this.clock.now();
     const record = this.record();
     this.#transcript.close();
@@ -131,7 +162,8 @@ export class SessionState {
 
   /** The record as the store keeps it; the transcript is left out where nobody reads it. */
   record(withTranscript = true): SessionRecord {
-    const { outcome, code, detail } = this.ended === null ? { outcome: 'active' as const, code: null, detail: 'in progress' } : classify(this.facts);
+    const { outcome, code, detail } =
+      this.ended === null ? { outcome: 'active' as const, code: null, detail: 'in progress' } : classify({ ...this.facts, transactions: this.#transactions.facts });
     return {
       id: this.id,
       started: this.started,
@@ -145,40 +177,51 @@ export class SessionState {
       outcomeCode: code,
       outcomeDetail: detail,
       messages: this.facts.delivered,
+      transactions: this.#transactions.list(),
       transcript: withTranscript ? this.transcript : [],
     };
   }
 
-  #interpret(code: number, text: string): void {
-    const command = this.#command;
+  #interpret({ code, enhanced, text }: { code: number; enhanced: string | null; text: string }, solicited: boolean, withheldBy?: string): void {
+    const command = solicited ? this.#command : 'SERVER';
     if (command === 'DATA' && code === 354) {
       this.facts.inData = true;
       this.facts.dataBytes = 0;
     }
     if ((command === 'EHLO' || command === 'HELO') && code === 250) this.helo = this.#commandLine.split(' ')[1] ?? '';
     // A blackholed message gets its 250 too, but was counted as blackholed, not delivered.
+    const blackholed = command === 'END-OF-DATA' && code === 250 && this.#blackholing;
     if (command === 'END-OF-DATA' && code === 250) {
       if (this.#blackholing) this.#blackholing = false;
       else this.facts.delivered++;
     }
-    const reply = { code, text, command: this.#commandLine, fault: this.#pendingFault };
+    const fault = this.#pendingFault;
     this.#pendingFault = undefined;
-    if (command === 'STARTTLS' && code >= 400) this.tlsFailed(`STARTTLS refused: ${text.split('\n').join(' ')}`);
+    const reply: RecordedReply = {
+      code,
+      text,
+      command: solicited ? this.#commandLine : 'nothing (the server spoke on its own)',
+      ...(enhanced && { enhanced }),
+      ...(fault && { fault: fault.name }),
+      ...(withheldBy && { fault: withheldBy, withheld: true as const }),
+      ...(fault?.explanation && { explanation: fault.explanation }),
+    };
+    if (command === 'STARTTLS' && code >= 400) this.tlsFailed(`STARTTLS refused: ${describeShort(reply)}`);
     if (command === 'AUTH' && code >= 400) this.facts.authFailure = reply;
     if (command === 'AUTH' && code === 235) this.facts.authFailure = null;
-    if (code >= 400 && (TRANSACTION_COMMANDS.has(command) || command === 'END-OF-DATA') && !this.#outranked(reply)) this.facts.rejection = reply;
-    else if (code === 421) this.facts.serverClosed = reply;
+    this.#transaction(command, reply, blackholed);
   }
 
-  /**
-   * A sequence or syntax error (500-504) that follows a real refusal is its echo — nodemailer
-   * pipelines DATA behind its RCPTs, and the server answers that DATA 503 once every RCPT was
-   * refused — so it does not replace the refusal as the reason for the outcome.
-   */
-  #outranked(reply: { code: number }): boolean {
-    const previous = this.facts.rejection;
-    const protocolError = (code: number) => code >= 500 && code <= 504;
-    return previous !== null && !protocolError(previous.code) && protocolError(reply.code);
+  /** Each reply to a transaction command goes to its transaction; a 421 or RSET ends the open one. */
+  #transaction(command: string, reply: RecordedReply, blackholed: boolean): void {
+    const log = this.#transactions;
+    if (command === 'MAIL') log.mail(this.#commandLine, reply);
+    else if (command === 'RCPT') log.rcpt(this.#commandLine, reply);
+    else if (command === 'DATA') log.data(reply);
+    else if (command === 'END-OF-DATA') log.endOfData(reply, blackholed);
+    else if (command === 'RSET' || command === 'QUIT' || reply.code === 421) log.interrupt(reply.code === 421 ? reply : null, this.facts.inData);
+    const transactional = command === 'MAIL' || command === 'RCPT' || command === 'DATA' || command === 'END-OF-DATA';
+    if (reply.code === 421 && !transactional) this.facts.serverClosed = reply;
   }
 
   #mask(line: string): string {
@@ -193,4 +236,8 @@ export class SessionState {
   #append(dir: TranscriptEntry['Dir'], text: string): void {
     this.#transcript.append({ At: this.clock.now(), Dir: dir, Text: text });
   }
+}
+
+function describeShort(reply: RecordedReply): string {
+  return [String(reply.code), reply.enhanced, reply.text].filter(Boolean).join(' ');
 }

@@ -3,7 +3,7 @@
  * developer can act on, keeping the original text in brackets.
  */
 const EXPLANATIONS: [RegExp, string][] = [
-  [/wrong version number|http request|packet length too long|unknown protocol/i, 'the client did not speak TLS first (plaintext SMTP on an implicit-TLS port?)'],
+  [/wrong version number|http request|packet length too long|unknown protocol/i, 'the client spoke plain SMTP to an implicit-TLS port: use port 587 with STARTTLS, or enable SSL/TLS in the client'],
   [/unknown ca|bad certificate|certificate unknown|certificate expired|unsupported certificate/i, 'the client rejected the certificate'],
   [/protocol version|unsupported protocol|no protocols available/i, 'no TLS version in common'],
   [/no shared cipher|handshake failure/i, 'no cipher suite in common'],

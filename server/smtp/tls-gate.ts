@@ -9,7 +9,13 @@ import { endpointsOf } from './endpoints.js';
 import { SessionState } from './session-state.js';
 import { explainTlsFailure } from './tls-failure.js';
 
-
+/**
+ * A client that sends nothing and closes is waiting for a banner: a plain SMTP client (port 587
+ * or 25 settings) on the implicit-TLS port, which waits for the client's TLS hello. Nine of ten
+ * clients tried (issue 11) do this, and a timeout of their own ends it.
+ */
+const SILENT_PLAINTEXT =
+  'the client spoke plain SMTP to an implicit-TLS port: it waited for a banner and sent no TLS handshake; use port 587 with STARTTLS, or enable SSL/TLS in the client';
 
 /** The part of TlsContexts the listener needs. */
 export interface ContextSource {
@@ -20,6 +26,8 @@ interface Pending {
   /** Read at accept: a closed socket no longer knows its addresses. */
   client: Endpoint;
   server: Endpoint;
+  /** When the connection was accepted: the session started then, not when it closed. */
+  accepted: number;
   error?: string;
 }
 
@@ -66,8 +74,8 @@ export class TlsGate {
   accepted(socket: Socket): void {
     if (this.mode !== 'tls') return;
     const key = keyOf(socket.remoteAddress, socket.remotePort);
-    this.#pending.set(key, endpointsOf(socket));
-    socket.once('close', () => this.#gaveUp(key));
+    this.#pending.set(key, { ...endpointsOf(socket), accepted: this.clock.now() });
+    socket.once('close', () => this.#gaveUp(key, socket.bytesRead));
   }
 
   connected(socket: Socket): void {
@@ -81,12 +89,13 @@ export class TlsGate {
     if (pending) pending.error = message;
   }
 
-  #gaveUp(key: string): void {
+  /** `bytesRead`: what the client sent on the raw socket before it closed, TLS or not. */
+  #gaveUp(key: string, bytesRead: number): void {
     const pending = this.#pending.get(key);
     if (!pending) return;
     this.#pending.delete(key);
-    const state = new SessionState(newId().slice(0, 16), pending.client, pending.server, this.clock);
-    const reason = explainTlsFailure(pending.error ?? 'Socket closed while initiating TLS');
+    const state = new SessionState(newId().slice(0, 16), pending.client, pending.server, this.clock, undefined, pending.accepted);
+    const reason = pending.error ? explainTlsFailure(pending.error) : bytesRead === 0 ? SILENT_PLAINTEXT : explainTlsFailure('Socket closed while initiating TLS');
     state.note(`implicit TLS handshake failed: ${reason}`);
     state.tlsFailed(reason);
     this.sessions.closed(state.end());

@@ -10,6 +10,8 @@ import { explainTlsFailure } from './tls-failure.js';
 export class TlsTracker {
   /** STARTTLS was accepted and the handshake has not finished. */
   #upgrading = false;
+  /** Commands received when TLS came up: a client that sends none after it has left at once. */
+  #commandsAtSecure: number | undefined;
 
   constructor(private readonly state: SessionState) {}
 
@@ -25,6 +27,7 @@ export class TlsTracker {
   /** TLS is up (implicit TLS before the banner, or after STARTTLS): RFC 3207 §4.2 resets state. */
   secured(socket: TLSSocket): void {
     this.#upgrading = false;
+    this.#commandsAtSecure = this.state.commands;
     const cipher = socket.getCipher();
     const tls = { Protocol: socket.getProtocol() ?? '', Cipher: cipher?.name ?? '', Servername: typeof socket.servername === 'string' ? socket.servername : '' };
     this.state.tls = tls;
@@ -39,8 +42,18 @@ export class TlsTracker {
     if (this.#upgrading) this.state.tlsFailed(explainTlsFailure(message));
   }
 
+  /**
+   * A close during the handshake is a TLS failure; so is a close right after it, before any
+   * command: GnuTLS clients (msmtp, mutt, Exim's client) verify the certificate once the
+   * handshake is done and, when they reject it, hang up without a word.
+   */
   closed(): void {
     if (this.#upgrading && this.state.tls === null) this.state.tlsFailed(explainTlsFailure('Socket closed while initiating TLS'));
+    else if (this.#commandsAtSecure !== undefined && this.state.commands === this.#commandsAtSecure && !this.state.facts.quit) {
+      this.state.tlsFailed(
+        'the client closed the connection right after the TLS handshake, before any command: GnuTLS clients (msmtp) that reject the certificate do this; trust mailsim\'s CA (`mailsim cert`) or turn verification off',
+      );
+    }
   }
 
   /**

@@ -24,6 +24,7 @@ import type {
   SessionOutcome,
   SessionsList,
   SessionSummary,
+  TransactionOutcome,
 } from '../protocol.js';
 import { type MessageFilter, toQuery } from './message-filter.js';
 import { describeMessage, describeSession, section } from './wait-report.js';
@@ -31,7 +32,7 @@ import { parseDuration } from '../util/duration.js';
 
 export type { MessageFilter, MessageFilterFields } from './message-filter.js';
 export { toQuery } from './message-filter.js';
-export type { Message, MessageSummary, Session, SessionOutcome, SessionSummary } from '../protocol.js';
+export type { Message, MessageSummary, Session, SessionOutcome, SessionSummary, SessionTransaction, TransactionOutcome } from '../protocol.js';
 
 export interface SessionFilter {
   /** One outcome or several (any of them). */
@@ -42,6 +43,11 @@ export interface SessionFilter {
   user?: string;
   /** Only sessions that started at or after this moment. */
   since?: Date | string | number;
+  /**
+   * Only sessions with a transaction that meets all of these: `{ index: 3, code: 421 }` is "the
+   * app's third message on the connection got 421"; `code` also matches a refused recipient.
+   */
+  transaction?: { outcome?: TransactionOutcome | readonly TransactionOutcome[]; code?: number; index?: number };
 }
 
 export interface WaitOptions {
@@ -315,7 +321,9 @@ class HttpMailsim implements MailsimClient {
 function sessionParams(filter: SessionFilter): Record<string, string | undefined> {
   const since = filter.since === undefined ? undefined : filter.since instanceof Date ? filter.since.toISOString() : String(filter.since);
   const outcome = filter.outcome === undefined ? undefined : [filter.outcome].flat().join(',');
-  return { outcome, client: filter.client, user: filter.user, since };
+  const tx = filter.transaction;
+  const txOutcome = tx?.outcome === undefined ? undefined : [tx.outcome].flat().join(',');
+  return { outcome, client: filter.client, user: filter.user, since, txOutcome, txCode: tx?.code?.toString(), txIndex: tx?.index?.toString() };
 }
 
 function params(values: Record<string, string | number | undefined>): string {

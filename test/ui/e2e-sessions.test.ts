@@ -107,4 +107,33 @@ describe('sessions (chromium)', () => {
     await page.locator('tr[data-code="250"]').waitFor();
     await snapshot(page, 'stats');
   });
+  it("shows each transaction of a reused connection: the second message's 421 next to the first one's delivery", async () => {
+    const posted = await fetch(`${sim.url}/api/v1/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ when: { phase: 'mail', sender: 'second@example.com' }, action: { reply: { code: 421, enhanced: '4.7.0', text: 'Try again later' } } }),
+    });
+    expect(posted.status).toBeLessThan(300);
+    const smtp = await RawSmtp.open(sim.smtpPort);
+    const port = smtp.socket.localPort;
+    const closed = nextEvent(sim.harness.bus, 'session.closed', (s) => s.Client.Port === port);
+    await smtp.reply();
+    await smtp.command('EHLO client.test');
+    await smtp.command('MAIL FROM:<first@example.com>');
+    await smtp.command('RCPT TO:<ann@example.org>');
+    await smtp.command('DATA');
+    expect(await smtp.command('Subject: one\r\n\r\nx\r\n.')).toMatch(/^250 /);
+    expect(await smtp.command('MAIL FROM:<second@example.com>')).toMatch(/^421 /);
+    const summary = await closed;
+    expect(summary.Outcome).toBe('deferred');
+    await page.goto(`${sim.url}/sessions/${summary.ID}`);
+    const table = page.getByRole('table', { name: 'Mail transactions' });
+    await table.getByText('first@example.com').waitFor();
+    const rows = table.locator('tbody tr');
+    expect(await rows.count()).toBe(2);
+    expect(await rows.nth(0).getAttribute('data-outcome')).toBe('delivered');
+    expect(await rows.nth(1).getAttribute('data-outcome')).toBe('deferred');
+    expect(await rows.nth(1).textContent()).toContain('421 4.7.0 Try again later');
+    await snapshot(page, 'session-transactions');
+    expect(problems).toEqual([]);
+  });
 });

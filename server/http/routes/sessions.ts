@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { MailboxPort } from '../../ports/mailbox.js';
-import type { SessionOutcome, SessionsList } from '../../protocol.js';
+import type { MailboxPort, SessionQuery } from '../../ports/mailbox.js';
+import type { SessionOutcome, SessionsList, TransactionOutcome } from '../../protocol.js';
 import type { AssertNone, Unlisted } from '../../util/exhaustive-list.js';
 import { parseInput } from '../errors.js';
 import { notFound } from '../../errors/catalogue.js';
@@ -32,6 +32,29 @@ export const outcomeList = z
   .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
   .pipe(z.array(z.enum(SESSION_OUTCOMES, { error: `expected one of ${SESSION_OUTCOMES.join(', ')}` })));
 
+export const TRANSACTION_OUTCOMES = ['open', 'delivered', 'blackholed', 'rejected', 'deferred', 'aborted', 'abandoned'] as const satisfies readonly TransactionOutcome[];
+export type EveryTransactionOutcomeListed = AssertNone<Unlisted<TransactionOutcome, typeof TRANSACTION_OUTCOMES>>;
+
+const transactionOutcomeList = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(z.array(z.enum(TRANSACTION_OUTCOMES, { error: `expected one of ${TRANSACTION_OUTCOMES.join(', ')}` })));
+
+/**
+ * Filters on the session's transactions, all met by one of them: ?txIndex=3&txCode=421 is "the
+ * third message of the connection got 421"; ?txOutcome=deferred any deferred message.
+ */
+export const transactionParams = {
+  txOutcome: transactionOutcomeList.optional(),
+  txCode: z.coerce.number().int().min(200).max(599).optional(),
+  txIndex: z.coerce.number().int().min(1).optional(),
+};
+
+export function transactionQuery(q: { txOutcome?: TransactionOutcome[]; txCode?: number; txIndex?: number }): SessionQuery['transaction'] {
+  if (!q.txOutcome?.length && q.txCode === undefined && q.txIndex === undefined) return undefined;
+  return { outcomes: q.txOutcome, code: q.txCode, index: q.txIndex };
+}
+
 /** ?since=2026-01-01T10:00:00Z (or milliseconds since the epoch): sessions that started then or later. */
 export const sinceParam = z.string().transform((text, ctx) => {
   const at = /^\d+$/.test(text) ? Number(text) : /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? Date.parse(text) : Number.NaN;
@@ -49,6 +72,7 @@ const listQuery = z.object({
   client: z.string().optional(),
   user: z.string().optional(),
   since: sinceParam.optional(),
+  ...transactionParams,
 });
 
 /** Our extension: every SMTP connection, with its transcript. */
@@ -56,8 +80,8 @@ export function sessionsRouter(mailbox: MailboxPort): Router {
   const router = Router();
 
   router.get('/api/v1/sessions', (req, res) => {
-    const { start, limit, outcome, client, user, since } = parseInput(listQuery, req.query, 'query');
-    const { total, sessions } = mailbox.listSessions(start, limit, { outcomes: outcome, client, user, since });
+    const { start, limit, outcome, client, user, since, ...tx } = parseInput(listQuery, req.query, 'query');
+    const { total, sessions } = mailbox.listSessions(start, limit, { outcomes: outcome, client, user, since, transaction: transactionQuery(tx) });
     res.json({ total, count: sessions.length, start, sessions } satisfies SessionsList);
   });
 

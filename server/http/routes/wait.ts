@@ -7,7 +7,7 @@ import type { MessagesSummary, MessageSummary, SessionsList, SessionSummary } fr
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import { apiError, parseInput } from '../errors.js';
 import type { WaitOutcome, WaitRegistry } from '../waiting.js';
-import { outcomeList, SESSION_OUTCOMES, sinceParam } from './sessions.js';
+import { outcomeList, SESSION_OUTCOMES, sinceParam, transactionParams, transactionQuery } from './sessions.js';
 import { messagesSummary } from './messages.js';
 
 export const MAX_WAIT_MS = 5 * 60_000;
@@ -40,6 +40,7 @@ const sessionsQuery = z.object({
   client: z.string().optional(),
   user: z.string().optional(),
   since: sinceParam.optional(),
+  ...transactionParams,
   count,
   timeout,
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
@@ -60,8 +61,8 @@ type TimedOut<T> = T & { Error: string };
  * Server-side waiting, so that tests and CI scripts need no polling loop:
  * - GET /api/v1/wait?query=...&count=N&timeout=10s answers, with the search endpoint's JSON, as
  *   soon as N messages match, or 408 with what did match (and the newest messages, under `recent`).
- * - GET /api/v1/sessions/wait?outcome=...&client=&user=&since=&count=N&timeout=: the same for
- *   SMTP sessions, with the sessions endpoint's JSON.
+ * - GET /api/v1/sessions/wait?outcome=...&client=&user=&since=&txOutcome=&txCode=&txIndex=&count=N&timeout=:
+ *   the same for SMTP sessions, with the sessions endpoint's JSON.
  */
 export function waitRouter({ mailbox, bus, waits }: WaitDeps): Router {
   const router = Router();
@@ -95,10 +96,11 @@ export function waitRouter({ mailbox, bus, waits }: WaitDeps): Router {
   });
 
   router.get('/api/v1/sessions/wait', async (req, res) => {
-    const { outcome: outcomes, client, user, since, count, timeout: timeoutMs, limit } = parseInput(sessionsQuery, req.query, 'query');
+    const { outcome: outcomes, client, user, since, count, timeout: timeoutMs, limit, ...tx } = parseInput(sessionsQuery, req.query, 'query');
     const size = Math.max(limit ?? 50, count);
     const wantsActive = outcomes?.includes('active') ?? false;
-    const filter: SessionQuery = { outcomes: outcomes?.length ? outcomes : [...CLOSED_OUTCOMES], client, user, since };
+    const transaction = transactionQuery(tx);
+    const filter: SessionQuery = { outcomes: outcomes?.length ? outcomes : [...CLOSED_OUTCOMES], client, user, since, transaction };
     const outcome = await waits.wait<SessionsList>({
       subscribe: on(wantsActive ? ['session.opened', 'session.closed'] : ['session.closed']),
       check: () => {
@@ -114,6 +116,7 @@ export function waitRouter({ mailbox, bus, waits }: WaitDeps): Router {
         client ? `client ${client}` : '',
         user ? `user ${user}` : '',
         since !== undefined ? `since ${new Date(since).toISOString()}` : '',
+        transaction ? `a transaction${describeTransactionQuery(transaction)}` : '',
       ].filter(Boolean);
       const recent: SessionSummary[] = mailbox.listSessions(0, RECENT, { since }).sessions;
       const body: TimedOut<SessionsList> & { recent: SessionSummary[] } = {
@@ -126,6 +129,10 @@ export function waitRouter({ mailbox, bus, waits }: WaitDeps): Router {
   });
 
   return router;
+}
+
+function describeTransactionQuery(q: NonNullable<SessionQuery['transaction']>): string {
+  return [q.index !== undefined ? ` number ${q.index}` : '', q.outcomes?.length ? ` ${q.outcomes.join(' or ')}` : '', q.code !== undefined ? ` with code ${q.code}` : ''].join('');
 }
 
 function answer<R>(res: Response, outcome: WaitOutcome<R>, timedOut: (result: R) => unknown): void {
