@@ -194,8 +194,16 @@ export const limitSchema = z.discriminatedUnion('kind', [
       max: z.number().int().nonnegative(),
       window: windowSchema,
       phase: z.enum(['mail', 'rcpt', 'data-start', 'data-end']).default('data-end').describe('where an over-limit message is refused'),
+      count: z
+        .enum(['messages', 'recipients'])
+        .default('messages')
+        .describe('what a stored message adds: 1, or one per recipient (Amazon SES quotas count recipients; not with phase mail, where none are known yet)'),
     })
-    .strict(),
+    .strict()
+    .refine((limit) => !(limit.count === 'recipients' && limit.phase === 'mail'), {
+      message: 'count: recipients cannot be checked at phase mail (no recipient is known yet); use rcpt, data-start or data-end',
+      path: ['count'],
+    }),
   z
     .object({
       ...limitBase,

@@ -17,15 +17,19 @@ export abstract class WindowLimit<L extends WindowedLimit> {
     this.counter = createWindowCounter(limit.window);
   }
 
-  /** The refusal for one more `noun` under `key`, or undefined while the window has room. */
-  protected hit(key: string, now: number, noun: string): LimitHit | undefined {
+  /**
+   * The refusal when `wanted` more `noun`s under `key` would pass max (messages want 1, a
+   * recipient quota every recipient of the message), or undefined while the window has room.
+   */
+  protected hit(key: string, now: number, noun: string, wanted = 1): LimitHit | undefined {
     const count = this.counter.count(key, now);
-    if (count < this.limit.max) return undefined;
+    if (count + wanted <= this.limit.max) return undefined;
     const { nextReset } = this.counter.snapshot(key, now);
+    const what = wanted === 1 ? `${ordinal(count + 1)} ${noun}` : `${wanted} ${noun}s would make ${count + wanted}`;
     return {
       reply: this.limit.reply,
       reason:
-        `limit '${this.limit.name}': ${ordinal(count + 1)} ${noun} ${describeKey(this.limit.key, key)} ` +
+        `limit '${this.limit.name}': ${what} ${describeKey(this.limit.key, key)} ` +
         `(max ${this.limit.max}, ${this.counter.describe} ${isoTime(nextReset)})`,
       extra: nextReset === null ? {} : { seconds: String(secondsLeft(now, nextReset)) },
     };

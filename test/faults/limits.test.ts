@@ -100,6 +100,33 @@ describe('messages limit', () => {
     ]);
   });
 
+  it('count: recipients counts every recipient of a stored message (Amazon SES quotas count recipients)', () => {
+    const quota = { name: 'ses-daily', kind: 'messages' as const, count: 'recipients' as const, max: 5, window: { rolling: '24h' }, reply: reply(454, 'Throttling failure: Daily message quota exceeded.') };
+    const { engine: e } = engine({ limits: [quota] });
+    const to = (n: number) => ctx('data-end', { sender: 'a@b', recipients: Array.from({ length: n }, (_, i) => `r${i}@x.org`), message: { size: 1, headers: {} } });
+    expect(send(e, 1, () => to(3))).toBe(1);
+    expect(e.counters()).toMatchObject([{ key: '*', count: 3, max: 5 }]);
+    const over = e.decide(to(3));
+    expect(outcome(over)).toBe('454 Throttling failure: Daily message quota exceeded.');
+    expect(over.fired[0]?.reason).toMatch(/^limit 'ses-daily': 3 recipients would make 6 overall \(max 5/);
+    expect(send(e, 1, () => to(2))).toBe(1);
+    expect(send(e, 1, () => to(1))).toBe(0);
+  });
+
+  it('count: recipients at RCPT refuses the recipient that would pass the quota', () => {
+    const { engine: e } = engine({ limits: [{ name: 'q', kind: 'messages', count: 'recipients', phase: 'rcpt', max: 2, window: { rolling: '1h' }, reply: reply(454, 'quota') }] });
+    const rcpt = (n: number) => e.decide(ctx('rcpt', { sender: 'a@b', recipient: `r${n}@x`, recipients: Array.from({ length: n }, (_, i) => `r${i}@x`) }));
+    expect(outcome(rcpt(0))).toBe('continue');
+    expect(outcome(rcpt(1))).toBe('continue');
+    expect(outcome(rcpt(2))).toBe('454 quota');
+  });
+
+  it('count: recipients with phase mail is refused at validation (no recipient is known at MAIL)', () => {
+    expect(() => engine({ limits: [{ name: 'q', kind: 'messages', count: 'recipients', phase: 'mail', max: 2, window: { rolling: '1h' }, reply: reply(454, 'quota') }] })).toThrow(
+      /count: recipients cannot be checked at phase mail/,
+    );
+  });
+
   it('a global limit is listed before anything was sent', () => {
     const { engine: e } = engine({ limits: [{ ...daily, key: 'global' }] });
     expect(e.counters()).toMatchObject([{ key: '*', count: 0 }]);
