@@ -27,7 +27,16 @@ export interface LimitRuntime {
   readonly limit: Limit;
   check(ctx: FaultContext, now: number): LimitHit | undefined;
   opened?(session: SessionView, now: number): void;
-  delivered?(ctx: FaultContext, now: number): void;
+  /**
+   * The whole decision let through the event `check` passed: hold room for its transaction in
+   * the same synchronous step, so that no other session can take it before the store commits
+   * (reservations.ts).
+   */
+  reserve?(ctx: FaultContext, now: number): void;
+  /** The session's transaction ended without a stored message: give its room back. */
+  release?(sessionId: string): void;
+  /** A message was stored: its held room becomes a count. Returns a transcript note saying what was counted and under which key. */
+  delivered?(ctx: FaultContext, now: number): string | undefined;
   counters(now: number): CounterState[];
   /** Forget counters and memory (open connections are not counters: they stay). */
   reset(): void;

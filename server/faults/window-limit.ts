@@ -18,19 +18,21 @@ export abstract class WindowLimit<L extends WindowedLimit> {
   }
 
   /**
-   * The refusal when `wanted` more `noun`s under `key` would pass max (messages want 1, a
-   * recipient quota every recipient of the message), or undefined while the window has room.
+   * The refusal when this transaction's `wanted` `noun`s under `key` would pass max (a message
+   * wants 1, a recipient quota every recipient of the message), or undefined while the window
+   * has room. `held` is what other sessions' transactions hold there and may still store.
    */
-  protected hit(key: string, now: number, noun: string, wanted = 1): LimitHit | undefined {
+  protected hit(key: string, now: number, noun: string, wanted = 1, held = 0): LimitHit | undefined {
     const count = this.counter.count(key, now);
-    if (count + wanted <= this.limit.max) return undefined;
+    if (count + held + wanted <= this.limit.max) return undefined;
     const { nextReset } = this.counter.snapshot(key, now);
-    const what = wanted === 1 ? `${ordinal(count + 1)} ${noun}` : `${wanted} ${noun}s would make ${count + wanted}`;
+    const what = wanted === 1 ? `${ordinal(count + held + 1)} ${noun}` : `${wanted} ${noun}s would make ${count + held + wanted}`;
+    const inFlight = held > 0 ? `, ${held} held by messages not stored yet` : '';
     return {
       reply: this.limit.reply,
       reason:
         `limit '${this.limit.name}': ${what} ${describeKey(this.limit.key, key)} ` +
-        `(max ${this.limit.max}, ${this.counter.describe} ${isoTime(nextReset)})`,
+        `(max ${this.limit.max}${inFlight}, ${this.counter.describe} ${isoTime(nextReset)})`,
       extra: nextReset === null ? {} : { seconds: String(secondsLeft(now, nextReset)) },
     };
   }

@@ -73,6 +73,8 @@ export class ConnectionDriver {
   #failed = false;
   /** Gives back the memory the message being decided holds; the connection may close first. */
   #releaseData: (() => void) | undefined;
+  /** The message being stored, if any. */
+  #storing: Promise<void> | undefined;
 
   constructor(
     connection: SMTPConnection,
@@ -276,16 +278,19 @@ export class ConnectionDriver {
     this.#releaseData?.();
     this.tls.closed();
     this.#runner.dispose();
-    this.deps.faults.sessionClosed(this.scenario, this.state.id);
+    // A message still being stored keeps the room its limits hold until it is counted (faults/reservations.ts).
+    const close = () => this.deps.faults.sessionClosed(this.scenario, this.state.id);
+    if (this.#storing) void this.#storing.finally(close);
+    else close();
   }
 
   #store(raw: Buffer, envelope: { from: string; to: string[] }, ctx: FaultContext, callback: (err: Error | null, message?: string) => void): void {
     // The store writes the session's row with the message; its transcript comes at close.
-    this.deps.messages.ingest({ raw, envelope, session: this.state.record(false) }).then(
+    const storing = this.deps.messages.ingest({ raw, envelope, session: this.state.record(false) }).then(
       ({ id }) =>
         this.contain('storing a message', () => {
           this.state.note(`message stored as ${id}`);
-          this.deps.faults.delivered(this.scenario, ctx);
+          for (const note of this.deps.faults.delivered(this.scenario, ctx) ?? []) this.state.note(note);
           callback(null, this.#persona.queuedText(id));
         }),
       (error: IngestRefusal) =>
@@ -297,6 +302,10 @@ export class ConnectionDriver {
           callback(this.#refusal({ code, enhanced, lines: [text] }));
         }),
     );
+    this.#storing = storing;
+    void storing.finally(() => {
+      if (this.#storing === storing) this.#storing = undefined;
+    });
   }
 
   #run(phase: Phase, decision: Decision, carry: Carry): void {

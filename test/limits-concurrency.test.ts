@@ -1,0 +1,75 @@
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CounterInfo, MessagesSummary } from '../server/protocol.js';
+import { useScenario } from './helpers/faults.js';
+import { getJson, startSim, type TestSim } from './helpers/sim.js';
+
+// The scenario clock stands still, so a 1-second rate window cannot roll over on a slow machine.
+const frozen = { now: () => Date.UTC(2026, 10, 21, 12) };
+
+let sim: TestSim;
+beforeAll(async () => {
+  sim = await startSim({}, frozen);
+});
+afterAll(() => sim.stop());
+beforeEach(() => sim.harness.reset());
+
+interface Outcome {
+  ok: boolean;
+  responseCode?: number;
+  response?: string;
+}
+
+/** Sends `count` messages at once through one nodemailer pool of `connections` connections (how Odoo-like apps and queues send). */
+async function sendPooled(count: number, connections: number, to: (i: number) => string | string[] = () => 'user@example.org'): Promise<Outcome[]> {
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sim.smtpPort, secure: false, ignoreTLS: true, pool: true, maxConnections: connections, maxMessages: Infinity });
+  try {
+    return await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        transport.sendMail({ from: 'app@example.com', to: to(i), subject: `message ${i}`, text: 'hello' }).then(
+          (info): Outcome => ({ ok: true, response: info.response }),
+          (error: { responseCode?: number; response?: string }): Outcome => ({ ok: false, responseCode: error.responseCode, response: error.response }),
+        ),
+      ),
+    );
+  } finally {
+    transport.close();
+  }
+}
+
+const stored = async () => (await getJson<MessagesSummary>(`${sim.url}/api/v1/messages`)).body.total;
+const counters = async (scenario: string) => (await getJson<{ counters: CounterInfo[] }>(`${sim.url}/api/v1/counters`)).body.counters.filter((c) => c.Scenario === scenario);
+
+describe('a limit never overshoots under a pooled client (issue 11 item 1)', () => {
+  it('a nodemailer pool of 5 sends 51 messages against a limit of 50: exactly 50 are accepted and stored, the 51st gets the reply', async () => {
+    await useScenario(sim, {
+      name: 'daily-50',
+      limits: [{ name: 'daily', kind: 'messages', key: 'global', max: 50, window: { fixed: '1d' }, reply: { code: 554, enhanced: '5.7.1', text: 'Daily email limit reached' } }],
+    });
+    const outcomes = await sendPooled(51, 5);
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(50);
+    expect(outcomes.filter((o) => !o.ok)).toEqual([{ ok: false, responseCode: 554, response: '554 5.7.1 Daily email limit reached' }]);
+    expect(await stored()).toBe(50);
+    expect(await counters('daily-50')).toMatchObject([{ Limit: 'daily', Count: 50, Max: 50 }]);
+  });
+
+  it("SES's 1-per-second rate lets exactly one of 5 simultaneous messages through; count: recipients counts each recipient", async () => {
+    await useScenario(sim, {
+      name: 'ses-rate',
+      limits: [
+        { name: 'rate', kind: 'messages', key: 'global', max: 1, window: { rolling: '1s' }, reply: { code: 454, text: 'Throttling failure: Maximum sending rate exceeded.' } },
+      ],
+    });
+    const rate = await sendPooled(5, 5);
+    expect(rate.filter((o) => o.ok)).toHaveLength(1);
+    expect(new Set(rate.filter((o) => !o.ok).map((o) => o.response))).toEqual(new Set(['454 Throttling failure: Maximum sending rate exceeded.']));
+
+    await useScenario(sim, {
+      name: 'ses-quota',
+      limits: [{ name: 'quota', kind: 'messages', key: 'global', count: 'recipients', max: 10, window: { rolling: '24h' }, reply: { code: 454, text: 'Throttling failure: Daily message quota exceeded.' } }],
+    });
+    const quota = await sendPooled(6, 3, (i) => [`a${i}@example.org`, `b${i}@example.org`]);
+    expect(quota.filter((o) => o.ok)).toHaveLength(5);
+    expect(await counters('ses-quota')).toMatchObject([{ Limit: 'quota', Count: 10, Max: 10 }]);
+  });
+});
