@@ -1,5 +1,6 @@
 import type { FaultContext } from './context.js';
-import { keyFor, keySourceOf } from './limit-keys.js';
+import { plural } from './format.js';
+import { describeResolved, keySourceOf, resolveKey, type ResolvedKey } from './limit-keys.js';
 import type { CounterState, LimitHit, LimitOf, LimitRuntime } from './limit-runtime.js';
 import { Reservations } from './reservations.js';
 import { WindowLimit } from './window-limit.js';
@@ -17,13 +18,17 @@ export class MessagesLimit extends WindowLimit<LimitOf<'messages'>> implements L
 
   check(ctx: FaultContext, now: number): LimitHit | undefined {
     if (ctx.phase !== this.limit.phase) return undefined;
-    const key = keyFor(this.limit.key, keySourceOf(ctx));
-    if (key === undefined) return undefined;
+    const resolved = this.keyOf(ctx);
     const id = ctx.session.id;
     const wanted = this.wanted(ctx);
     // This transaction already holds its room (a second RCPT of the message): it keeps it.
-    if (this.reservations.own(id, key) >= wanted) return undefined;
-    return this.hit(key, now, this.limit.count === 'recipients' ? 'recipient' : 'message', wanted, this.reservations.othersHold(id, key));
+    if (this.reservations.own(id, resolved.key) >= wanted) return undefined;
+    const noun = this.limit.count === 'recipients' ? 'recipient' : 'message';
+    return this.hit(resolved.key, now, noun, { wanted, held: this.reservations.othersHold(id, resolved.key), where: describeResolved(resolved) });
+  }
+
+  private keyOf(ctx: FaultContext): ResolvedKey {
+    return resolveKey(this.limit.key, this.limit.fallback, keySourceOf(ctx));
   }
 
   /** What this transaction needs in all: 1 message, or its recipients (at RCPT, including the one being added). */
@@ -33,20 +38,21 @@ export class MessagesLimit extends WindowLimit<LimitOf<'messages'>> implements L
   }
 
   reserve(ctx: FaultContext): void {
-    if (ctx.phase !== this.limit.phase) return;
-    const key = keyFor(this.limit.key, keySourceOf(ctx));
-    if (key !== undefined) this.reservations.hold(ctx.session.id, key, this.wanted(ctx));
+    if (ctx.phase === this.limit.phase) this.reservations.hold(ctx.session.id, this.keyOf(ctx).key, this.wanted(ctx));
   }
 
   release(sessionId: string): void {
     this.reservations.take(sessionId);
   }
 
-  delivered(ctx: FaultContext, now: number): string | undefined {
+  /** Counts the stored message and says, for the transcript, under which key (issue 11: a skipped limit said nothing). */
+  delivered(ctx: FaultContext, now: number): string {
     this.reservations.take(ctx.session.id);
-    const key = keyFor(this.limit.key, keySourceOf(ctx));
-    if (key !== undefined) this.counter.add(key, now, this.limit.count === 'recipients' ? Math.max(1, ctx.recipients.length) : 1);
-    return undefined;
+    const resolved = this.keyOf(ctx);
+    const amount = this.limit.count === 'recipients' ? Math.max(1, ctx.recipients.length) : 1;
+    this.counter.add(resolved.key, now, amount);
+    const what = this.limit.count === 'recipients' ? plural(amount, 'recipient') : 'the message';
+    return `limit '${this.limit.name}' counted ${what} ${describeResolved(resolved)}: ${this.counter.count(resolved.key, now)} of ${this.limit.max}`;
   }
 
   counters(now: number): CounterState[] {

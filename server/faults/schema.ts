@@ -191,6 +191,10 @@ export const limitSchema = z.discriminatedUnion('kind', [
       ...limitBase,
       kind: z.literal('messages'),
       key: keySchema.default('global'),
+      fallback: z
+        .enum(['global', 'client'])
+        .default('global')
+        .describe('what a message is counted under when it has no value for `key` (sent without AUTH, null sender): the whole server, or the client address'),
       max: z.number().int().nonnegative(),
       window: windowSchema,
       phase: z.enum(['mail', 'rcpt', 'data-start', 'data-end']).default('data-end').describe('where an over-limit message is refused'),

@@ -20,9 +20,10 @@ export abstract class WindowLimit<L extends WindowedLimit> {
   /**
    * The refusal when this transaction's `wanted` `noun`s under `key` would pass max (a message
    * wants 1, a recipient quota every recipient of the message), or undefined while the window
-   * has room. `held` is what other sessions' transactions hold there and may still store.
+   * has room. `held` is what other sessions' transactions hold there and may still store;
+   * `where` names the key ("for user a@b").
    */
-  protected hit(key: string, now: number, noun: string, wanted = 1, held = 0): LimitHit | undefined {
+  protected hit(key: string, now: number, noun: string, { wanted = 1, held = 0, where = describeKey(this.limit.key, key) } = {}): LimitHit | undefined {
     const count = this.counter.count(key, now);
     if (count + held + wanted <= this.limit.max) return undefined;
     const { nextReset } = this.counter.snapshot(key, now);
@@ -31,7 +32,7 @@ export abstract class WindowLimit<L extends WindowedLimit> {
     return {
       reply: this.limit.reply,
       reason:
-        `limit '${this.limit.name}': ${what} ${describeKey(this.limit.key, key)} ` +
+        `limit '${this.limit.name}': ${what} ${where} ` +
         `(max ${this.limit.max}${inFlight}, ${this.counter.describe} ${isoTime(nextReset)})`,
       extra: nextReset === null ? {} : { seconds: String(secondsLeft(now, nextReset)) },
     };

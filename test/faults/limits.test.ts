@@ -43,12 +43,23 @@ describe('messages limit', () => {
     expect(send(e, 501)).toBe(500);
   });
 
-  it('only counts delivered messages, and does not apply without a key value', () => {
+  it('only counts delivered messages', () => {
     const { engine: e } = engine({ limits: [{ ...daily, max: 1 }] });
     e.decide(message('a@b'));
     e.decide(message('a@b'));
     expect(outcome(e.decide(message('a@b')))).toBe('continue');
-    expect(send(e, 5, () => message(''))).toBe(5);
+  });
+
+  it('a message without the key (no AUTH user) counts under the fallback, the whole server by default, and says so', () => {
+    const { engine: e } = engine({ limits: [{ ...daily, max: 2 }] });
+    expect(send(e, 5, () => message(''))).toBe(2);
+    const refused = e.decide(message(''));
+    expect(refused.fired[0]?.reason).toMatch(/^limit 'daily-quota': 3rd message overall \(no AUTH user: key user falls back to global\) \(max 2, /);
+    expect(e.delivered(message('a@b'))).toEqual(["limit 'daily-quota' counted the message for user a@b: 1 of 2"]);
+    expect(e.delivered(message(''))).toEqual(["limit 'daily-quota' counted the message overall (no AUTH user: key user falls back to global): 3 of 2"]);
+    const { engine: perClient } = engine({ limits: [{ ...daily, max: 1, fallback: 'client' }] });
+    expect(send(perClient, 2, () => message(''))).toBe(1);
+    expect(perClient.counters()).toMatchObject([{ key: '192.0.2.10', count: 1 }]);
   });
 
   it('checks at its phase (Gmail refuses in reply to DATA)', () => {

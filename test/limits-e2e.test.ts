@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CounterInfo, MessagesSummary } from '../server/protocol.js';
-import { useScenario } from './helpers/faults.js';
+import type { CounterInfo, MessagesSummary, Session, SessionsList } from '../server/protocol.js';
+import { activate, smtplib, useScenario } from './helpers/faults.js';
 import { getJson, startSim, type TestSim } from './helpers/sim.js';
 
 // The scenario clock stands still, so a 1-second rate window cannot roll over on a slow machine.
@@ -71,5 +71,25 @@ describe('a limit never overshoots under a pooled client (issue 11 item 1)', () 
     const quota = await sendPooled(6, 3, (i) => [`a${i}@example.org`, `b${i}@example.org`]);
     expect(quota.filter((o) => o.ok)).toHaveLength(5);
     expect(await counters('ses-quota')).toMatchObject([{ Limit: 'quota', Count: 10, Max: 10 }]);
+  });
+});
+
+describe('a limit whose key is missing falls back to a documented key (issue 11 item 2)', () => {
+  it('odoo-daily-limit counts messages sent without AUTH on the whole server: 200 accepted, the 201st refused, the transcript says which count', async () => {
+    await activate(sim, 'odoo-daily-limit');
+    const outcomes = await sendPooled(201, 5);
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(200);
+    expect(outcomes.filter((o) => !o.ok).map((o) => o.response)).toEqual([
+      '554 5.7.1 Daily email limit reached (200 emails per day); it resets at 23:00 UTC [mailsim: text not verified]',
+    ]);
+    // Python smtplib, also without AUTH, on another connection: the same server-wide count.
+    expect(await smtplib(sim.smtpPort, "s.sendmail('odoo@example.com', ['a@example.org'], 'Subject: x\\r\\n\\r\\nbody')")).toMatch(/^raised SMTPDataError 554 5\.7\.1 Daily email limit reached/);
+    const { sessions } = (await getJson<SessionsList>(`${sim.url}/api/v1/sessions?limit=50`)).body;
+    const delivered = sessions.find((s) => s.Outcome === 'delivered');
+    const transcript = (await getJson<Session>(`${sim.url}/api/v1/session/${delivered!.ID}`)).body.Transcript.map((t) => t.Text);
+    expect(transcript).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^limit 'subscription-daily-limit' counted the message overall \(no AUTH user: key user falls back to global\): \d+ of 200$/)]),
+    );
+    expect(await counters('odoo-daily-limit')).toMatchObject([{ Limit: 'subscription-daily-limit', Key: '*', Count: 200, Max: 200 }]);
   });
 });
