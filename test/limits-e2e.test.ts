@@ -93,3 +93,27 @@ describe('a limit whose key is missing falls back to a documented key (issue 11 
     expect(await counters('odoo-daily-limit')).toMatchObject([{ Limit: 'subscription-daily-limit', Key: '*', Count: 200, Max: 200 }]);
   });
 });
+
+describe('greylisting as postgrey does it', () => {
+  const odooMail = (n: number) =>
+    `s.sendmail('bounce+${n}-mail.mail-${n}@odoo.example.com', ['customer@example.org'], 'From: shop@odoo.example.com\\r\\nSubject: Invoice ${n}\\r\\n\\r\\nbody')`;
+
+  it("Odoo's per-message bounce senders: deferred once, the next message after the delay passes with an X-Greylist header on top", async () => {
+    await activate(sim, 'greylisting');
+    expect(await smtplib(sim.smtpPort, odooMail(1))).toBe(
+      "raised SMTPRecipientsRefused {'customer@example.org': (450, b'4.2.0 <customer@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html')}",
+    );
+    const advanced = await getJson(`${sim.url}/api/v1/clock`, { method: 'POST', body: JSON.stringify({ advance: '6m' }) });
+    expect(advanced.status).toBe(200);
+    // A different bounce+N address: postgrey's normalised sender makes it the same triple.
+    expect(await smtplib(sim.smtpPort, `print(${odooMail(2)})`)).toBe('{}');
+    const { messages } = (await getJson<MessagesSummary>(`${sim.url}/api/v1/messages`)).body;
+    expect(messages).toHaveLength(1);
+    const raw = await (await fetch(`${sim.url}/api/v1/message/${messages[0]!.ID}/raw`)).text();
+    expect(raw.split('\r\n')[0]).toBe('X-Greylist: delayed 360 seconds by postgrey-1.37 at mail.example.org; Sat, 21 Nov 2026 12:06:00 +0000');
+    expect(await smtplib(sim.smtpPort, `print(${odooMail(3)})`)).toBe('{}');
+    const again = (await getJson<MessagesSummary>(`${sim.url}/api/v1/messages`)).body.messages;
+    const second = await (await fetch(`${sim.url}/api/v1/message/${again[0]!.ID}/raw`)).text();
+    expect(second).not.toContain('X-Greylist');
+  });
+});

@@ -22,6 +22,7 @@ export class DecisionBuilder {
   private readonly fired: Fired[] = [];
   private verdict: Verdict | undefined;
   private tarpit: Tarpit | undefined;
+  private readonly headers: string[] = [];
 
   get settled(): boolean {
     return this.verdict !== undefined;
@@ -39,12 +40,18 @@ export class DecisionBuilder {
     this.verdict ??= contribution.verdict;
   }
 
+  /** A header line for the stored message; only sent when the message is (a continue verdict at data-end). */
+  addHeader(line: string): void {
+    this.headers.push(line);
+  }
+
   build(): Decision {
     let verdict: Verdict = this.verdict ?? { kind: 'continue' };
     if (this.tarpit && (verdict.kind === 'continue' || verdict.kind === 'reply') && !verdict.tarpit) {
       verdict = { ...verdict, tarpit: this.tarpit };
     }
     // Each delay is bounded at validation; their sum is bounded here, by the same rule.
-    return { delayMs: Math.min(this.delayMs, WAIT_BOUND.maxMs), verdict, fired: [...this.fired] };
+    const headers = verdict.kind === 'continue' && this.headers.length > 0 ? { headers: [...this.headers] } : {};
+    return { delayMs: Math.min(this.delayMs, WAIT_BOUND.maxMs), verdict, fired: [...this.fired], ...headers };
   }
 }

@@ -40,6 +40,8 @@ export interface Decision {
   delayMs: number;
   verdict: Verdict;
   fired: Fired[];
+  /** data-end: header lines ("X-Greylist: …") to prepend to the message before it is stored. */
+  headers?: string[];
 }
 
 export function toReply(spec: ReplySpec, render: (text: string) => string): Reply {

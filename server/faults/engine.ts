@@ -115,9 +115,18 @@ export class FaultEngine {
     const verdict = builder.current;
     if (verdict === undefined || verdict.kind === 'continue') {
       for (const limit of passed) this.feedLimit(limit, (l) => l.reserve?.(ctx, now));
+      if (ctx.phase === 'data-end') this.addTraceHeaders(ctx, builder);
     } else if (ctx.phase === 'data-end') {
       this.releaseHolds(ctx.session.id);
     }
+  }
+
+  /** Headers limits add to a message that is about to be stored (postgrey's X-Greylist), one line each, CR and LF removed. */
+  private addTraceHeaders(ctx: FaultContext, builder: DecisionBuilder): void {
+    this.feedLimits((limit) => {
+      const header = limit.traceHeader?.(ctx);
+      if (header) builder.addHeader(this.render(header.template, ctx, header.extra).replace(/[\r\n]+/g, ' '));
+    });
   }
 
   private releaseHolds(sessionId: string): void {

@@ -19,6 +19,12 @@ export interface LimitHit {
   extra?: Record<string, string>;
 }
 
+/** A trace header for the stored message (postgrey's X-Greylist): a template and the placeholder values only the limit knows. */
+export interface TraceHeader {
+  template: string;
+  extra: Record<string, string>;
+}
+
 /**
  * The runtime of one limit kind (Toxiproxy's shape: a typed config plus one behaviour per file).
  * `check` decides; the other hooks feed the state it decides on.
@@ -33,6 +39,8 @@ export interface LimitRuntime {
    * (reservations.ts).
    */
   reserve?(ctx: FaultContext, now: number): void;
+  /** data-end, when the message is about to be stored: a header to prepend to it. */
+  traceHeader?(ctx: FaultContext): TraceHeader | undefined;
   /** The session's transaction ended without a stored message: give its room back. */
   release?(sessionId: string): void;
   /** A message was stored: its held room becomes a count. Returns a transcript note saying what was counted and under which key. */

@@ -239,7 +239,18 @@ export const limitSchema = z.discriminatedUnion('kind', [
       kind: z.literal('greylist'),
       delay: durationSchema({ bound: SPAN_BOUND, description: 'how long a new client/sender/recipient triple is refused' }).default('300s'),
       clientPrefix: z.number().int().min(8).max(32).default(24).describe('IPv4 prefix length the client address is reduced to (postgrey: /24)'),
-      forget: durationSchema({ bound: SPAN_BOUND, description: 'a passed triple is remembered this long' }).default('35d'),
+      forget: durationSchema({ bound: SPAN_BOUND, description: 'a triple (or an auto-whitelisted client) not seen for this long is forgotten (postgrey --max-age)' }).default('35d'),
+      retryWindow: durationSchema({ bound: SPAN_BOUND, description: 'a deferred triple whose first retry comes later than this starts over (postgrey --retry-window)' }).default('2d'),
+      autoWhitelist: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(5)
+        .describe('a client whose triples got through after waiting this many times (counted once an hour at most) is not greylisted any more; 0: never (postgrey --auto-whitelist-clients)'),
+      header: z
+        .union([z.string().regex(/^[!-9;-~]+:[^\r\n]*$/, 'a header line "Name: value", on one line'), z.literal(false)])
+        .default('X-Greylist: delayed {delay} seconds by postgrey-1.37 at {hostname}; {date}')
+        .describe('prepended to the message a triple first got through with ({delay}: seconds it waited); false: none'),
     })
     .strict(),
 ]);

@@ -256,8 +256,9 @@ export class ConnectionDriver {
         this.#releaseData = undefined;
         callback(err, message);
       };
-      this.#run('data-end', this.deps.faults.decide(this.scenario, ctx), {
-        proceed: () => this.#store(raw, envelope, ctx, done),
+      const decision = this.deps.faults.decide(this.scenario, ctx);
+      this.#run('data-end', decision, {
+        proceed: () => this.#store(withHeaders(raw, decision.headers, (line) => this.state.note(`prepended ${line}`)), envelope, ctx, done),
         reply: (r) => done(this.#refusal(r)),
         blackhole: () => {
           this.state.blackholed();
@@ -370,4 +371,11 @@ function formatReply(reply: Reply): string {
 function catalogueReply(code: Parameters<typeof smtpReply>[0]): Reply {
   const { code: reply, enhanced, text } = smtpReply(code);
   return { code: reply, enhanced, lines: [text] };
+}
+
+/** The engine's trace headers (postgrey's X-Greylist) go on top, as a Postfix PREPEND puts them. */
+function withHeaders(raw: Buffer, headers: string[] | undefined, noted: (line: string) => void): Buffer {
+  if (!headers?.length) return raw;
+  for (const line of headers) noted(line);
+  return Buffer.concat([Buffer.from(headers.map((line) => `${line}\r\n`).join(''), 'utf8'), raw]);
 }
