@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SCENARIO_NAME, SCENARIO_NAME_RULE } from '../util/scenario-name.js';
+import { contradictions } from './contradictions.js';
 import { durationSchema, regexMatcherSchema, SPAN_BOUND, timeZoneSchema, WAIT_BOUND } from './schema-fields.js';
 
 export type { DurationInput } from './schema-fields.js';
@@ -352,6 +353,9 @@ export const scenarioSchema = z
     rules: z.array(ruleSchema).default([]),
     limits: z.array(limitSchema).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((scenario, ctx) => {
+    for (const { path, message } of contradictions(scenario)) ctx.addIssue({ code: 'custom', path, message });
+  });
 export type Scenario = z.infer<typeof scenarioSchema> & { name: string };
 export type ScenarioInput = z.input<typeof scenarioSchema>;
