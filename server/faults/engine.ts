@@ -144,8 +144,8 @@ export class FaultEngine {
   private checkLimit(limit: LimitRuntime, ctx: FaultContext, now: number): Contribution | undefined {
     const hit = limit.check(ctx, now);
     if (!hit) return undefined;
-    const { explain } = limit.limit;
-    const fired = { source: 'limit' as const, name: limit.limit.name, phase: ctx.phase, reason: hit.reason, ...(explain && { explanation: explain }) };
+    const explanation = limit.limit.explain ?? hit.explanation;
+    const fired = { source: 'limit' as const, name: limit.limit.name, phase: ctx.phase, reason: hit.reason, ...(explanation && { explanation }) };
     return replyContribution(fired, hit.reply, (text) => this.render(text, ctx, hit.extra));
   }
 

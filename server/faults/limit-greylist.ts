@@ -72,6 +72,10 @@ export class GreylistLimit implements LimitRuntime {
       reply: this.limit.reply,
       reason: `limit '${this.limit.name}': ${why} for ${key}, ${seconds}s left of the greylisting delay`,
       extra: { seconds: String(seconds) },
+      explanation: {
+        cause: `Greylisting: the server defers mail from a client, sender and recipient it has not seen before, and accepts a retry after ${this.limit.delay} (${seconds}s to go). Nothing is wrong with the message.`,
+        advice: 'Keep the message queued and retry after the delay, as an MTA does; do not treat this 4xx as a failure, and keep the envelope sender stable between retries.',
+      },
     };
   }
 

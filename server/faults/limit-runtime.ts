@@ -1,4 +1,5 @@
 import type { FaultContext, SessionView } from './context.js';
+import type { Explanation } from './decision.js';
 import type { Limit, ReplySpec } from './schema.js';
 
 /** One limit counter as the API shows it (epoch ms; null where the kind has no window). */
@@ -17,6 +18,8 @@ export interface LimitHit {
   reply: ReplySpec;
   reason: string;
   extra?: Record<string, string>;
+  /** The limit kind's own explanation from its settings, used when the scenario gives none. */
+  explanation?: Explanation;
 }
 
 /** A trace header for the stored message (postgrey's X-Greylist): a template and the placeholder values only the limit knows. */

@@ -1,6 +1,7 @@
 import { isoTime, ordinal, secondsLeft } from './format.js';
 import { describeKey } from './limit-keys.js';
 import type { CounterState, LimitHit, LimitOf } from './limit-runtime.js';
+import type { WindowSpec } from './schema.js';
 import { createWindowCounter, type WindowCounter } from './window-counter.js';
 
 type WindowedLimit = LimitOf<'messages'> | LimitOf<'connections'>;
@@ -35,6 +36,13 @@ export abstract class WindowLimit<L extends WindowedLimit> {
         `limit '${this.limit.name}': ${what} ${where} ` +
         `(max ${this.limit.max}${inFlight}, ${this.counter.describe} ${isoTime(nextReset)})`,
       extra: nextReset === null ? {} : { seconds: String(secondsLeft(now, nextReset)) },
+      explanation: {
+        cause: `The limit '${this.limit.name}' allows ${this.limit.max} ${noun}s ${describeWindow(this.limit.window)} ${where}, and they are used up.`,
+        advice:
+          nextReset === null
+            ? 'Send fewer, or spread them out over time.'
+            : `Room comes back at ${isoTime(nextReset)}: wait until then, or send fewer and spread them out.`,
+      },
     };
   }
 
@@ -46,4 +54,9 @@ export abstract class WindowLimit<L extends WindowedLimit> {
   reset(): void {
     this.counter.clear();
   }
+}
+
+function describeWindow(window: WindowSpec): string {
+  if ('rolling' in window) return `in any ${window.rolling}`;
+  return `per ${window.fixed} window${window.resetAt ? ` starting at ${window.resetAt} ${window.timeZone}` : ''}`;
 }

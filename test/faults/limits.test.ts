@@ -34,7 +34,12 @@ describe('messages limit', () => {
     const refused = e.decide(message('a@b'));
     expect(outcome(refused)).toBe('550 5.4.5 Daily user sending limit exceeded. 39600s to go');
     expect(refused.fired).toEqual([
-      { source: 'limit', name: 'daily-quota', phase: 'data-end', reason: "limit 'daily-quota': 501st message for user a@b (max 500, window resets 2026-11-21T23:00:00.000Z)" },
+      { source: 'limit', name: 'daily-quota', phase: 'data-end', reason: "limit 'daily-quota': 501st message for user a@b (max 500, window resets 2026-11-21T23:00:00.000Z)",
+        explanation: {
+          cause: "The limit 'daily-quota' allows 500 messages per 1d window starting at 23:00 UTC for user a@b, and they are used up.",
+          advice: 'Room comes back at 2026-11-21T23:00:00.000Z: wait until then, or send fewer and spread them out.',
+        },
+      },
     ]);
     expect(send(e, 3, () => message('other@b'))).toBe(3);
     clock.t = Date.UTC(2026, 10, 21, 22, 59, 59, 999);
@@ -305,5 +310,21 @@ describe('greylist', () => {
     const { engine: e } = engine({ limits: [postgrey] });
     expect(outcome(e.decide(ctx('mail', { sender: 'a@b' })))).toBe('continue');
     expect(outcome(e.decide(ctx('data-end', { sender: 'a@b', recipients: ['c@d'], message: { size: 1, headers: {} } })))).toBe('continue');
+  });
+});
+
+describe('status catalogue (a refusal with no explain of its own)', () => {
+  it.each([
+    [550, '5.4.5', "The mail system is congested (Gmail uses 5.4.5 for its daily sending limit) (550 5.4.5).", /^Do not retry unchanged/],
+    [554, '5.7.1', 'The sender is not authorised to send this message here (a policy decision of the server) (554 5.7.1).', /^Do not retry unchanged/],
+    [534, '5.7.9', 'The authentication mechanism is too weak for this account (Gmail: an app password is required for an account with 2-step verification) (534 5.7.9).', /^Fix the mailer settings/],
+    [421, undefined, 'The server is closing the connection (service not available now) (421).', /^A temporary refusal.*reconnect/],
+    [450, '4.2.0', "The recipient's mailbox cannot take the message for now (postgrey greylisting answers 450 4.2.0) (450 4.2.0).", /^A temporary refusal/],
+  ] as const)('%d %s: explained by its code, never beyond it', async (code, enhanced, cause, advice) => {
+    const { catalogueExplanation } = await import('../../server/faults/status-catalogue.js');
+    const explanation = catalogueExplanation({ code, enhanced });
+    expect(explanation?.cause).toBe(cause);
+    expect(explanation?.advice).toMatch(advice);
+    expect(explanation?.cause).not.toMatch(/SPF|DKIM|does not exist/);
   });
 });
