@@ -91,6 +91,12 @@ describe('a limit whose key is missing falls back to a documented key (issue 11 
       expect.arrayContaining([expect.stringMatching(/^limit 'subscription-daily-limit' counted the message overall \(no AUTH user: key user falls back to global\): \d+ of 200$/)]),
     );
     expect(await counters('odoo-daily-limit')).toMatchObject([{ Limit: 'subscription-daily-limit', Key: '*', Count: 200, Max: 200 }]);
+    // The refused session carries the limit's own explanation (what the UI shows), not a reading of 554 5.7.1.
+    const refused = (await getJson<SessionsList>(`${sim.url}/api/v1/sessions?outcome=rejected`)).body.sessions[0]!;
+    const notes = (await getJson<Session>(`${sim.url}/api/v1/session/${refused.ID}`)).body.Transcript.map((t) => t.Text);
+    expect(notes).toContain(
+      'explanation: The Odoo database has sent its daily email allowance (200 emails a day on a subscription); Odoo refuses further mail until 23:00 UTC. | advice: Every email leaving the database counts, notifications included. Wait for the reset and Retry, ask Odoo support to raise the limit, or send through an external SMTP server. | source: https://github.com/odoo/documentation/blob/17.0/content/applications/general/email_communication/faq.rst (the limit; the SMTP reply text is invented)',
+    );
   });
 });
 

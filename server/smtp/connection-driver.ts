@@ -313,6 +313,8 @@ export class ConnectionDriver {
     const reply = decision.verdict.kind === 'reply' ? formatReply(decision.verdict.reply) : null;
     for (const fired of decision.fired) {
       this.state.note(`fault: ${fired.source} '${fired.name}' at ${phase}: ${fired.reason}`);
+      // The UI shows this reading of the fault instead of guessing from the reply code.
+      if (fired.explanation) this.state.note(explanationNote(fired.explanation));
       const explanation = fired.explanation && { Cause: fired.explanation.cause, Advice: fired.explanation.advice, ...(fired.explanation.source && { Source: fired.explanation.source }) };
       this.deps.onFault({ SessionID: this.state.id, At: this.deps.clock.now(), Phase: phase, Source: fired.source, Name: fired.name, Reason: fired.reason, Reply: reply, Scenario: this.scenario.name, ...(explanation && { Explanation: explanation }) });
     }
@@ -378,4 +380,9 @@ function withHeaders(raw: Buffer, headers: string[] | undefined, noted: (line: s
   if (!headers?.length) return raw;
   for (const line of headers) noted(line);
   return Buffer.concat([Buffer.from(headers.map((line) => `${line}\r\n`).join(''), 'utf8'), raw]);
+}
+
+/** One transcript line the UI parses back (ui/src/lib/explain.ts faultExplanation). */
+function explanationNote(e: { cause: string; advice: string; source?: string }): string {
+  return `explanation: ${e.cause} | advice: ${e.advice}${e.source ? ` | source: ${e.source}` : ''}`;
 }
