@@ -285,7 +285,10 @@ export interface ScenarioInfo {
 export interface ListenerInfo {
   Address: string;
   Port: number;
+  /** What a client meets now: an `auto` listener is `starttls` only while its scenario offers STARTTLS. */
   Mode: 'plain' | 'starttls' | 'tls';
+  /** The mode it was started with (--smtp ...:auto, plain, starttls or tls). */
+  Configured: 'auto' | 'plain' | 'starttls' | 'tls';
   Scenario: string;
 }
 

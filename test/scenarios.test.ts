@@ -6,7 +6,9 @@ import type { ScenariosList } from '../server/protocol.js';
 import { scenarioJsonSchema } from '../server/scenarios/json-schema.js';
 import { parseScenario } from '../server/scenarios/parse.js';
 import { ScenarioRegistry } from '../server/scenarios/registry.js';
+import { validateCommand } from '../server/cli/commands.js';
 import { nextEvent } from './helpers/events.js';
+import { activate, smtplib } from './helpers/faults.js';
 import { getJson, startSim, type TestSim } from './helpers/sim.js';
 import { runCliToEnd } from './helpers/spawn.js';
 
@@ -73,7 +75,8 @@ describe('scenarios at run time', () => {
     writeFileSync(file, 'rules:\n  - when: { phase: rcpt }\n    action: { reply: { code: 550, text: first } }\n');
     sim = await startSim({ scenarios: dir, scenario: 'team' });
     const list = (await getJson<ScenariosList>(`${sim.url}/api/v1/scenarios`)).body;
-    expect(list.listeners[0]).toMatchObject({ Scenario: 'team', Mode: 'starttls' });
+    // team offers no STARTTLS, so its auto listener is plain to every client (issue 11 item 7).
+    expect(list.listeners[0]).toMatchObject({ Scenario: 'team', Mode: 'plain', Configured: 'auto' });
     expect(list.scenarios.find((s) => s.Name === 'team')).toMatchObject({ Source: 'user', File: file, Valid: true });
 
     const broken = nextEvent(sim.harness.bus, 'scenario.changed', (e) => e.Scenario.Name === 'team' && !e.Scenario.Valid);
@@ -88,6 +91,25 @@ describe('scenarios at run time', () => {
     expect(sim.harness.scenarios.get('team')?.rules[0]?.action.reply?.text).toBe('second');
     const detail = await getJson<{ Text: string }>(`${sim.url}/api/v1/scenarios/team`);
     expect(detail.body.Text).toContain('text: second');
+  });
+
+  it('reports each listener as clients meet it: auto follows its scenario, and smtplib sees the same', async () => {
+    sim = await startSim({
+      smtp: [
+        { host: '127.0.0.1', port: 0, mode: 'auto' },
+        { host: '127.0.0.1', port: 0, mode: 'plain' },
+        { host: '127.0.0.1', port: 0, mode: 'starttls' },
+        { host: '127.0.0.1', port: 0, mode: 'tls' },
+      ],
+    });
+    const port = sim.smtpPorts[0]!;
+    const modes = async () => (await getJson<ScenariosList>(`${sim!.url}/api/v1/scenarios`)).body.listeners.map((l) => `${l.Configured}→${l.Mode}`);
+    const offered = () => smtplib(port, "s.ehlo()\nprint(s.has_extn('starttls'))");
+    expect(await modes()).toEqual(['auto→plain', 'plain→plain', 'starttls→starttls', 'tls→tls']);
+    expect(await offered()).toBe('False');
+    await activate(sim, 'sendgrid');
+    expect(await modes()).toEqual(['auto→starttls', 'plain→plain', 'starttls→starttls', 'tls→tls']);
+    expect(await offered()).toBe('True');
   });
 
   it('refuses to start with a listener scenario that does not exist', async () => {
@@ -113,6 +135,35 @@ describe('mailsim validate and schema', () => {
     expect(good).toMatchObject({ code: 0, stdout: `${join(BUILTIN, 'gmail.yaml')}: ok (scenario "gmail", 1 rules, 2 limits)\n` });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`${bad}:2:5: limits.0.reply: required field is missing (expected object)`);
+  });
+
+  it.each([
+    [
+      'STARTTLS listed but never offered (yahoo-disabled-mailbox before the fix)',
+      'persona:\n  extensions: [PIPELINING, STARTTLS]\n',
+      '2:28: persona.extensions.1: STARTTLS is listed but persona.tls.starttls is off, so it is never offered: set tls.starttls to optional or required, or remove STARTTLS',
+    ],
+    [
+      'AUTH required but not offered',
+      'persona:\n  extensions: [PIPELINING]\n  auth: { required: true }\n',
+      '3:21: persona.auth.required: AUTH is required but not in persona.extensions, so no client can ever authenticate: add AUTH to extensions',
+    ],
+    [
+      'a condition the phase never knows',
+      'rules:\n  - when: { phase: mail, subject: "*invoice*" }\n    action: { reply: { code: 550 } }\n',
+      '2:35: rules.0.when.subject: the Subject is only known at data-end; this rule (phase mail) can never match it',
+    ],
+    [
+      'a per-user concurrency limit at connect',
+      'limits:\n  - name: c\n    kind: concurrent\n    key: user\n    max: 1\n    phase: connect\n    reply: { code: 421 }\n',
+      '6:12: limits.0.phase: key user is unknown at connect (no AUTH yet), so this limit never applies: use phase auth, mail, data-start or data-end',
+    ],
+  ])('mailsim validate fails a contradiction, naming file, line and field: %s', (_, text, expected) => {
+    const file = join(tempDir(), 'contradiction.yaml');
+    writeFileSync(file, text);
+    const lines: string[] = [];
+    expect(validateCommand([file], (line) => lines.push(line))).toBe(1);
+    expect(lines).toEqual([`${file}:${expected}`]);
   });
 
   it('generates a JSON Schema with every field editors should complete', () => {

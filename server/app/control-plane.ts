@@ -7,6 +7,7 @@ import { formatPath, validateChaos, validateOneShot, type Validated, type Valida
 import type { ScenarioControl } from '../http/routes/scenarios.js';
 import type { ClockInfo, ListenerInfo } from '../protocol.js';
 import type { ScenarioRegistry } from '../scenarios/registry.js';
+import { offersStartTls, withListenerTls } from '../smtp/ehlo-lines.js';
 import type { SmtpListener } from '../smtp/listener.js';
 import { formatHostPort } from '../util/host-port.js';
 
@@ -50,9 +51,23 @@ export class ControlPlane implements ScenarioControl {
     return this.listeners.map((l) => ({
       Address: l.address?.address ?? '',
       Port: l.address?.port ?? 0,
-      Mode: l.mode === 'tls' ? 'tls' : l.mode === 'plain' ? 'plain' : 'starttls',
+      Mode: this.#effectiveMode(l),
+      Configured: l.mode,
       Scenario: l.scenario,
     }));
+  }
+
+  /**
+   * What a new connection meets, by the rule the EHLO reply follows (smtp/ehlo-lines.ts): an
+   * `auto` listener offers STARTTLS only when its scenario's persona does (issue 11: every
+   * `auto` listener was reported as starttls, including those that never offered it).
+   */
+  #effectiveMode(listener: SmtpListener): ListenerInfo['Mode'] {
+    if (listener.mode === 'tls') return 'tls';
+    const persona = this.registry.get(listener.scenario)?.persona;
+    if (listener.mode === 'plain' || !persona) return listener.mode === 'starttls' && listener.canStartTls ? 'starttls' : 'plain';
+    const offered = offersStartTls(withListenerTls(persona, listener.mode === 'starttls'), { secure: false, canStartTls: listener.canStartTls });
+    return offered ? 'starttls' : 'plain';
   }
 
   clock(): ClockInfo {

@@ -87,8 +87,9 @@ export class FaultController {
     return this.engineFor(scenario).render(template, source, extra);
   }
 
-  delivered(scenario: Scenario, ctx: FaultContext): void {
-    this.engineFor(scenario).delivered(ctx);
+  /** Counts a stored message; the notes say what each limit counted and under which key (for the transcript). */
+  delivered(scenario: Scenario, ctx: FaultContext): string[] {
+    return this.engineFor(scenario).delivered(ctx);
   }
 
   counters(): (CounterState & { scenario: string })[] {

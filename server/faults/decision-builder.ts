@@ -1,5 +1,6 @@
 import type { Decision, Fired, Verdict } from './decision.js';
 import { WAIT_BOUND } from './schema-fields.js';
+import { catalogueExplanation } from './status-catalogue.js';
 
 type Tarpit = { bytesPerSecond: number };
 
@@ -21,7 +22,10 @@ export class DecisionBuilder {
   private delayMs = 0;
   private readonly fired: Fired[] = [];
   private verdict: Verdict | undefined;
+  /** Index in `fired` of the contribution whose verdict won. */
+  private settledBy = -1;
   private tarpit: Tarpit | undefined;
+  private readonly headers: string[] = [];
 
   get settled(): boolean {
     return this.verdict !== undefined;
@@ -36,7 +40,13 @@ export class DecisionBuilder {
     this.fired.push(contribution.fired);
     this.delayMs += contribution.delayMs;
     this.tarpit ??= contribution.tarpit;
+    if (this.verdict === undefined && contribution.verdict !== undefined) this.settledBy = this.fired.length - 1;
     this.verdict ??= contribution.verdict;
+  }
+
+  /** A header line for the stored message; only sent when the message is (a continue verdict at data-end). */
+  addHeader(line: string): void {
+    this.headers.push(line);
   }
 
   build(): Decision {
@@ -45,6 +55,14 @@ export class DecisionBuilder {
       verdict = { ...verdict, tarpit: this.tarpit };
     }
     // Each delay is bounded at validation; their sum is bounded here, by the same rule.
-    return { delayMs: Math.min(this.delayMs, WAIT_BOUND.maxMs), verdict, fired: [...this.fired] };
+    const fired = [...this.fired];
+    const settler = fired[this.settledBy];
+    // A refusal always says why: the fault's own explanation, else what its code means (status-catalogue.ts).
+    if (settler && !settler.explanation && verdict.kind === 'reply' && verdict.reply.code >= 400) {
+      const explanation = catalogueExplanation(verdict.reply);
+      if (explanation) fired[this.settledBy] = { ...settler, explanation };
+    }
+    const headers = verdict.kind === 'continue' && this.headers.length > 0 ? { prependHeaders: [...this.headers] } : {};
+    return { delayMs: Math.min(this.delayMs, WAIT_BOUND.maxMs), verdict, fired, ...headers };
   }
 }

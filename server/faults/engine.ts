@@ -14,6 +14,9 @@ import type { Scenario } from './schema.js';
 
 export type { CounterState } from './limits.js';
 
+/** Commands that end any open transaction (RFC 5321 §4.1.1.1 EHLO, §4.1.1.2 MAIL, §4.1.1.5 RSET): room it held goes back. */
+const TRANSACTION_STARTS: ReadonlySet<FaultContext['phase']> = new Set(['helo', 'mail', 'rset']);
+
 export interface EngineDeps {
   clock: Clock;
   defaults: { hostname: string; maxMessageSize: number };
@@ -67,8 +70,10 @@ export class FaultEngine {
     this.sessions.authenticated(session);
   }
 
+  /** The adapter calls this only once a message being stored has been counted (or refused), so a closing connection cannot free room its message takes. */
   sessionClosed(sessionId: string): void {
     this.sessions.closed(sessionId);
+    this.releaseHolds(sessionId);
   }
 
   /**
@@ -89,12 +94,43 @@ export class FaultEngine {
       const persona = contained({ source: 'persona', name: 'checks', phase: ctx.phase }, () => this.checkPersona(ctx));
       if (persona) builder.add(persona);
     }
+    if (TRANSACTION_STARTS.has(ctx.phase)) this.releaseHolds(ctx.session.id);
+    const passed: LimitRuntime[] = [];
     for (const limit of this.limits) {
       if (builder.settled) break;
       const contribution = contained({ source: 'limit', name: limit.limit.name, phase: ctx.phase }, () => this.checkLimit(limit, ctx, now));
       if (contribution) builder.add(contribution);
+      else passed.push(limit);
     }
+    this.settleHolds(ctx, builder, passed, now);
     this.addAuthFailureDelay(ctx, builder);
+  }
+
+  /**
+   * Check and hold are one synchronous step (reservations.ts): when the decision lets the event
+   * through, every limit that passed it holds room for the transaction; a refused end of DATA
+   * ends the transaction, and its room goes back.
+   */
+  private settleHolds(ctx: FaultContext, builder: DecisionBuilder, passed: LimitRuntime[], now: number): void {
+    const verdict = builder.current;
+    if (verdict === undefined || verdict.kind === 'continue') {
+      for (const limit of passed) this.feedLimit(limit, (l) => l.reserve?.(ctx, now));
+      if (ctx.phase === 'data-end') this.addTraceHeaders(ctx, builder);
+    } else if (ctx.phase === 'data-end') {
+      this.releaseHolds(ctx.session.id);
+    }
+  }
+
+  /** Headers limits add to a message that is about to be stored (postgrey's X-Greylist), one line each, CR and LF removed. */
+  private addTraceHeaders(ctx: FaultContext, builder: DecisionBuilder): void {
+    this.feedLimits((limit) => {
+      const header = limit.traceHeader?.(ctx);
+      if (header) builder.addHeader(this.render(header.template, ctx, header.extra).replace(/[\r\n]+/g, ' '));
+    });
+  }
+
+  private releaseHolds(sessionId: string): void {
+    this.feedLimits((limit) => limit.release?.(sessionId));
   }
 
   private checkPersona(ctx: FaultContext): Contribution | undefined {
@@ -108,8 +144,8 @@ export class FaultEngine {
   private checkLimit(limit: LimitRuntime, ctx: FaultContext, now: number): Contribution | undefined {
     const hit = limit.check(ctx, now);
     if (!hit) return undefined;
-    const { explain } = limit.limit;
-    const fired = { source: 'limit' as const, name: limit.limit.name, phase: ctx.phase, reason: hit.reason, ...(explain && { explanation: explain }) };
+    const explanation = limit.limit.explain ?? hit.explanation;
+    const fired = { source: 'limit' as const, name: limit.limit.name, phase: ctx.phase, reason: hit.reason, ...(explanation && { explanation }) };
     return replyContribution(fired, hit.reply, (text) => this.render(text, ctx, hit.extra));
   }
 
@@ -121,21 +157,29 @@ export class FaultEngine {
     builder.add({ fired: { source: 'persona', name: 'auth-failure-delay', phase: ctx.phase, reason }, delayMs: this.failureDelayMs });
   }
 
-  /** A message was stored: count it for 'messages' limits. */
-  delivered(ctx: FaultContext): void {
+  /** A message was stored: count it for 'messages' limits. Returns transcript notes: what each limit counted, under which key. */
+  delivered(ctx: FaultContext): string[] {
     const now = this.deps.clock.now();
-    this.feedLimits((limit) => limit.delivered?.(ctx, now));
+    const notes: string[] = [];
+    this.feedLimits((limit) => {
+      const note = limit.delivered?.(ctx, now);
+      if (note) notes.push(note);
+    });
+    return notes;
+  }
+
+  private feedLimits(feed: (limit: LimitRuntime) => void): void {
+    for (const limit of [...this.limits]) this.feedLimit(limit, feed);
   }
 
   /** A limit that fails to count is broken from then on, and says so each time it is checked. */
-  private feedLimits(feed: (limit: LimitRuntime) => void): void {
-    this.limits.forEach((limit, index) => {
-      try {
-        feed(limit);
-      } catch (error) {
-        this.limits[index] = brokenLimit(limit.limit, error);
-      }
-    });
+  private feedLimit(limit: LimitRuntime, feed: (limit: LimitRuntime) => void): void {
+    try {
+      feed(limit);
+    } catch (error) {
+      const index = this.limits.indexOf(limit);
+      if (index >= 0) this.limits[index] = brokenLimit(limit.limit, error);
+    }
   }
 
   counters(): CounterState[] {

@@ -29,6 +29,10 @@ export class ConcurrentLimit implements LimitRuntime {
     return {
       reply: this.limit.reply,
       reason: `limit '${this.limit.name}': ${plural(others, 'other session')} open ${describeKey(this.limit.key, key)} (max ${this.limit.max})`,
+      explanation: {
+        cause: `The server allows at most ${plural(this.limit.max, 'open connection')} ${describeKey(this.limit.key, key)}, and that many are open.`,
+        advice: 'Open fewer connections at once (a smaller pool, e.g. nodemailer maxConnections) and reuse them; retry this message once one closes.',
+      },
     };
   }
 

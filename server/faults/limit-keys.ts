@@ -43,3 +43,39 @@ export function describeKey(kind: KeyKind, key: string): string {
       return `for ${kind} ${key}`;
   }
 }
+
+/** Keys every event has: what a limit falls back to when its own key is missing. */
+export type FallbackKind = 'global' | 'client';
+
+/** The key an event counts under, and whether it is the fallback because the limit's own key was missing. */
+export interface ResolvedKey {
+  kind: KeyKind;
+  key: string;
+  /** The key the limit asked for when it had to fall back (no AUTH user, a null sender). */
+  missing?: KeyKind;
+}
+
+/**
+ * The limit's key, or its fallback when the event has none: a limit keyed on the AUTH user
+ * still counts a client that sends without AUTH (Odoo talking to a local relay), under the
+ * whole server (`global`, the default) or the client address, instead of silently not applying.
+ */
+export function resolveKey(kind: KeyKind, fallback: FallbackKind, source: KeySource): ResolvedKey {
+  const key = keyFor(kind, source);
+  if (key !== undefined) return { kind, key };
+  return { kind: fallback, key: keyFor(fallback, source) as string, missing: kind };
+}
+
+const MISSING: Record<KeyKind, string> = {
+  global: '',
+  user: 'no AUTH user',
+  sender: 'no MAIL FROM',
+  'sender-domain': 'no sender domain',
+  client: '',
+};
+
+/** "for user a@b", or "overall (no AUTH user: key user falls back to global)". */
+export function describeResolved(resolved: ResolvedKey): string {
+  const where = describeKey(resolved.kind, resolved.key);
+  return resolved.missing ? `${where} (${MISSING[resolved.missing]}: key ${resolved.missing} falls back to ${resolved.kind})` : where;
+}

@@ -14,6 +14,7 @@ export class RecipientsLimit implements LimitRuntime {
     return {
       reply: this.limit.reply,
       reason: `limit '${this.limit.name}': recipient ${ctx.recipients.length + 1} of one message (max ${this.limit.max})`,
+      explanation: { cause: `The server accepts at most ${this.limit.max} recipients per message.`, advice: 'Split the recipients over several messages (or use Bcc batches of at most that many).' },
     };
   }
 

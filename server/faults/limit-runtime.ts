@@ -1,4 +1,5 @@
 import type { FaultContext, SessionView } from './context.js';
+import type { Explanation } from './decision.js';
 import type { Limit, ReplySpec } from './schema.js';
 
 /** One limit counter as the API shows it (epoch ms; null where the kind has no window). */
@@ -17,6 +18,14 @@ export interface LimitHit {
   reply: ReplySpec;
   reason: string;
   extra?: Record<string, string>;
+  /** The limit kind's own explanation from its settings, used when the scenario gives none. */
+  explanation?: Explanation;
+}
+
+/** A trace header for the stored message (postgrey's X-Greylist): a template and the placeholder values only the limit knows. */
+export interface TraceHeader {
+  template: string;
+  extra: Record<string, string>;
 }
 
 /**
@@ -27,7 +36,18 @@ export interface LimitRuntime {
   readonly limit: Limit;
   check(ctx: FaultContext, now: number): LimitHit | undefined;
   opened?(session: SessionView, now: number): void;
-  delivered?(ctx: FaultContext, now: number): void;
+  /**
+   * The whole decision let through the event `check` passed: hold room for its transaction in
+   * the same synchronous step, so that no other session can take it before the store commits
+   * (reservations.ts).
+   */
+  reserve?(ctx: FaultContext, now: number): void;
+  /** data-end, when the message is about to be stored: a header to prepend to it. */
+  traceHeader?(ctx: FaultContext): TraceHeader | undefined;
+  /** The session's transaction ended without a stored message: give its room back. */
+  release?(sessionId: string): void;
+  /** A message was stored: its held room becomes a count. Returns a transcript note saying what was counted and under which key. */
+  delivered?(ctx: FaultContext, now: number): string | undefined;
   counters(now: number): CounterState[];
   /** Forget counters and memory (open connections are not counters: they stay). */
   reset(): void;

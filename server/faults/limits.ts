@@ -18,12 +18,22 @@ export function createLimit(limit: Limit, sessions: OpenSessions): LimitRuntime 
 
 /** A limit that only sees (counts and refuses) the events its `match` accepts. */
 function restrict(inner: LimitRuntime, test: WhenTest): LimitRuntime {
-  const { opened, delivered } = inner;
+  const { opened, reserve, traceHeader, release, delivered } = inner;
   return {
     limit: inner.limit,
     check: (ctx, now) => (test(ctx) ? inner.check(ctx, now) : undefined),
     opened: opened && ((session, now) => (test({ phase: 'connect', session, recipients: [] }) ? opened.call(inner, session, now) : undefined)),
-    delivered: delivered && ((ctx, now) => (test(ctx) ? delivered.call(inner, ctx, now) : undefined)),
+    reserve: reserve && ((ctx, now) => (test(ctx) ? reserve.call(inner, ctx, now) : undefined)),
+    traceHeader: traceHeader && ((ctx) => (test(ctx) ? traceHeader.call(inner, ctx) : undefined)),
+    // A hold was only taken for a matching event; giving back what is not held is a no-op.
+    release: release && ((sessionId) => release.call(inner, sessionId)),
+    delivered:
+      delivered &&
+      ((ctx, now) => {
+        if (test(ctx)) return delivered.call(inner, ctx, now);
+        release?.call(inner, ctx.session.id);
+        return undefined;
+      }),
     counters: (now) => inner.counters(now),
     reset: () => inner.reset(),
   };

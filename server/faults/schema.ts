@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SCENARIO_NAME, SCENARIO_NAME_RULE } from '../util/scenario-name.js';
 import { actionPhaseProblem, actionSchema } from './actions/index.js';
 import { replySchema } from './reply-schema.js';
+import { contradictions } from './contradictions.js';
 import { durationSchema, regexMatcherSchema, SPAN_BOUND, timeZoneSchema, WAIT_BOUND } from './schema-fields.js';
 
 export type { DurationInput } from './schema-fields.js';
@@ -151,11 +152,23 @@ export const limitSchema = z.discriminatedUnion('kind', [
       ...limitBase,
       kind: z.literal('messages'),
       key: keySchema.default('global'),
+      fallback: z
+        .enum(['global', 'client'])
+        .default('global')
+        .describe('what a message is counted under when it has no value for `key` (sent without AUTH, null sender): the whole server, or the client address'),
       max: z.number().int().nonnegative(),
       window: windowSchema,
       phase: z.enum(['mail', 'rcpt', 'data-start', 'data-end']).default('data-end').describe('where an over-limit message is refused'),
+      count: z
+        .enum(['messages', 'recipients'])
+        .default('messages')
+        .describe('what a stored message adds: 1, or one per recipient (Amazon SES quotas count recipients; not with phase mail, where none are known yet)'),
     })
-    .strict(),
+    .strict()
+    .refine((limit) => !(limit.count === 'recipients' && limit.phase === 'mail'), {
+      message: 'count: recipients cannot be checked at phase mail (no recipient is known yet); use rcpt, data-start or data-end',
+      path: ['count'],
+    }),
   z
     .object({
       ...limitBase,
@@ -187,7 +200,18 @@ export const limitSchema = z.discriminatedUnion('kind', [
       kind: z.literal('greylist'),
       delay: durationSchema({ bound: SPAN_BOUND, description: 'how long a new client/sender/recipient triple is refused' }).default('300s'),
       clientPrefix: z.number().int().min(8).max(32).default(24).describe('IPv4 prefix length the client address is reduced to (postgrey: /24)'),
-      forget: durationSchema({ bound: SPAN_BOUND, description: 'a passed triple is remembered this long' }).default('35d'),
+      forget: durationSchema({ bound: SPAN_BOUND, description: 'a triple (or an auto-whitelisted client) not seen for this long is forgotten (postgrey --max-age)' }).default('35d'),
+      retryWindow: durationSchema({ bound: SPAN_BOUND, description: 'a deferred triple whose first retry comes later than this starts over (postgrey --retry-window)' }).default('2d'),
+      autoWhitelist: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(5)
+        .describe('a client whose triples got through after waiting this many times (counted once an hour at most) is not greylisted any more; 0: never (postgrey --auto-whitelist-clients)'),
+      header: z
+        .union([z.string().regex(/^[!-9;-~]+:[^\r\n]*$/, 'a header line "Name: value", on one line'), z.literal(false)])
+        .default('X-Greylist: delayed {delay} seconds by postgrey-1.37 at {hostname}; {date}')
+        .describe('prepended to the message a triple first got through with ({delay}: seconds it waited); false: none'),
     })
     .strict(),
 ]);
@@ -333,6 +357,9 @@ export const scenarioSchema = z
     rules: z.array(ruleSchema).default([]),
     limits: z.array(limitSchema).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((scenario, ctx) => {
+    for (const { path, message } of contradictions(scenario)) ctx.addIssue({ code: 'custom', path, message });
+  });
 export type Scenario = z.infer<typeof scenarioSchema> & { name: string };
 export type ScenarioInput = z.input<typeof scenarioSchema>;

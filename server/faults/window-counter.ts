@@ -12,7 +12,8 @@ export interface CounterSnapshot {
 export interface WindowCounter {
   readonly describe: string;
   count(key: string, now: number): number;
-  add(key: string, now: number): void;
+  /** Counts `amount` events at `now` (a message to 3 recipients is 3 for a recipient quota). */
+  add(key: string, now: number, amount?: number): void;
   snapshot(key: string, now: number): CounterSnapshot;
   keys(): string[];
   clear(): void;
@@ -46,11 +47,11 @@ class FixedCounter implements WindowCounter {
     return entry && now >= entry.window.start && now < entry.window.end ? entry.count : 0;
   }
 
-  add(key: string, now: number): void {
+  add(key: string, now: number, amount = 1): void {
     const window = this.windowAt(now);
     const entry = this.counts.get(key);
-    if (entry && entry.window.start === window.start) entry.count += 1;
-    else this.counts.set(key, { window, count: 1 });
+    if (entry && entry.window.start === window.start) entry.count += amount;
+    else this.counts.set(key, { window, count: amount });
   }
 
   snapshot(key: string, now: number): CounterSnapshot {
@@ -90,9 +91,9 @@ class RollingCounter implements WindowCounter {
     return countAtMost(times, now);
   }
 
-  add(key: string, now: number): void {
+  add(key: string, now: number, amount = 1): void {
     const times = this.live(key, now);
-    times.splice(countAtMost(times, now), 0, now);
+    times.splice(countAtMost(times, now), 0, ...Array<number>(amount).fill(now));
     this.events.set(key, times);
   }
 

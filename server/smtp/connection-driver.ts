@@ -78,6 +78,8 @@ export class ConnectionDriver {
   #failed = false;
   /** Gives back the memory the message being decided holds; the connection may close first. */
   #releaseData: (() => void) | undefined;
+  /** The message being stored, if any. */
+  #storing: Promise<void> | undefined;
 
   constructor(
     connection: SMTPConnection,
@@ -285,7 +287,7 @@ export class ConnectionDriver {
       };
       const decision = this.deps.faults.decide(this.scenario, ctx);
       this.#run('data-end', decision, {
-        proceed: () => this.#store(withHeaders(raw, decision.prependHeaders), envelope, ctx, done),
+        proceed: () => this.#store(withHeaders(raw, decision.prependHeaders, (line) => this.state.note(`prepended ${line}`)), envelope, ctx, done),
         reply: (r) => done(this.#refusal(r)),
         blackhole: () => {
           this.state.blackholed();
@@ -306,16 +308,19 @@ export class ConnectionDriver {
     this.#releaseData?.();
     this.tls.closed();
     this.#runner.dispose();
-    this.deps.faults.sessionClosed(this.scenario, this.state.id);
+    // A message still being stored keeps the room its limits hold until it is counted (faults/reservations.ts).
+    const close = () => this.deps.faults.sessionClosed(this.scenario, this.state.id);
+    if (this.#storing) void this.#storing.finally(close);
+    else close();
   }
 
   #store(raw: Buffer, envelope: { from: string; to: string[] }, ctx: FaultContext, callback: (err: Error | null, message?: string) => void): void {
     // The store writes the session's row with the message; its transcript comes at close.
-    this.deps.messages.ingest({ raw, envelope, session: this.state.record(false) }).then(
+    const storing = this.deps.messages.ingest({ raw, envelope, session: this.state.record(false) }).then(
       ({ id }) =>
         this.contain('storing a message', () => {
           this.state.stored(id);
-          this.deps.faults.delivered(this.scenario, ctx);
+          for (const note of this.deps.faults.delivered(this.scenario, ctx) ?? []) this.state.note(note);
           callback(null, this.#persona.queuedText(id));
         }),
       (error: IngestRefusal) =>
@@ -327,6 +332,10 @@ export class ConnectionDriver {
           callback(this.#refusal({ code, enhanced, lines: [text] }));
         }),
     );
+    this.#storing = storing;
+    void storing.finally(() => {
+      if (this.#storing === storing) this.#storing = undefined;
+    });
   }
 
   #swallow(payload: string): boolean {
@@ -340,6 +349,8 @@ export class ConnectionDriver {
     const reply = decision.verdict.kind === 'reply' ? formatReply(decision.verdict.reply) : null;
     for (const fired of decision.fired) {
       this.state.note(`fault: ${fired.source} '${fired.name}' at ${phase}: ${fired.reason}`);
+      // The UI shows this reading of the fault instead of guessing from the reply code.
+      if (fired.explanation) this.state.note(explanationNote(fired.explanation));
       const explanation = wireExplanation(fired);
       this.deps.onFault({ SessionID: this.state.id, At: this.deps.clock.now(), Phase: phase, Source: fired.source, Name: fired.name, Reason: fired.reason, Reply: reply, Scenario: this.scenario.name, ...(explanation && { Explanation: explanation }) });
     }
@@ -396,10 +407,14 @@ export class ConnectionDriver {
 /** A header field line the engine may add: a name (RFC 5322 §3.6.8), a colon, no line break. */
 const HEADER_LINE = /^[!-9;-~]+:[^\r\n]*$/;
 
-/** The message with the engine's trace fields on top; a malformed line is left out, never stored. */
-function withHeaders(raw: Buffer, lines: string[] | undefined): Buffer {
+/**
+ * The message with the engine's trace fields on top (postgrey's X-Greylist, as a Postfix PREPEND
+ * puts them); a malformed line is left out, never stored.
+ */
+function withHeaders(raw: Buffer, lines: string[] | undefined, noted: (line: string) => void): Buffer {
   const valid = (lines ?? []).filter((line) => HEADER_LINE.test(line));
-  return valid.length ? Buffer.concat([Buffer.from(valid.map((line) => `${line}\r\n`).join('')), raw]) : raw;
+  for (const line of valid) noted(line);
+  return valid.length ? Buffer.concat([Buffer.from(valid.map((line) => `${line}\r\n`).join(''), 'utf8'), raw]) : raw;
 }
 
 function wireExplanation({ explanation }: Fired): FaultExplanation | undefined {
@@ -416,4 +431,9 @@ function formatReply(reply: Reply): string {
 function catalogueReply(code: Parameters<typeof smtpReply>[0]): Reply {
   const { code: reply, enhanced, text } = smtpReply(code);
   return { code: reply, enhanced, lines: [text] };
+}
+
+/** One transcript line the UI parses back (ui/src/lib/explain.ts faultExplanation). */
+function explanationNote(e: { cause: string; advice: string; source?: string }): string {
+  return `explanation: ${e.cause} | advice: ${e.advice}${e.source ? ` | source: ${e.source}` : ''}`;
 }

@@ -13,7 +13,8 @@ export interface FaultPort {
   /** The session switched scenario mid-way (AUTH user or MAIL FROM +scenario-NAME). */
   sessionMoved(from: Scenario, to: Scenario, session: SessionView): void;
   decide(scenario: Scenario, ctx: FaultContext): Decision;
-  delivered(scenario: Scenario, ctx: FaultContext): void;
+  /** A message was stored; returns transcript notes (what each limit counted, under which key). */
+  delivered(scenario: Scenario, ctx: FaultContext): readonly string[] | void;
   render(scenario: Scenario, template: string, ctx: FaultContext | { session: SessionView }, extra?: Record<string, string>): string;
 }
 

@@ -135,6 +135,11 @@ export class SmtpListener {
     return this.options.mode;
   }
 
+  /** A STARTTLS or auto listener whose certificate is loaded. */
+  get canStartTls(): boolean {
+    return this.#tls.canStartTls;
+  }
+
   async listen(): Promise<Endpoint> {
     const server = this.#server.listen(this.options.port, this.options.host);
     // Before smtp-server's own handler: on an implicit-TLS port that one starts the handshake,

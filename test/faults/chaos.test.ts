@@ -23,7 +23,10 @@ describe('Chaos (Mailpit triggers)', () => {
     expect(outcome(decideChaos(chaos, mail)!)).toBe('452 Chaos sender error');
     expect(outcome(decideChaos(chaos, rcpt)!)).toBe('451 Chaos recipient error');
     expect(decideChaos(chaos, auth)!.verdict).toEqual({ kind: 'reply', reply: { code: 535, lines: ['Chaos authentication error'] } });
-    expect(decideChaos(chaos, auth)!.fired).toEqual([{ source: 'chaos', name: 'Authentication', phase: 'auth', reason: 'chaos: Authentication trigger fired at auth (535 at 100%)' }]);
+    expect(decideChaos(chaos, auth)!.fired).toEqual([{ source: 'chaos', name: 'Authentication', phase: 'auth', reason: 'chaos: Authentication trigger fired at auth (535 at 100%)',
+        explanation: { cause: 'The credentials were refused (535).', advice: 'Fix the mailer settings (credentials, TLS) before sending again: the same attempt fails the same way.', source: 'RFC 4954 §6' },
+      },
+    ]);
     for (const phase of ['connect', 'helo', 'data-start', 'data-end'] as const) expect(decideChaos(chaos, ctx(phase))).toBeUndefined();
   });
 

@@ -23,7 +23,10 @@ describe('FaultEngine: rules', () => {
     const third = e.decide(rcpt('b@x.org'));
     expect(outcome(third)).toBe('451 4.3.0 try later');
     expect(third.fired).toEqual([
-      { source: 'rule', name: 'flaky-rcpt', phase: 'rcpt', reason: "rule 'flaky-rcpt' matched rcpt b@x.org (event 3, per recipient b@x.org, probability 1)" },
+      { source: 'rule', name: 'flaky-rcpt', phase: 'rcpt', reason: "rule 'flaky-rcpt' matched rcpt b@x.org (event 3, per recipient b@x.org, probability 1)",
+        // No explain in the rule: what the code means (status-catalogue.ts).
+        explanation: { cause: 'A problem of the receiving mail system (451 4.3.0).', advice: 'A temporary refusal: keep the message queued and retry later with backoff.', source: 'RFC 3463 §3.4' },
+      },
     ]);
   });
 

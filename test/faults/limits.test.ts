@@ -34,7 +34,12 @@ describe('messages limit', () => {
     const refused = e.decide(message('a@b'));
     expect(outcome(refused)).toBe('550 5.4.5 Daily user sending limit exceeded. 39600s to go');
     expect(refused.fired).toEqual([
-      { source: 'limit', name: 'daily-quota', phase: 'data-end', reason: "limit 'daily-quota': 501st message for user a@b (max 500, window resets 2026-11-21T23:00:00.000Z)" },
+      { source: 'limit', name: 'daily-quota', phase: 'data-end', reason: "limit 'daily-quota': 501st message for user a@b (max 500, window resets 2026-11-21T23:00:00.000Z)",
+        explanation: {
+          cause: "The limit 'daily-quota' allows 500 messages per 1d window starting at 23:00 UTC for user a@b, and they are used up.",
+          advice: 'Room comes back at 2026-11-21T23:00:00.000Z: wait until then, or send fewer and spread them out.',
+        },
+      },
     ]);
     expect(send(e, 3, () => message('other@b'))).toBe(3);
     clock.t = Date.UTC(2026, 10, 21, 22, 59, 59, 999);
@@ -43,12 +48,23 @@ describe('messages limit', () => {
     expect(send(e, 501)).toBe(500);
   });
 
-  it('only counts delivered messages, and does not apply without a key value', () => {
+  it('only counts delivered messages', () => {
     const { engine: e } = engine({ limits: [{ ...daily, max: 1 }] });
     e.decide(message('a@b'));
     e.decide(message('a@b'));
     expect(outcome(e.decide(message('a@b')))).toBe('continue');
-    expect(send(e, 5, () => message(''))).toBe(5);
+  });
+
+  it('a message without the key (no AUTH user) counts under the fallback, the whole server by default, and says so', () => {
+    const { engine: e } = engine({ limits: [{ ...daily, max: 2 }] });
+    expect(send(e, 5, () => message(''))).toBe(2);
+    const refused = e.decide(message(''));
+    expect(refused.fired[0]?.reason).toMatch(/^limit 'daily-quota': 3rd message overall \(no AUTH user: key user falls back to global\) \(max 2, /);
+    expect(e.delivered(message('a@b'))).toEqual(["limit 'daily-quota' counted the message for user a@b: 1 of 2"]);
+    expect(e.delivered(message(''))).toEqual(["limit 'daily-quota' counted the message overall (no AUTH user: key user falls back to global): 3 of 2"]);
+    const { engine: perClient } = engine({ limits: [{ ...daily, max: 1, fallback: 'client' }] });
+    expect(send(perClient, 2, () => message(''))).toBe(1);
+    expect(perClient.counters()).toMatchObject([{ key: '192.0.2.10', count: 1 }]);
   });
 
   it('checks at its phase (Gmail refuses in reply to DATA)', () => {
@@ -98,6 +114,33 @@ describe('messages limit', () => {
       { limit: 'daily-quota', kind: 'messages', key: 'z@b', count: 1, max: 500, windowStart: Date.UTC(2026, 10, 20, 23), nextReset: Date.UTC(2026, 10, 21, 23) },
       { limit: 'all', kind: 'messages', key: '*', count: 3, max: 9, windowStart: Date.UTC(2026, 10, 20, 23), nextReset: Date.UTC(2026, 10, 21, 23) },
     ]);
+  });
+
+  it('count: recipients counts every recipient of a stored message (Amazon SES quotas count recipients)', () => {
+    const quota = { name: 'ses-daily', kind: 'messages' as const, count: 'recipients' as const, max: 5, window: { rolling: '24h' }, reply: reply(454, 'Throttling failure: Daily message quota exceeded.') };
+    const { engine: e } = engine({ limits: [quota] });
+    const to = (n: number) => ctx('data-end', { sender: 'a@b', recipients: Array.from({ length: n }, (_, i) => `r${i}@x.org`), message: { size: 1, headers: {} } });
+    expect(send(e, 1, () => to(3))).toBe(1);
+    expect(e.counters()).toMatchObject([{ key: '*', count: 3, max: 5 }]);
+    const over = e.decide(to(3));
+    expect(outcome(over)).toBe('454 Throttling failure: Daily message quota exceeded.');
+    expect(over.fired[0]?.reason).toMatch(/^limit 'ses-daily': 3 recipients would make 6 overall \(max 5/);
+    expect(send(e, 1, () => to(2))).toBe(1);
+    expect(send(e, 1, () => to(1))).toBe(0);
+  });
+
+  it('count: recipients at RCPT refuses the recipient that would pass the quota', () => {
+    const { engine: e } = engine({ limits: [{ name: 'q', kind: 'messages', count: 'recipients', phase: 'rcpt', max: 2, window: { rolling: '1h' }, reply: reply(454, 'quota') }] });
+    const rcpt = (n: number) => e.decide(ctx('rcpt', { sender: 'a@b', recipient: `r${n}@x`, recipients: Array.from({ length: n }, (_, i) => `r${i}@x`) }));
+    expect(outcome(rcpt(0))).toBe('continue');
+    expect(outcome(rcpt(1))).toBe('continue');
+    expect(outcome(rcpt(2))).toBe('454 quota');
+  });
+
+  it('count: recipients with phase mail is refused at validation (no recipient is known at MAIL)', () => {
+    expect(() => engine({ limits: [{ name: 'q', kind: 'messages', count: 'recipients', phase: 'mail', max: 2, window: { rolling: '1h' }, reply: reply(454, 'quota') }] })).toThrow(
+      /count: recipients cannot be checked at phase mail/,
+    );
   });
 
   it('a global limit is listed before anything was sent', () => {
@@ -269,5 +312,21 @@ describe('greylist', () => {
     const { engine: e } = engine({ limits: [postgrey] });
     expect(outcome(e.decide(ctx('mail', { sender: 'a@b' })))).toBe('continue');
     expect(outcome(e.decide(ctx('data-end', { sender: 'a@b', recipients: ['c@d'], message: { size: 1, headers: {} } })))).toBe('continue');
+  });
+});
+
+describe('status catalogue (a refusal with no explain of its own)', () => {
+  it.each([
+    [550, '5.4.5', "The mail system is congested (Gmail uses 5.4.5 for its daily sending limit) (550 5.4.5).", /^Do not retry unchanged/],
+    [554, '5.7.1', 'The sender is not authorised to send this message here (a policy decision of the server) (554 5.7.1).', /^Do not retry unchanged/],
+    [534, '5.7.9', 'The authentication mechanism is too weak for this account (Gmail: an app password is required for an account with 2-step verification) (534 5.7.9).', /^Fix the mailer settings/],
+    [421, undefined, 'The server is closing the connection (service not available now) (421).', /^A temporary refusal.*reconnect/],
+    [450, '4.2.0', "The recipient's mailbox cannot take the message for now (postgrey greylisting answers 450 4.2.0) (450 4.2.0).", /^A temporary refusal/],
+  ] as const)('%d %s: explained by its code, never beyond it', async (code, enhanced, cause, advice) => {
+    const { catalogueExplanation } = await import('../../server/faults/status-catalogue.js');
+    const explanation = catalogueExplanation({ code, enhanced });
+    expect(explanation?.cause).toBe(cause);
+    expect(explanation?.advice).toMatch(advice);
+    expect(explanation?.cause).not.toMatch(/SPF|DKIM|does not exist/);
   });
 });

@@ -15,7 +15,10 @@ describe('OneShotFaults', () => {
     expect(decideOneShot(faults, rcpt('other@y'), 'default')).toBeUndefined();
     const results = Array.from({ length: 4 }, () => decideOneShot(faults, rcpt('x@y'), 'default'));
     expect(results.map((d) => (d ? outcome(d) : 'none'))).toEqual(['421 4.7.0 Try again later', '421 4.7.0 Try again later', '421 4.7.0 Try again later', 'none']);
-    expect(results[1]?.fired).toEqual([{ source: 'one-shot', name: id, phase: 'rcpt', reason: `one-shot ${id} matched rcpt x@y (2 of 3, 1 left)` }]);
+    expect(results[1]?.fired).toEqual([{ source: 'one-shot', name: id, phase: 'rcpt', reason: `one-shot ${id} matched rcpt x@y (2 of 3, 1 left)`,
+        explanation: expect.objectContaining({ cause: 'A security or policy refusal the server does not detail (421 4.7.0).' }),
+      },
+    ]);
     expect(faults.list()).toMatchObject([{ id, remaining: 0, count: 3 }]);
   });
 

@@ -39,7 +39,8 @@ describe('plain-language explanations', () => {
   });
 
   it('other outcomes, and nothing to say about a delivery', () => {
-    expect(explainSession(session('timed-out', 421, '421 4.4.2 idle timeout'))?.title).toMatch(/retry later/);
+    // mailsim's idle timeout answers 421: the client went quiet, it was not throttled (issue 11).
+    expect(explainSession(session('timed-out', 421, '421 4.4.2 idle timeout'))?.title).toMatch(/silent/);
     expect(explainSession(session('timed-out', null))?.title).toMatch(/silent/);
     expect(explainSession(session('blackholed', 250))?.title).toMatch(/discarded/);
     expect(explainSession(session('tls-failed', null))?.title).toMatch(/TLS/);
@@ -47,6 +48,24 @@ describe('plain-language explanations', () => {
     expect(outcomeTone('delivered')).toBe('ok');
     expect(outcomeTone('rejected')).toBe('bad');
     expect(outcomeTone('something-new')).toBe('info');
+  });
+
+  it("shows the fired fault's own explanation from the transcript, not a guess from the code", () => {
+    const note = "explanation: The Odoo database has sent its daily email allowance (200 emails a day on a subscription); Odoo refuses further mail until 23:00 UTC. | advice: Wait for the reset and Retry. | source: https://github.com/odoo/documentation"; // prettier-ignore
+    const e = explainSession({ ...session('rejected', 554, '554 5.7.1 Daily email limit reached'), Transcript: [{ At: 1, Dir: 'I', Text: "fault: limit 'subscription-daily-limit' at data-end: ..." }, { At: 1, Dir: 'I', Text: note }] });
+    expect(e).toEqual({
+      title: 'The Odoo database has sent its daily email allowance (200 emails a day on a subscription); Odoo refuses further mail until 23:00 UTC',
+      detail: 'Wait for the reset and Retry.',
+      source: 'https://github.com/odoo/documentation',
+    });
+  });
+
+  it('without a fault explanation, never reads more into a code than it says (issue 11)', () => {
+    const quota = explainSession(session('rejected', 550, '550 5.4.5 Daily user sending limit exceeded'))!;
+    expect(quota.detail).toMatch(/daily sending limit/);
+    const policy = explainSession(session('rejected', 554, '554 5.7.1 Daily email limit reached'))!;
+    for (const e of [quota, policy]) expect(e.detail).not.toMatch(/SPF|DKIM|does not exist/);
+    expect(explainSession(session('auth-failed', 534, '534 5.7.9 Application-specific password required'))?.title).toBe('Stronger authentication required (534)');
   });
 
   it('marks fault decisions and timings in transcripts', () => {

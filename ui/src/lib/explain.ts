@@ -32,7 +32,31 @@ export function outcomeLabel(outcome: string): string {
 export interface Explanation {
   title: string;
   detail: string;
+  /** Where the behaviour is documented, when the fault that fired says so. */
+  source?: string;
 }
+
+const EXPLANATION_NOTE = /^explanation: (.*?) \| advice: (.*?)(?: \| source: (.*))?$/;
+
+/**
+ * The explanation of the last fault that fired, as the server wrote it into the transcript
+ * (server/smtp/connection-driver.ts explanationNote): the scenario's own `explain`, a built-in
+ * limit's, or what the reply code means. It knows the cause; the code alone does not.
+ */
+export function faultExplanation(entries: readonly TranscriptEntry[] | undefined): Explanation | null {
+  if (!entries) return null;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const entry = entries[i]!;
+    const match = entry.Dir === 'I' ? EXPLANATION_NOTE.exec(entry.Text) : null;
+    if (match) return { title: match[1]!.replace(/\.$/, ''), detail: match[2]!, ...(match[3] && { source: match[3] }) };
+  }
+  return null;
+}
+
+const TIMED_OUT: Explanation = {
+  title: 'Client went silent',
+  detail: 'The client stopped talking mid-conversation and mailsim closed the connection after the idle timeout. Look for a client that waits on something (a slow template, a lock) while holding the SMTP connection open.',
+};
 
 type SessionLike = Pick<SessionSummary, 'Outcome' | 'OutcomeCode' | 'OutcomeDetail'> & { Transcript?: TranscriptEntry[] };
 
@@ -47,6 +71,10 @@ export function explainSession(session: SessionLike): Explanation | null {
   const detail = session.OutcomeDetail ?? '';
   const status = enhanced(detail);
   const transcript = session.Transcript;
+  const fault = session.Outcome === 'delivered' || session.Outcome === 'active' ? null : faultExplanation(transcript);
+  if (fault) return fault;
+  // mailsim's own idle timeout answers 421: the client went quiet, nobody throttled it.
+  if (session.Outcome === 'timed-out') return TIMED_OUT;
   if (transcript && session.Outcome !== 'active' && !transcript.some((e) => e.Dir === 'S')) {
     return {
       title: 'No greeting from the server',
@@ -56,7 +84,21 @@ export function explainSession(session: SessionLike): Explanation | null {
         'the wrong port, or a client expecting implicit TLS (port 465) talking to a plain listener.',
     };
   }
-  if (code === 535 || session.Outcome === 'auth-failed') {
+  if (code === 534 || status === '5.7.9') {
+    return {
+      title: `Stronger authentication required (${code})`,
+      detail:
+        'The server refused this way of logging in for this account (RFC 4954: the mechanism is too weak). With Gmail it means ' +
+        'the account has 2-step verification and the normal password was used: create an app password, or use OAuth.',
+    };
+  }
+  if (session.Outcome === 'auth-failed' && code !== 535) {
+    return {
+      title: code ? `Login refused (${code})` : 'Login refused',
+      detail: 'The server did not accept the login. The reply text says why; check the user name, the password and whether the server wants TLS first.',
+    };
+  }
+  if (code === 535) {
     return {
       title: 'Bad credentials (535)',
       detail:
@@ -103,23 +145,22 @@ export function explainSession(session: SessionLike): Explanation | null {
     };
   }
   if (code >= 550 && code <= 559) {
-    const why =
-      status === '5.1.1' || code === 550 && /user unknown|does not exist|no such user|mailbox unavailable/i.test(detail)
-        ? 'the mailbox does not exist (bad address, typo, or a deleted account)'
+    const missing = status === '5.1.1' || (code === 550 && /user unknown|does not exist|no such user/i.test(detail));
+    // Read no further than the code says (RFC 3463): X.4.5 is congestion, which Gmail uses for its daily quota; X.7 is security or policy.
+    const why = missing
+      ? 'the mailbox does not exist (bad address, typo, or a deleted account)'
+      : status === '5.4.5'
+        ? 'the mail system is congested; Gmail answers 550 5.4.5 when the daily sending limit is used up'
         : status.startsWith('5.7.')
-          ? 'a policy decision: spam filtering, sender authentication (SPF, DKIM, DMARC) or a relay that is not allowed'
+          ? 'the server refuses by policy (RFC 3463 X.7: security or policy status); the reply text names the policy'
           : 'the server refuses this message or recipient for good';
+    const advice = missing ? 'Record the failure (a bounce) and stop sending to this address.' : 'Do not retry unchanged: record the failure and fix what the reply names.';
     return {
       title: `Permanent rejection (${code})`,
-      detail: `A ${code} means ${why}. Do not retry unchanged: record the failure (bounce), and stop sending to a recipient that does not exist.`,
+      detail: `A ${code} means ${why}. ${advice}`,
     };
   }
   switch (session.Outcome as string) {
-    case 'timed-out':
-      return {
-        title: 'Client went silent',
-        detail: 'The client stopped talking mid-conversation and mailsim closed the connection after the idle timeout. Look for a client that waits on something (a slow template, a lock) while holding the SMTP connection open.',
-      };
     case 'dropped':
       return {
         title: 'Hung up without QUIT',
