@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FaultEvent, SessionsList } from '../server/protocol.js';
+import type { CounterInfo, FaultEvent, SessionsList } from '../server/protocol.js';
 import { sessionsClosed } from './helpers/events.js';
 import { activate, sendWithNodemailer, smtplib, useScenario } from './helpers/faults.js';
 import { builtIn, curlSmtp, nodemailerTls, SMTPLIB_STARTTLS, swaks } from './helpers/providers.js';
@@ -42,6 +42,13 @@ describe('amazon-ses (sandbox)', () => {
     const result = await sendWithNodemailer(sim.smtpPort, { from: 'app@verified.example', to }, { ...nodemailerTls(), auth: { user: 'AKIAEXAMPLE', pass: 'secret' } });
     expect(result).toMatchObject({ ok: true, rejected: ['r50@verified.example'] });
     expect(result.accepted).toHaveLength(50);
+  });
+
+  it('the daily quota counts recipients, as SES does: one message to 3 recipients uses 3 of 200 (smtplib)', async () => {
+    const to = "['a@verified.example', 'b@verified.example', 'c@verified.example']";
+    expect(await ses(`print(s.sendmail('app@verified.example', ${to}, 'From: app@verified.example\\r\\nSubject: x\\r\\n\\r\\nx'))`)).toBe('{}');
+    const { counters } = (await getJson<{ counters: CounterInfo[] }>(`${sim.url}/api/v1/counters`)).body;
+    expect(counters.filter((c) => c.Scenario === 'amazon-ses' && c.Limit === 'daily-quota')).toMatchObject([{ Count: 3, Max: 200 }]);
   });
 
   it('40 MB: SIZE 41943040 advertised, a larger announced size is 552 Message is too long. (smtplib)', async () => {
