@@ -97,7 +97,7 @@ export class ConnectionDriver {
     this.#raw = shapeReplies(connection, () => this.#socket, {
       phase: () => this.phase,
       persona: () => this.scenario.persona,
-      render: (template) => this.#persona.render(template),
+      render: (template) => this.#renderReply(template),
       capabilities: () => this.#persona.capabilities(),
       takeOverride: (code) => this.#takeOverride(code),
       sent: (payload) => this.state.reply(payload),
@@ -368,6 +368,17 @@ export class ConnectionDriver {
     const last = decision.fired.at(-1);
     if (decision.verdict.kind === 'reply') this.state.faultReply(last ? `${last.source} '${last.name}'` : 'fault', last && wireExplanation(last));
     this.#runner.run(decision, carry);
+  }
+
+  /**
+   * A persona reply with the transaction it answers: Yahoo's "250 sender <{sender}> ok" and
+   * "250 recipient <{recipient}> ok" name the address just accepted (smtp-server records it in
+   * the envelope before it writes the 250).
+   */
+  #renderReply(template: string): string {
+    const phase = this.phase === 'other' ? 'connect' : this.phase;
+    const recipient = this.phase === 'rcpt' ? this.#session?.envelope.rcptTo.at(-1)?.address : undefined;
+    return this.deps.faults.render(this.scenario, template, this.#context(phase, recipient ? { recipient } : {}));
   }
 
   #context(phase: Phase, extra: Partial<FaultContext>): FaultContext {
