@@ -34,9 +34,26 @@ function contentDisposition(kind: 'inline' | 'attachment', filename: string): st
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
+/**
+ * Mailpit's `latest` takes `?query=` (and `tz`): the newest message matching it, 404 when none
+ * does (storage.LatestID). Without a query it is the newest message, which the store resolves.
+ */
+function resolveId(mailbox: MailboxPort, id: string, query: Record<string, unknown>): string {
+  const search = typeof query.query === 'string' ? query.query.trim() : '';
+  if (id !== 'latest' || !search) return id;
+  const timeZone = typeof query.tz === 'string' && query.tz ? query.tz : undefined;
+  const [newest] = mailbox.search({ query: search, timeZone, start: 0, limit: 1 }).messages;
+  if (!newest) throw notFound(`message matching ${JSON.stringify(search)}`);
+  return newest.ID;
+}
+
 /** One message: Mailpit's /api/v1/message/{ID}... and /view/{ID}.{html,txt}. */
 export function messageRouter(mailbox: MailboxPort): Router {
   const router = Router();
+  router.param('id', (req, _res, next, id: string) => {
+    req.params.id = resolveId(mailbox, id, req.query);
+    next();
+  });
 
   router.get('/api/v1/message/:id', async (req, res) => {
     const message = await mailbox.view(req.params.id);
@@ -81,7 +98,8 @@ export function messageRouter(mailbox: MailboxPort): Router {
     const match = /^(.+)\.(html|txt)$/.exec(req.params.file);
     if (!match) throw new CodedError('NOT_FOUND', 'use /view/{ID}.html or /view/{ID}.txt');
     const { remote } = parseInput(viewQuery, req.query, 'query');
-    const [, id, ext] = match as unknown as [string, string, 'html' | 'txt'];
+    const [, given, ext] = match as unknown as [string, string, 'html' | 'txt'];
+    const id = resolveId(mailbox, given, req.query);
     const rendered = await mailbox.render(id, ext === 'html' ? 'html' : 'text');
     if (rendered === undefined) throw notFound(`message ${id}`);
     untrusted(res, remote === '1').type(rendered.type === 'html' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8').send(rendered.body);
