@@ -205,3 +205,37 @@ describe('mismatch 6: unclean paths redirect as Go\'s ServeMux does', () => {
     expect(await fetch(`${sim.url}/api//v1/./messages`).then((r) => r.status)).toBe(200);
   });
 });
+
+describe('mismatch 10: details of the views and the web UI configuration', () => {
+  it('/view/ID.html of a text-only message is a 404, as in Mailpit', async () => {
+    await send('text only');
+    const [m] = (await list()).messages;
+    const response = await fetch(`${sim.url}/view/${m!.ID}.html`);
+    expect(response.status).toBe(404);
+    expect(await response.text()).toMatch(/does not contain an HTML part/);
+    expect((await fetch(`${sim.url}/view/${m!.ID}.txt`)).status).toBe(200);
+  });
+
+  it('?embed=1 opens every link in a new tab', async () => {
+    await send('links', { html: '<a href="https://example.com/a">a</a> <A target="_self" HREF="/b">b</A>' });
+    const [m] = (await list()).messages;
+    const html = await fetch(`${sim.url}/view/${m!.ID}.html?embed=1`).then((r) => r.text());
+    expect(html).toBe('<a href="https://example.com/a" target="_blank" rel="noreferrer noopener">a</a> <a HREF="/b" target="_blank" rel="noreferrer noopener">b</A>');
+    expect(await fetch(`${sim.url}/view/${m!.ID}.html`).then((r) => r.text())).toContain('<a href="https://example.com/a">a</a>');
+  });
+
+  it('/view marks the message read, as Mailpit\'s views do', async () => {
+    await send('read me', { html: '<p>x</p>' });
+    await send('read me too');
+    const [text, html] = (await list()).messages;
+    await fetch(`${sim.url}/view/${html!.ID}.html`).then((r) => r.text());
+    await fetch(`${sim.url}/view/${text!.ID}.txt`).then((r) => r.text());
+    expect((await list()).unread).toBe(0);
+  });
+
+  it('says ChaosEnabled: true, since /api/v1/chaos works', async () => {
+    const config = await getJson<{ ChaosEnabled: boolean }>(`${sim.url}/api/v1/webui`);
+    expect(config.body.ChaosEnabled).toBe(true);
+    expect((await getJson(`${sim.url}/api/v1/chaos`)).status).toBe(200);
+  });
+});
