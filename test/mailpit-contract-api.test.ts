@@ -41,7 +41,7 @@ async function send(subject: string, extra: Partial<SendOptions> = {}): Promise<
 }
 
 const subjects = async (query?: string) =>
-  (query ? await mailpit.searchMessages({ query }) : await mailpit.listMessages(0, 0)).messages.map((m) => m.Subject);
+  (query ? await mailpit.searchMessages({ query }) : await mailpit.listMessages()).messages.map((m) => m.Subject);
 
 const CONTRACT: Record<string, () => Promise<void>> = {
   async getInfo() {
