@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import nodemailer from 'nodemailer';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MessagesSummary } from '../server/protocol.js';
 import { getJson, startSim, type SendOptions, type TestSim, type Transporter } from './helpers/sim.js';
@@ -237,5 +239,50 @@ describe('mismatch 10: details of the views and the web UI configuration', () =>
     const config = await getJson<{ ChaosEnabled: boolean }>(`${sim.url}/api/v1/webui`);
     expect(config.body.ChaosEnabled).toBe(true);
     expect((await getJson(`${sim.url}/api/v1/chaos`)).status).toBe(200);
+  });
+});
+
+describe('mismatch 7: WebSocket frames as Mailpit sends them', () => {
+  it('one update/delete per message, update {ID, Tags}, prune on tag rename/delete, truncate null, From {}', async () => {
+    const ws = new WebSocket(`${sim.url.replace('http', 'ws')}/api/events`);
+    const frames: Array<{ Type: string; Data: any }> = [];
+    const waiters: Array<() => void> = [];
+    ws.on('message', (data) => {
+      frames.push(JSON.parse(String(data)));
+      for (const wake of waiters.splice(0)) wake();
+    });
+    const until = async (type: string, count = 1) => {
+      while (frames.filter((f) => f.Type === type).length < count) await new Promise<void>((resolve) => waiters.push(resolve));
+    };
+    await once(ws, 'open');
+    try {
+      await transport.sendMail({ envelope: { from: 'a@example.com', to: ['b@example.org'] }, raw: 'Subject: no from\r\n\r\nbody\r\n' });
+      await send('second');
+      await until('new', 2);
+      expect(frames.find((f) => f.Type === 'new')!.Data.From).toEqual({ Name: '', Address: '' });
+      const ids = (await list()).messages.map((m) => m.ID);
+
+      await call('PUT', '/api/v1/messages', JSON.stringify({ IDs: ids, Read: true }));
+      await until('update', 2);
+      expect(frames.filter((f) => f.Type === 'update').map((f) => f.Data)).toEqual(ids.map((ID) => ({ ID, Read: true })));
+
+      await call('PUT', '/api/v1/tags', JSON.stringify({ IDs: [ids[0]], Tags: ['Red'] }));
+      await until('update', 3);
+      expect(frames.filter((f) => f.Type === 'update').at(-1)!.Data).toEqual({ ID: ids[0], Tags: ['Red'] });
+      await call('PUT', '/api/v1/tags/Red', JSON.stringify({ Name: 'Blue' }));
+      await until('prune');
+      await call('DELETE', '/api/v1/tags/Blue');
+      await until('prune', 2);
+      expect(frames.filter((f) => f.Type === 'prune').map((f) => f.Data)).toEqual([null, null]);
+
+      await call('DELETE', '/api/v1/messages', JSON.stringify({ IDs: [ids[0]] }));
+      await until('delete');
+      expect(frames.find((f) => f.Type === 'delete')!.Data).toEqual({ ID: ids[0] });
+      await call('DELETE', '/api/v1/messages');
+      await until('truncate');
+      expect(frames.find((f) => f.Type === 'truncate')!.Data).toBeNull();
+    } finally {
+      ws.terminate();
+    }
   });
 });

@@ -268,8 +268,9 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
 
   /** Replaces the tags of messages (Mailpit's PUT /api/v1/tags); invalid tags are dropped. */
   async setTags(ids: string[], tags: string[]): Promise<string[]> {
-    const changed = await this.#s.writer.call({ op: 'setTags', ids, tags: uniqueTags(tags) });
-    if (changed.length) this.options.bus.publish('message.tagged', { IDs: changed });
+    const clean = uniqueTags(tags);
+    const changed = await this.#s.writer.call({ op: 'setTags', ids, tags: clean });
+    if (changed.length) this.options.bus.publish('message.tagged', { IDs: changed, Tags: clean });
     return changed;
   }
 
