@@ -286,3 +286,14 @@ describe('mismatch 7: WebSocket frames as Mailpit sends them', () => {
     }
   });
 });
+
+describe('mismatch 8: tags keep "@", as Mailpit\'s tag rules allow', () => {
+  it('X-Tags: user@example.com is the tag user@example.com, findable with tag:', async () => {
+    await send('tagged by address', { headers: { 'X-Tags': 'user@example.com, release 1.2' } });
+    const [m] = (await list()).messages;
+    expect(m!.Tags).toEqual(['release 1.2', 'user@example.com']);
+    expect(await subjects('tag:user@example.com')).toEqual(['tagged by address']);
+    expect((await call('PUT', '/api/v1/tags/user@example.com', JSON.stringify({ Name: 'ops@example.com' }))).status).toBe(200);
+    expect((await getJson<string[]>(`${sim.url}/api/v1/tags`)).body).toEqual(['ops@example.com', 'release 1.2']);
+  });
+});

@@ -32,7 +32,7 @@ export function tagsRouter(mailbox: MailboxPort): Router {
     if (!hasBody(req)) throw badRequest(`${BODY_REQUIRED} {"Name": "..."}`);
     const { Name } = decodeGoStruct(renameShape, req.body).value;
     const result = await mailbox.renameTag(req.params.tag, Name);
-    if (result === 'invalid') throw badRequest(`invalid tag name "${Name}": use letters, digits, spaces, "-", "_" and "."`);
+    if (result === 'invalid') throw badRequest(`invalid tag name "${Name}": use letters, digits, spaces, "-", "_", "." and "@", at most 100 characters`);
     if (result === 'not-found') throw notFound(`tag ${req.params.tag}`);
     if (result === 'exists') throw badRequest(`a tag named "${Name}" already exists`);
     res.type('text/plain').send('ok');
