@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { request } from 'node:http';
 import nodemailer from 'nodemailer';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -295,5 +296,50 @@ describe('mismatch 8: tags keep "@", as Mailpit\'s tag rules allow', () => {
     expect(await subjects('tag:user@example.com')).toEqual(['tagged by address']);
     expect((await call('PUT', '/api/v1/tags/user@example.com', JSON.stringify({ Name: 'ops@example.com' }))).status).toBe(200);
     expect((await getJson<string[]>(`${sim.url}/api/v1/tags`)).body).toEqual(['ops@example.com', 'release 1.2']);
+  });
+});
+
+describe('mismatch 10: --api-cors and --allowed-hosts', () => {
+  /** node:http, since fetch may not set Host. */
+  function raw(url: string, method: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request(url, { method, headers }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('lets a page on an --api-cors host use the API, answers its preflight, and opens nothing else', async () => {
+    const own = await startSim({ apiCors: ['app.test'] });
+    try {
+      const origin = 'http://app.test:3000';
+      const preflight = await raw(`${own.url}/api/v1/messages`, 'OPTIONS', { origin, 'access-control-request-method': 'DELETE' });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe(origin);
+      const list = await raw(`${own.url}/api/v1/messages`, 'GET', { origin, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' });
+      expect(list.status).toBe(200);
+      expect(list.headers['access-control-allow-origin']).toBe(origin);
+      expect((await raw(`${own.url}/api/v1/messages`, 'GET', { origin: 'http://evil.test' })).status).toBe(403);
+      expect((await raw(`${own.url}/view/latest.txt`, 'GET', { origin })).status).toBe(403);
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('accepts a Host named in --allowed-hosts behind a reverse proxy, and still refuses others', async () => {
+    const own = await startSim({ allowedHosts: ['mail.proxy.test'] });
+    try {
+      expect((await raw(`${own.url}/api/v1/messages`, 'GET', { host: 'mail.proxy.test:8443' })).status).toBe(200);
+      const other = await raw(`${own.url}/api/v1/messages`, 'GET', { host: 'rebound.evil.test' });
+      expect(other.status).toBe(403);
+      expect(other.body).toMatch(/--allowed-hosts/);
+    } finally {
+      await own.stop();
+    }
   });
 });

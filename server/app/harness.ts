@@ -99,6 +99,8 @@ export class Harness {
     const security: SecurityOptions = {
       boundHost: () => (this.#http.address() as AddressInfo | null)?.address ?? this.config.http.host,
       auth: this.config.uiAuth,
+      allowedHosts: this.config.allowedHosts,
+      cors: { allowedHosts: this.config.apiCors },
     };
     this.integrations = new Integrations({
       config: this.config,
