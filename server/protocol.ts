@@ -324,14 +324,20 @@ export interface OneShotFaultInfo {
 
 /**
  * What goes over /api/events, one JSON frame per event in Mailpit's envelope
- * (`{"Type": ..., "Data": ...}`). `new`, `update`, `delete`, `truncate` and `stats` are
- * Mailpit's; the rest are ours.
+ * (`{"Type": ..., "Data": ...}`). `new`, `update`, `delete`, `truncate`, `prune` and `stats` are
+ * Mailpit's, with its shapes (server/websockets and internal/storage): one `update` or `delete`
+ * per message, `truncate` and `prune` with `null`; the rest are ours.
  */
 export interface FrameMap {
-  new: MessageSummary;
-  update: { IDs: string[]; Read: boolean };
-  delete: { IDs: string[] };
-  truncate: Record<string, never>;
+  /** As Mailpit broadcasts it: a From-less message has `From: {"Name": "", "Address": ""}`, never null. */
+  new: MessageSummary & { From: Address };
+  /** A read flag changed, or the message's tags were set (to `Tags`). */
+  update: { ID: string; Read: boolean } | { ID: string; Tags: string[] };
+  delete: { ID: string };
+  /** Every message was deleted. */
+  truncate: null;
+  /** Many messages changed at once (a tag renamed or deleted, a bulk deletion): reload. */
+  prune: null;
   stats: { Total: number; Unread: number; Version: string };
   session: SessionSummary;
   fault: FaultEvent;

@@ -38,13 +38,7 @@ async function rejectedSession(): Promise<void> {
 
 describe('REST API: errors', () => {
   it.each([
-    ['/api/v1/messages?limit=0', 400, /invalid query limit/],
-    ['/api/v1/messages?start=-1', 400, /invalid query start/],
     ['/api/v1/search', 400, /invalid query query/],
-    ['/api/v1/search?query=is:bogus', 400, /unknown filter "is:bogus"/],
-    ['/api/v1/search?query=larger:lots', 400, /larger: expects a size/],
-    ['/api/v1/search?query=%22unbalanced', 400, /unbalanced double quote/],
-    ['/api/v1/search?query=after:2025-01-01&tz=Mars/Olympus', 400, /unknown time zone/],
     ['/api/v1/sessions?outcome=exploded', 400, /invalid query outcome.*expected one of active, delivered/],
     ['/api/v1/message/nope', 404, /message nope not found/],
     ['/api/v1/message/nope/raw', 404, /message nope not found/],
@@ -70,10 +64,10 @@ describe('REST API: errors', () => {
     expect(wrongType.body.Error).toMatch(/invalid body IDs/);
   });
 
-  it('changes nothing when a request names an unknown message', async () => {
+  it('skips an unknown message ID as Mailpit does, and widens nothing', async () => {
     await send('keep me');
-    const response = await getJson<{ Error: string }>(`${sim.url}/api/v1/messages`, { method: 'DELETE', body: JSON.stringify({ IDs: ['missing-id'] }) });
-    expect(response).toEqual({ status: 404, body: { Code: 'NOT_FOUND', Error: 'message not found: missing-id' } });
+    const response = await fetch(`${sim.url}/api/v1/messages`, { method: 'DELETE', body: JSON.stringify({ IDs: ['missing-id'] }) });
+    expect(response.status).toBe(200);
     expect((await getJson<MessagesSummary>(`${sim.url}/api/v1/messages`)).body.total).toBe(1);
   });
 });

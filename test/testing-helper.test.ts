@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectMailsim, MailsimError, MailsimTimeoutError, startMailsim, toQuery, type MailsimClient } from '../server/testing/index.js';
+import { connectMailsim, MailsimTimeoutError, startMailsim, toQuery, type MailsimClient } from '../server/testing/index.js';
 import { sendWithNodemailer } from './helpers/faults.js';
 import { run } from './helpers/processes.js';
 import { startSim } from './helpers/sim.js';
@@ -64,7 +64,8 @@ describe('startMailsim', () => {
     expect(timedOut.status).toBe(408);
     expect(timedOut.matched).toEqual([]);
     expect(timedOut.message).toMatch(/^timed out after 200 ms waiting for 1 message matching "to:\\"dave@example.org\\"": 0 matched\nmatched:\n {2}\(none\)\nnewest messages \(1 in the mailbox\):\n {2}\S+ {2}app@example.com -> carol@example.org {2}"Invoice 7" {2}\(\S+\)$/);
-    await expect(sim.messages('before:someday')).rejects.toThrow(MailsimError);
+    // Mailpit never rejects a search: an unreadable date is ignored.
+    expect(await sim.messages('before:someday')).toHaveLength(1);
   });
 
   it('sessions(), session(), fault() and waitForSessions(): two one-shot 421s, then success', async () => {

@@ -106,6 +106,8 @@ export class Harness {
       boundHost: () => (this.#http.address() as AddressInfo | null)?.address ?? this.config.http.host,
       credentials: this.#credentials.ui,
       webroot: this.config.webroot.slice(0, -1),
+      allowedHosts: this.config.allowedHosts,
+      cors: { allowedHosts: this.config.apiCors },
     };
     this.integrations = new Integrations({
       config: this.config,

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { CodedError } from '../errors/catalogue.js';
 import type { ConfigInput } from '../config/config.js';
 import { parseUiAuth } from '../http/security.js';
+import { parseHostList } from '../http/cors.js';
 import { parseDuration } from '../util/duration.js';
 import { parseHostPort, parseListener, type HostPort, type ListenerSpec } from '../util/host-port.js';
 import { parseSize } from '../util/size.js';
@@ -191,6 +192,22 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'PATH',
     help: 'Serve the web UI, the API and the live feed under this path prefix (/mail/), for a reverse proxy.',
     defaultText: '/',
+  },
+  {
+    flag: 'api-cors',
+    key: 'apiCors',
+    value: 'HOSTS',
+    help: "Let browser pages on these hosts (comma-separated, or * for any) use the API (CORS), as Mailpit's --api-cors.",
+    defaultText: 'none',
+    parse: (text) => must(parseHostList(text), 'api-cors', text, 'host names, comma-separated, or *'),
+  },
+  {
+    flag: 'allowed-hosts',
+    key: 'allowedHosts',
+    value: 'HOSTS',
+    help: 'Host header names accepted besides loopback ones, e.g. behind a reverse proxy (comma-separated).',
+    defaultText: 'loopback names only',
+    parse: (text) => must(parseHostList(text)?.filter((h) => h !== '*'), 'allowed-hosts', text, 'host names, comma-separated'),
   },
   {
     flag: 'tls-cert',

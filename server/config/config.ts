@@ -77,6 +77,10 @@ export const configSchema = z.object({
     .regex(/^[0-9a-zA-Z/\-_.@]*$/, 'only letters, digits and / - _ . @ are allowed')
     .default('/')
     .transform(normalizeWebroot),
+  /** Mailpit's --api-cors: host names (or `*`) whose pages may use the API from a browser. */
+  apiCors: z.array(z.string().min(1)).default([]),
+  /** Host names accepted in the Host header besides loopback ones (behind a reverse proxy). */
+  allowedHosts: z.array(z.string().min(1)).default([]),
   /** Your own certificate and key (PEM files) instead of the one mailsim issues from its CA. */
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),

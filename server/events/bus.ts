@@ -6,8 +6,8 @@ export interface EventMap {
   /** `All` when the whole mailbox was emptied (IDs is then empty). */
   'message.deleted': { IDs: string[]; All?: boolean };
   'message.updated': { IDs: string[]; Read: boolean };
-  /** Tags were set, renamed or deleted through the API. */
-  'message.tagged': { IDs: string[] };
+  /** Tags were set (`Tags`: each message's tags now), or a tag renamed or deleted (no `Tags`). */
+  'message.tagged': { IDs: string[]; Tags?: string[] };
   'session.opened': SessionSummary;
   'session.closed': SessionSummary;
   'store.reset': Record<string, never>;

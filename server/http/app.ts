@@ -1,6 +1,9 @@
 import express, { type Express } from 'express';
 import type { MailboxPort } from '../ports/mailbox.js';
 import { errorHandler, unknownRoute } from './errors.js';
+import { jsonBody } from './go-json.js';
+import { corsMiddleware } from './cors.js';
+import { cleanPathRedirect } from './clean-path.js';
 import { type SecurityOptions, securityMiddleware } from './security.js';
 import { uiStatic } from './ui-static.js';
 import { messageRouter } from './routes/message.js';
@@ -28,9 +31,12 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   // Refuse cross-origin, DNS-rebinding and unauthenticated requests before any route reads a mail.
+  // CORS first: a preflight carries no credentials, and --api-cors answers it before the auth check.
+  if (deps.security?.cors) app.use(corsMiddleware(deps.security.cors));
   if (deps.security) app.use(securityMiddleware(deps.security));
+  app.use(cleanPathRedirect());
   // Mailpit clients send DELETE/PUT bodies with or without a JSON content type.
-  app.use(express.json({ limit: '1mb', type: () => true, strict: false }));
+  app.use(jsonBody());
   app.use(systemRouter(deps));
   app.use(messagesRouter(deps.mailbox));
   app.use(messageRouter(deps.mailbox));

@@ -4,6 +4,7 @@ import type { RequestHandler } from 'express';
 import { codeForStatus } from '../errors/catalogue.js';
 import { apiError } from './errors.js';
 import type { CredentialCheck } from '../util/htpasswd.js';
+import { type CorsOptions, corsAllows, isApiPath } from './cors.js';
 
 export interface UiAuth {
   user: string;
@@ -18,6 +19,10 @@ export interface SecurityOptions {
   credentials?: CredentialCheck | undefined;
   /** --webroot without its final slash ("/mail"); the checks read paths below it. */
   webroot?: string | undefined;
+  /** --allowed-hosts: Host names accepted besides loopback ones (a reverse proxy forwarding its own Host). */
+  allowedHosts?: readonly string[];
+  /** --api-cors: origins whose browsers may use /api/ (server/http/cors.ts). */
+  cors?: CorsOptions;
 }
 
 export interface Refusal {
@@ -137,14 +142,16 @@ export function credentialsMatch(header: string | undefined, auth: UiAuth): bool
 export function checkRequest(request: RequestLike, options: SecurityOptions): Refusal | null {
   const { headers } = request;
   const host = headers.host;
-  if (host !== undefined && isLoopbackAddress(options.boundHost()) && !isLoopbackHostName(hostName(host))) {
-    return { status: 403, message: `refused: Host "${host}" is not a loopback name, and mailsim only listens on loopback (DNS rebinding protection); use http://localhost or http://127.0.0.1` };
+  if (host !== undefined && isLoopbackAddress(options.boundHost()) && !isLoopbackHostName(hostName(host)) && !options.allowedHosts?.includes(hostName(host))) {
+    return { status: 403, message: `refused: Host "${host}" is not a loopback name, and mailsim only listens on loopback (DNS rebinding protection); use http://localhost or http://127.0.0.1, or name it in --allowed-hosts` };
   }
   const origin = headers.origin;
-  if (origin !== undefined && !isSameOrigin(origin, host) && !opaqueButHarmless(request)) {
+  // An origin named in --api-cors may use the API, as in Mailpit; nothing else opens to it.
+  const corsApi = isApiPath(request.url) && corsAllows(origin, options.cors);
+  if (origin !== undefined && !corsApi && !isSameOrigin(origin, host) && !opaqueButHarmless(request)) {
     return { status: 403, message: `refused: cross-origin request from ${origin}` };
   }
-  const crossSite = crossSiteRefusal(request);
+  const crossSite = corsApi ? null : crossSiteRefusal(request);
   if (crossSite) return crossSite;
   const path = (request.url ?? '/').split('?')[0]!;
   if (options.auth && !NO_AUTH_PATHS.has(path) && !credentialsMatch(headers.authorization, options.auth)) {

@@ -13,6 +13,8 @@ import { ParsePool } from './parse-pool.js';
 import { transferable, transferList } from './shared-bytes.js';
 import { parsesCheaply } from './parse-route.js';
 import { parseSearch } from './search-query.js';
+import { parseSearchDate } from './search-date.js';
+import { isValidTimeZone } from '../util/time-zone.js';
 import { type SqlFilter, toSql } from './search-sql.js';
 import { matchesFilter, SessionStore, summarize } from './session-store.js';
 import { cleanTag, isValidTag, type TaggingOptions, uniqueTags } from './tags.js';
@@ -198,8 +200,8 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
     return this.#s.messages.countMatching();
   }
 
-  search({ query, timeZone, start, limit }: SearchParams): { messages: MessageSummary[] } & MessageCounts {
-    const filter = query ? this.#filter(query, timeZone) : undefined;
+  search({ query, timeZone, start, limit, before }: SearchParams): { messages: MessageSummary[] } & MessageCounts {
+    const filter = this.#searchFilter(query, timeZone, before);
     const { total, unread } = this.#s.messages.countMatching(filter);
     return { messages: total > start ? this.#s.messages.list(start, limit, filter) : [], total, unread };
   }
@@ -267,8 +269,9 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
 
   /** Replaces the tags of messages (Mailpit's PUT /api/v1/tags); invalid tags are dropped. */
   async setTags(ids: string[], tags: string[]): Promise<string[]> {
-    const changed = await this.#s.writer.call({ op: 'setTags', ids, tags: uniqueTags(tags) });
-    if (changed.length) this.options.bus.publish('message.tagged', { IDs: changed });
+    const clean = uniqueTags(tags);
+    const changed = await this.#s.writer.call({ op: 'setTags', ids, tags: clean });
+    if (changed.length) this.options.bus.publish('message.tagged', { IDs: changed, Tags: clean });
     return changed;
   }
 
@@ -373,9 +376,18 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
     if (store.scratch) rmSync(store.scratch, { recursive: true, force: true });
   }
 
-  /** Search queries are parsed here so a bad one is the caller's 400, never a writer error. */
+  /** Search queries are parsed here, on the caller's thread, never in the writer. */
   #filter(query: string, timeZone?: string): SqlFilter {
     return toSql(parseSearch(query, { timeZone, now: this.options.clock.now() }));
+  }
+
+  /** The query's filter and Mailpit's `before=` (messages received strictly before it); undefined for none. */
+  #searchFilter(query: string | undefined, timeZone: string | undefined, before: string | undefined): SqlFilter | undefined {
+    const zone = timeZone && isValidTimeZone(timeZone) ? timeZone : 'UTC';
+    const at = before === undefined ? undefined : parseSearchDate(before, zone, this.options.clock.now());
+    if (!query && at === undefined) return undefined;
+    const filter = query ? this.#filter(query, timeZone) : { where: '1', params: [] };
+    return at === undefined ? filter : { where: `(${filter.where}) AND m.created < ?`, params: [...filter.params, at] };
   }
 
   #target(selection: MessageSelection): WriteTarget {

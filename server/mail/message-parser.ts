@@ -60,9 +60,12 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
 export async function parseSummary(raw: Buffer, onlyHeader = false): Promise<ParsedSummary> {
   const { mail, problems } = await parseMessage(onlyHeader ? headerOnly(raw) : raw);
   const text = bodyText(mail, problems);
+  // Mailpit's search text ends with the attachments' file names, so free text finds `report.pdf`.
+  const fileNames = mail.attachments.map((a) => a.filename ?? '').filter(Boolean).join(' ');
+  const bounded = text.length > SEARCH_TEXT_LIMIT ? text.slice(0, SEARCH_TEXT_LIMIT) : text;
   return {
     ...summaryFields(mail),
-    text: text.length > SEARCH_TEXT_LIMIT ? text.slice(0, SEARCH_TEXT_LIMIT) : text,
+    text: fileNames ? `${bounded}\n${fileNames}` : bounded,
     snippet: snippet(text),
     attachments: mail.attachments.filter((a) => !isInline(a)).length,
     inline: mail.attachments.filter(isInline).length,

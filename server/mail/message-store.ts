@@ -187,7 +187,8 @@ export class MessageStore {
 
   list(start: number, limit: number, filter: SqlFilter = NO_FILTER): MessageSummary[] {
     const rows = this.#prepare(`SELECT ${SUMMARY_COLUMNS} ${FROM} WHERE ${filter.where} ORDER BY m.seq DESC LIMIT ? OFFSET ?`)
-      .all(...filter.params, limit, start) as MessageRow[];
+      // LIMIT -1 is SQLite's "no limit": Mailpit's limit=0 lists everything.
+      .all(...filter.params, limit > 0 ? limit : -1, start) as MessageRow[];
     return rows.map((row) => messageSummaryOf(row));
   }
 

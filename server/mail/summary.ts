@@ -11,7 +11,7 @@ export interface ParsedSummary {
   replyTo: Address[];
   /** Date header in ms, null when missing or unparseable. */
   date: number | null;
-  /** Plain text of the body (from the HTML part when there is no text part), for search. */
+  /** Plain text of the body (from the HTML part when there is no text part), then the attachments' file names: for search. */
   text: string;
   snippet: string;
   attachments: number;

@@ -1,15 +1,17 @@
 import type { Address } from '../protocol.js';
 
 /**
- * Message tags as Mailpit has them: names of letters, digits, `-`, `_`, `.` and spaces.
- * Anything else becomes a space (Mailpit's CleanTag), runs of spaces collapse, and the result
- * is trimmed; what is left empty is no tag. Tags compare case-insensitively.
+ * Message tags as Mailpit has them (config.ValidTagRegexp, tools.CleanTag): names of letters,
+ * digits, `-`, `_`, `.`, `@` and spaces, so `X-Tags: user@example.com` keeps its address, at
+ * most 100 characters. Anything else becomes a space, runs of spaces collapse, and the result
+ * is trimmed and cut at 100; what is left empty is no tag. Tags compare case-insensitively.
  */
-const INVALID = /[^a-zA-Z0-9\-_. ]/g;
-const VALID = /^[a-zA-Z0-9\-_. ]+$/;
+const INVALID = /[^a-zA-Z0-9\-_. @]/g;
+const VALID = /^[a-zA-Z0-9\-_. @]{1,100}$/;
+const MAX_LENGTH = 100;
 
 export function cleanTag(text: string): string {
-  return text.replace(INVALID, ' ').replace(/\s+/g, ' ').trim();
+  return text.replace(INVALID, ' ').replace(/\s+/g, ' ').trim().slice(0, MAX_LENGTH).trim();
 }
 
 export function isValidTag(text: string): boolean {

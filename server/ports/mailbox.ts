@@ -10,7 +10,10 @@ export interface SearchParams {
   query?: string;
   timeZone?: string;
   start: number;
+  /** 0 lists every match. */
   limit: number;
+  /** Only messages received before this date (Mailpit's `?before=`); ignored when unreadable, as in Mailpit. */
+  before?: string;
 }
 
 /** Which messages a bulk change acts on. */

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { EventBus, EventMap, EventName } from '../events/bus.js';
-import type { ApiError, FrameMap, FrameType } from '../protocol.js';
+import type { ApiError, Frame, FrameMap, FrameType } from '../protocol.js';
 import { codeForStatus } from '../errors/catalogue.js';
 
 /** Why an upgrade is refused: the status and the `{"Error": ...}` text to answer with. */
@@ -28,6 +28,17 @@ export interface EventHubOptions {
   /** `stats` goes out at most this often while the mailbox changes. */
   statsIntervalMs?: number;
   report?: (error: unknown) => void;
+}
+
+/** Mailpit sends `prune` instead of per-message deletes past this many (internal/storage/search.go). */
+const PRUNE_ABOVE = 200;
+
+function frame<T extends FrameType>(Type: T, Data: FrameMap[T]): Frame {
+  return { Type, Data } as Frame;
+}
+
+function perMessageOrPrune(ids: string[], each: (id: string) => Frame): Frame[] {
+  return ids.length > PRUNE_ABOVE ? [frame('prune', null)] : ids.map(each);
 }
 
 const DEFAULTS = { path: '/api/events', heartbeatMs: 20_000, maxBufferedBytes: 4 * 1024 * 1024, statsIntervalMs: 250 };
@@ -56,15 +67,18 @@ export class EventHub {
 
   constructor(options: EventHubOptions) {
     this.#options = { ...DEFAULTS, ...options };
-    this.#forward('message.received', 'new', (m) => m);
-    this.#forward('message.updated', 'update', (u) => ({ IDs: u.IDs, Read: u.Read }));
-    this.#forward('message.deleted', 'delete', (d) => ({ IDs: d.IDs }));
-    this.#forward('session.opened', 'session', (s) => s);
-    this.#forward('session.closed', 'session', (s) => s);
-    this.#forward('fault.fired', 'fault', (f) => f);
-    this.#forward('scenario.changed', 'scenario', (s) => s);
-    this.#forward('clock.changed', 'clock', (c) => c);
-    this.#forward('store.reset', 'reset', () => ({}));
+    // Mailpit's frames (internal/storage): one update or delete per message; a From-less
+    // message is broadcast with an empty address, not null.
+    this.#forward('message.received', (m) => [frame('new', { ...m, From: m.From ?? { Name: '', Address: '' } })]);
+    this.#forward('message.updated', (u) => u.IDs.map((ID) => frame('update', { ID, Read: u.Read })));
+    this.#forward('message.deleted', (d) => (d.All ? [frame('truncate', null)] : perMessageOrPrune(d.IDs, (ID) => frame('delete', { ID }))));
+    this.#forward('message.tagged', (t) => (t.Tags ? t.IDs.map((ID) => frame('update', { ID, Tags: t.Tags! })) : [frame('prune', null)]));
+    this.#forward('session.opened', (s) => [frame('session', s)]);
+    this.#forward('session.closed', (s) => [frame('session', s)]);
+    this.#forward('fault.fired', (f) => [frame('fault', f)]);
+    this.#forward('scenario.changed', (s) => [frame('scenario', s)]);
+    this.#forward('clock.changed', (c) => [frame('clock', c)]);
+    this.#forward('store.reset', () => [frame('reset', {})]);
     this.#wss.on('connection', (ws) => this.#connected(ws));
     this.#wss.on('error', (error) => this.#report(error));
     this.#heartbeat = setInterval(() => this.#beat(), this.#options.heartbeatMs).unref();
@@ -103,12 +117,11 @@ export class EventHub {
     socket.destroy();
   }
 
-  #forward<E extends EventName, T extends FrameType>(event: E, type: T, data: (payload: EventMap[E]) => FrameMap[T]): void {
+  #forward<E extends EventName>(event: E, frames: (payload: EventMap[E]) => Frame[]): void {
     const off = this.#options.bus.on(event, (payload) => {
       try {
         if (!this.#wss.clients.size) return;
-        if (event === 'message.deleted' && (payload as EventMap['message.deleted']).All) this.#enqueue('truncate', {});
-        else this.#enqueue(type, data(payload));
+        for (const { Type, Data } of frames(payload)) this.#enqueue(Type, Data);
         if (COUNTING.has(event)) this.#statsChanged();
       } catch (error) {
         this.#report(error);

@@ -76,33 +76,32 @@ describe('inbox actions (chromium)', () => {
     expect(problems).toEqual([]);
   });
 
-  it('shows an unbalanced quote in the address bar in the box, with the error once and no endless Loading', async () => {
+  it('searches an unbalanced quote from the address bar as Mailpit does: no error, no endless Loading', async () => {
     await sendMany(sim, 2, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Hello ${i}`, text: 'x' }));
+    // Mailpit never rejects a search (issue 12): the quote runs to the end, `subject:open` matches none.
     await openLive(page, sim, `/?q=${encodeURIComponent('subject:"open')}`);
-    await page.getByRole('alert').filter({ hasText: /unbalanced/ }).waitFor();
     expect(await page.getByRole('searchbox').inputValue()).toBe('subject:"open');
-    expect(await page.getByText(/unbalanced/).count()).toBe(1);
-    expect(await page.getByText('Loading…').count()).toBe(0);
-    await page.getByText(/search could not run/i).waitFor();
-    await snapshot(page, 'inbox-search-error-url');
+    await expect.poll(() => page.getByText('Loading…').count()).toBe(0);
+    expect(await page.locator('[data-id]').count()).toBe(0);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await snapshot(page, 'inbox-search-lenient-url');
   });
 
-  it('keeps the address bar, the box and the list in agreement when a typed query is refused', async () => {
+  it('keeps the address bar, the box and the list in agreement for queries Mailpit reads leniently', async () => {
     await sendMany(sim, 3, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Hello ${i}`, text: 'x' }));
     await openLive(page, sim);
     await expect.poll(() => page.locator('[data-id]').count()).toBe(3);
-    for (const query of ['subject:"open', 'before:garbage']) {
+    // An unclosed quote (no match) and an unreadable date (ignored: every message matches).
+    for (const [query, count] of [['subject:"open', 0], ['before:garbage', 3]] as const) {
       await page.getByRole('searchbox').fill(query);
       await page.keyboard.press('Enter');
-      await page.getByRole('alert').first().waitFor();
-      expect(new URL(page.url()).searchParams.get('q')).toBe(query);
+      await expect.poll(() => new URL(page.url()).searchParams.get('q')).toBe(query);
       expect(await page.getByRole('searchbox').inputValue()).toBe(query);
-      // The list says the search did not run instead of showing the previous results under the new query.
-      await expect.poll(() => page.locator('[data-id]').count()).toBe(0);
-      expect(await page.getByRole('alert').count()).toBe(1);
+      await expect.poll(() => page.locator('[data-id]').count()).toBe(count);
+      expect(await page.getByRole('alert').count()).toBe(0);
       expect(await page.getByText('Loading…').count()).toBe(0);
     }
-    await snapshot(page, 'inbox-search-error-typed');
+    await snapshot(page, 'inbox-search-lenient-typed');
     await page.getByRole('searchbox').fill('subject:hello');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('[data-id]').count()).toBe(3);

@@ -18,7 +18,21 @@ const INLINE_TYPES = /^image\/(png|jpe?g|gif|webp|bmp|avif)$/i;
 
 const viewQuery = z.object({
   remote: z.enum(['0', '1']).optional().describe('1 lets the page load remote images, styles and fonts'),
+  // Mailpit's value is "1"; anything else means no, as there.
+  embed: z.string().optional().describe('1 opens every link in a new tab (target="_blank", rel="noreferrer noopener"), for an iframe'),
 });
+
+/**
+ * Mailpit's `?embed=1`: every anchor gets `target="_blank"` and `rel="noreferrer noopener"`, so a
+ * link clicked in an embedding iframe leaves it. Mailpit also adds a height-reporting script; the
+ * sandbox CSP here runs no scripts, so it is left out.
+ */
+export function linksInNewTab(html: string): string {
+  return html.replace(/<a\b([^>]*)>/gi, (_whole, attributes: string) => {
+    const kept = attributes.replace(/\s(?:target|rel)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)/gi, '');
+    return `<a${kept} target="_blank" rel="noreferrer noopener">`;
+  });
+}
 
 function untrusted(res: Response, remote = false): Response {
   return res.set({ 'Content-Security-Policy': remote ? REMOTE_CSP : LOCAL_CSP, 'X-Content-Type-Options': 'nosniff' });
@@ -34,9 +48,26 @@ function contentDisposition(kind: 'inline' | 'attachment', filename: string): st
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
+/**
+ * Mailpit's `latest` takes `?query=` (and `tz`): the newest message matching it, 404 when none
+ * does (storage.LatestID). Without a query it is the newest message, which the store resolves.
+ */
+function resolveId(mailbox: MailboxPort, id: string, query: Record<string, unknown>): string {
+  const search = typeof query.query === 'string' ? query.query.trim() : '';
+  if (id !== 'latest' || !search) return id;
+  const timeZone = typeof query.tz === 'string' && query.tz ? query.tz : undefined;
+  const [newest] = mailbox.search({ query: search, timeZone, start: 0, limit: 1 }).messages;
+  if (!newest) throw notFound(`message matching ${JSON.stringify(search)}`);
+  return newest.ID;
+}
+
 /** One message: Mailpit's /api/v1/message/{ID}... and /view/{ID}.{html,txt}. */
 export function messageRouter(mailbox: MailboxPort): Router {
   const router = Router();
+  router.param('id', (req, _res, next, id: string) => {
+    req.params.id = resolveId(mailbox, id, req.query);
+    next();
+  });
 
   router.get('/api/v1/message/:id', async (req, res) => {
     const message = await mailbox.view(req.params.id);
@@ -80,11 +111,20 @@ export function messageRouter(mailbox: MailboxPort): Router {
   router.get('/view/:file', async (req, res) => {
     const match = /^(.+)\.(html|txt)$/.exec(req.params.file);
     if (!match) throw new CodedError('NOT_FOUND', 'use /view/{ID}.html or /view/{ID}.txt');
-    const { remote } = parseInput(viewQuery, req.query, 'query');
-    const [, id, ext] = match as unknown as [string, string, 'html' | 'txt'];
+    const { remote, embed } = parseInput(viewQuery, req.query, 'query');
+    const [, given, ext] = match as unknown as [string, string, 'html' | 'txt'];
+    const id = resolveId(mailbox, given, req.query);
     const rendered = await mailbox.render(id, ext === 'html' ? 'html' : 'text');
     if (rendered === undefined) throw notFound(`message ${id}`);
-    untrusted(res, remote === '1').type(rendered.type === 'html' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8').send(rendered.body);
+    // Mailpit: a message without an HTML part has no HTML view (404), not an empty page.
+    if (ext === 'html' && rendered.type === 'html' && rendered.body.length === 0) {
+      throw new CodedError('NOT_FOUND', `message ${id} does not contain an HTML part`);
+    }
+    // Mailpit's storage.GetMessage marks the message read, and its views go through it.
+    const summary = mailbox.get(id)?.summary;
+    if (summary && !summary.Read) await mailbox.setRead(true, { ids: [summary.ID] });
+    const body = rendered.type === 'html' && embed === '1' ? linksInNewTab(String(rendered.body)) : rendered.body;
+    untrusted(res, remote === '1').type(rendered.type === 'html' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8').send(body);
   });
 
   return router;

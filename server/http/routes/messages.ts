@@ -1,82 +1,76 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { MailboxPort } from '../../ports/mailbox.js';
+import type { MailboxPort, MessageSelection } from '../../ports/mailbox.js';
 import type { MessagesSummary } from '../../protocol.js';
-import { parseInput } from '../errors.js';
-import { CodedError, badRequest } from '../../errors/catalogue.js';
+import { badRequest } from '../../errors/catalogue.js';
+import { decodeGoStruct, hasBody } from '../go-json.js';
+import { type Paging, paging, searchParams } from '../paging.js';
 
-const paging = z.object({
-  start: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(10_000).default(50),
-});
-const searchQuery = paging.extend({
-  query: z.string().trim().min(1, 'a search query is required'),
-  tz: z.string().optional(),
-});
-const deleteSearchQuery = z.object({
-  query: z.string().trim().min(1, 'a search query is required'),
-  tz: z.string().optional(),
-});
-const idsBody = z.object({ IDs: z.array(z.string()).optional() }).loose();
-const readBody = z
-  .object({ Read: z.boolean().default(false), IDs: z.array(z.string()).optional(), Search: z.string().optional() })
-  .loose();
+const idsShape = { IDs: z.array(z.string()).optional() };
+const readShape = { Read: z.boolean().optional(), IDs: z.array(z.string()).optional(), Search: z.string().optional() };
+
+/**
+ * An unknown key in a request that would otherwise act on every message is refused: Go would
+ * skip it and act on all (`{"messageIds": [...]}` would empty the mailbox), which loses mail for
+ * a typo. A request that names its messages may carry extra keys, as in Go.
+ */
+function refuseWidening(unknown: string[], selection: MessageSelection): void {
+  if (unknown.length && selection === 'all') {
+    throw badRequest(`invalid body: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (expected IDs)`);
+  }
+}
 
 /** Mailpit's message collection endpoints, same paths, parameters and response shapes. */
 export function messagesRouter(mailbox: MailboxPort): Router {
   const router = Router();
 
   router.get('/api/v1/messages', (req, res) => {
-    const { start, limit } = parseInput(paging, req.query, 'query');
-    res.json(messagesSummary(mailbox, { start, limit }));
+    res.json(messagesSummary(mailbox, paging(req.query)));
   });
 
   router.get('/api/v1/search', (req, res) => {
-    const { start, limit, query, tz } = parseInput(searchQuery, req.query, 'query');
-    res.json(messagesSummary(mailbox, { query, timeZone: tz, start, limit }));
+    res.json(messagesSummary(mailbox, { ...paging(req.query), ...searchParams(req.query) }));
   });
 
   router.delete('/api/v1/search', async (req, res) => {
-    const { query, tz } = parseInput(deleteSearchQuery, req.query, 'query');
-    await mailbox.delete({ query, timeZone: tz });
+    await mailbox.delete(searchParams(req.query));
     res.type('text/plain').send('ok');
   });
 
+  // Mailpit: no body, `{}` or an empty IDs list deletes everything (cypress-mailpit's
+  // mailpitDeleteAllEmails sends no body); IDs it does not know are skipped.
   router.delete('/api/v1/messages', async (req, res) => {
-    const { IDs } = parseInput(idsBody, req.body, 'body');
-    if (IDs?.length) requireKnown(mailbox, IDs);
-    await mailbox.delete(IDs?.length ? { ids: IDs } : 'all');
+    const { value, unknown } = decodeGoStruct(idsShape, hasBody(req) ? req.body : undefined);
+    const selection: MessageSelection = value.IDs?.length ? { ids: value.IDs } : 'all';
+    refuseWidening(unknown, selection);
+    await mailbox.delete(selection);
     res.type('text/plain').send('ok');
   });
 
+  // Mailpit: a body is required (Go's decoder answers EOF, a 400); without IDs or Search the
+  // read flag of every message is set, `{}` meaning "all unread" as in Go.
   router.put('/api/v1/messages', async (req, res) => {
-    const { Read, IDs, Search } = parseInput(readBody, req.body, 'body');
+    if (!hasBody(req)) throw badRequest('invalid body: expected {"Read": true|false, "IDs": [...]} or {"Read": ..., "Search": "..."}');
+    const { value, unknown } = decodeGoStruct(readShape, req.body);
+    const { Read = false, IDs, Search } = value;
     if (IDs?.length && Search) throw badRequest('give either IDs or Search, not both');
-    if (IDs?.length) requireKnown(mailbox, IDs);
     const timeZone = typeof req.query.tz === 'string' ? req.query.tz : undefined;
-    await mailbox.setRead(Read, IDs?.length ? { ids: IDs } : Search ? { query: Search, timeZone } : 'all');
+    const selection: MessageSelection = IDs?.length ? { ids: IDs } : Search ? { query: Search, timeZone } : 'all';
+    refuseWidening(unknown, selection);
+    await mailbox.setRead(Read, selection);
     res.type('text/plain').send('ok');
   });
 
   return router;
 }
 
-/** All or nothing: a request naming a message that does not exist changes nothing. */
-function requireKnown(mailbox: MailboxPort, ids: string[]): void {
-  const unknown = ids.filter((id) => !mailbox.has(id));
-  if (unknown.length) throw new CodedError('NOT_FOUND', `message${unknown.length > 1 ? 's' : ''} not found: ${unknown.join(', ')}`);
-}
-
 /**
  * Mailpit's list JSON (GET /api/v1/messages and /search; the server-side wait answers with it
  * too): `total`/`unread` are the whole mailbox, `messages_count`/`messages_unread` the query's.
  */
-export function messagesSummary(
-  mailbox: MailboxPort,
-  page: { query?: string; timeZone?: string; start: number; limit: number },
-): MessagesSummary {
+export function messagesSummary(mailbox: MailboxPort, page: Paging & { query?: string; timeZone?: string }): MessagesSummary {
   const result = mailbox.search(page);
-  const all = page.query ? mailbox.counts() : result;
+  const all = page.query || page.before !== undefined ? mailbox.counts() : result;
   return {
     total: all.total,
     unread: all.unread,

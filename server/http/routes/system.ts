@@ -34,7 +34,8 @@ export function systemRouter({ mailbox, version, ready, reset }: SystemDeps): Ro
       Label: 'mailsim',
       MessageRelay: { Enabled: false, SMTPServer: '', ReturnPath: '', AllowedRecipients: '', BlockedRecipients: '', OverrideFrom: '', PreserveMessageIDs: false },
       SpamAssassin: false,
-      ChaosEnabled: false,
+      // Mailpit's chaos API (/api/v1/chaos) is always on here, mapped onto the fault engine.
+      ChaosEnabled: true,
       DuplicatesIgnored: false,
       HideDeleteAllButton: false,
     });

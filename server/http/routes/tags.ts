@@ -1,11 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { MailboxPort } from '../../ports/mailbox.js';
-import { parseInput } from '../errors.js';
-import { CodedError, badRequest, notFound } from '../../errors/catalogue.js';
+import { badRequest, notFound } from '../../errors/catalogue.js';
+import { decodeGoStruct, hasBody } from '../go-json.js';
 
-const setBody = z.object({ IDs: z.array(z.string()).default([]), Tags: z.array(z.string()).nullish() }).loose();
-const renameBody = z.object({ Name: z.string({ error: 'expected the new tag name as a string' }) }).loose();
+const setShape = { IDs: z.array(z.string()).optional(), Tags: z.array(z.string()).optional() };
+const renameShape = { Name: z.string({ error: 'expected the new tag name as a string' }) };
+const BODY_REQUIRED = 'invalid body: expected JSON';
 
 /**
  * Mailpit's tag endpoints, same paths, bodies and answers: GET lists every tag in use, PUT
@@ -20,17 +21,18 @@ export function tagsRouter(mailbox: MailboxPort): Router {
   });
 
   router.put('/api/v1/tags', async (req, res) => {
-    const { IDs, Tags } = parseInput(setBody, req.body, 'body');
-    const unknown = IDs.filter((id) => !mailbox.has(id));
-    if (unknown.length) throw new CodedError('NOT_FOUND', `message${unknown.length > 1 ? 's' : ''} not found: ${unknown.join(', ')}`);
-    if (IDs.length) await mailbox.setTags(IDs, Tags ?? []);
+    // Keys as Go reads them; IDs Mailpit does not know are skipped, the known ones still tagged.
+    if (!hasBody(req)) throw badRequest(`${BODY_REQUIRED} {"IDs": [...], "Tags": [...]}`);
+    const { IDs = [], Tags = [] } = decodeGoStruct(setShape, req.body).value;
+    if (IDs.length) await mailbox.setTags(IDs, Tags);
     res.type('text/plain').send('ok');
   });
 
   router.put('/api/v1/tags/:tag', async (req, res) => {
-    const { Name } = parseInput(renameBody, req.body, 'body');
+    if (!hasBody(req)) throw badRequest(`${BODY_REQUIRED} {"Name": "..."}`);
+    const { Name } = decodeGoStruct(renameShape, req.body).value;
     const result = await mailbox.renameTag(req.params.tag, Name);
-    if (result === 'invalid') throw badRequest(`invalid tag name "${Name}": use letters, digits, spaces, "-", "_" and "."`);
+    if (result === 'invalid') throw badRequest(`invalid tag name "${Name}": use letters, digits, spaces, "-", "_", "." and "@", at most 100 characters`);
     if (result === 'not-found') throw notFound(`tag ${req.params.tag}`);
     if (result === 'exists') throw badRequest(`a tag named "${Name}" already exists`);
     res.type('text/plain').send('ok');

@@ -95,18 +95,24 @@ export class InboxState {
           if (!frame.Data.Read) this.unread++;
           break;
         case 'update': {
-          const read = frame.Data.Read;
-          if (list.update(frame.Data.IDs, (m) => (m.Read === read ? m : { ...m, Read: read }))) changed = true;
+          // Mailpit's frames: one per message, with its new read flag or its new tags.
+          const data = frame.Data;
+          const apply = 'Read' in data ? (m: MessageSummary) => (m.Read === data.Read ? m : { ...m, Read: data.Read }) : (m: MessageSummary) => ({ ...m, Tags: data.Tags });
+          if (list.update([data.ID], apply)) changed = true;
           if (this.query) paged.scheduleRefresh();
           break;
         }
         case 'delete': {
-          const { removed, unknown } = list.remove(frame.Data.IDs);
+          const { ID } = frame.Data;
+          const { removed, unknown } = list.remove([ID]);
           if (removed || unknown) changed = true;
           if (unknown || this.query) paged.scheduleRefresh();
-          if (this.selected.size) this.selected = new Set([...this.selected].filter((id) => !frame.Data.IDs.includes(id)));
+          if (this.selected.has(ID)) this.selected = new Set([...this.selected].filter((id) => id !== ID));
           break;
         }
+        case 'prune':
+          paged.scheduleRefresh();
+          break;
         case 'truncate':
         case 'reset':
           list.reset(0);

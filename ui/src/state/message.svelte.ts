@@ -90,7 +90,7 @@ export class MessageState {
     const id = this.id;
     if (!id) return;
     for (const frame of frames) {
-      if (frame.Type === 'truncate' || frame.Type === 'reset' || (frame.Type === 'delete' && frame.Data.IDs.includes(id))) this.deleted = true;
+      if (frame.Type === 'truncate' || frame.Type === 'reset' || (frame.Type === 'delete' && frame.Data.ID === id)) this.deleted = true;
     }
   }
 }
