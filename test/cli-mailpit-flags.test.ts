@@ -134,6 +134,14 @@ describe('--webroot', () => {
     expect(opened).toBe(true);
   });
 
+  it('--api-cors applies to the API below the prefix (a preflight from an allowed page)', async () => {
+    const proc = await start(['--smtp', '127.0.0.1:0', '--http', '127.0.0.1:0', '--db', ':memory:', '--webroot', '/mail/', '--api-cors', 'app.test']);
+    const root = proc.url.replace(/\/mail$/, '');
+    const preflight = await run('curl', ['-s', '-o', '/dev/null', '-D', '-', '-X', 'OPTIONS', '-H', 'Origin: http://app.test', '-H', 'Access-Control-Request-Method: DELETE', `${root}/mail/api/v1/messages`]);
+    expect(preflight.stdout).toMatch(/^HTTP\/1\.1 204/);
+    expect(preflight.stdout.toLowerCase()).toContain('access-control-allow-origin: http://app.test');
+  });
+
   it('refuses a prefix with characters Mailpit refuses', () => {
     expect(() => configSchema.parse({ webroot: '/ma il/' })).toThrow(/only letters, digits and/);
     expect(configSchema.parse({ webroot: 'mail' }).webroot).toBe('/mail/');
