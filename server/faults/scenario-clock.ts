@@ -25,7 +25,11 @@ export class ScenarioClock implements Clock {
 
   /** Throws a RangeError, and leaves the clock as it was, if the result would not be a valid Date. */
   advance(ms: number): void {
-    this.#offset = this.#offsetFor(this.now() + ms, `advancing by ${ms} ms`);
+    // One reading of the base clock: reading it twice (once for now(), once for the offset) lost
+    // the millisecond that ticked in between, so advancing by 6m moved the offset by 359,999 ms.
+    const base = this.base.now();
+    const now = Math.min(MAX_EPOCH_MS, Math.max(-MAX_EPOCH_MS, base + this.#offset));
+    this.#offset = this.#offsetFor(now + ms, `advancing by ${ms} ms`, base);
   }
 
   /** Jump so that now() reads `epochMs`; the clock keeps running from there. Throws like advance. */
@@ -37,10 +41,10 @@ export class ScenarioClock implements Clock {
     this.#offset = 0;
   }
 
-  #offsetFor(target: number, what: string): number {
+  #offsetFor(target: number, what: string, base = this.base.now()): number {
     if (!Number.isFinite(target) || Math.abs(target) > MAX_EPOCH_MS) {
       throw new RangeError(`${what} would take the scenario clock past what a date can represent (±${MAX_EPOCH_MS} ms around 1970, years -271821 to 275760)`);
     }
-    return Math.round(target) - this.base.now();
+    return Math.round(target) - base;
   }
 }

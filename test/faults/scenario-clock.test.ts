@@ -14,6 +14,16 @@ describe('ScenarioClock', () => {
     expect(clock.now()).toBe(T0 + DAY + 1000);
   });
 
+  it('advance moves the offset by exactly the amount even when the base clock ticks between reads', () => {
+    // CI caught advanceClock('6m') answering OffsetMs 359,999: the base clock was read twice.
+    let t = T0;
+    const clock = new ScenarioClock({ now: () => t++ });
+    clock.advance(360_000);
+    expect(clock.offset).toBe(360_000);
+    clock.advance(1);
+    expect(clock.offset).toBe(360_001);
+  });
+
   it('set jumps to an instant and keeps running from there', () => {
     const base = new FakeClock();
     const clock = new ScenarioClock(base);
