@@ -15,6 +15,32 @@ export interface EventMap {
   /** A listener switched scenario, or a scenario file was (re)loaded or failed to load. */
   'scenario.changed': { Scenario: ScenarioInfo; Listeners: ListenerInfo[] };
   'clock.changed': ClockInfo;
+  /**
+   * What became of one recipient of one accepted message after the 250, on the scenario clock:
+   * delivered, deferred (a delay DSN), bounced (a failure DSN), dropped or reported as spam.
+   * Provider event webhooks (SendGrid, SES via SNS, Mailgun, Postmark) are built from these.
+   */
+  'delivery.event': DeliveryEvent;
+}
+
+export interface DeliveryEvent {
+  kind: 'delivered' | 'deferred' | 'bounced' | 'dropped' | 'spam';
+  /** The stored original's ID, and the session that submitted it. */
+  messageId: string;
+  sessionId: string;
+  recipient: string;
+  envelopeFrom: string;
+  /** Scenario-clock ms: when the message was accepted, and when this happened. */
+  acceptedAt: number;
+  at: number;
+  /** The remote reply the DSN reports ("550 5.1.1 … user unknown"), and its RFC 3463 status. */
+  reply?: string;
+  status?: string;
+  /** The stored DSN's ID, for deferred and bounced. */
+  bounceId?: string;
+  attempt?: number;
+  /** The scenario in force when the message was accepted. */
+  scenario: string;
 }
 
 export type EventName = keyof EventMap;
