@@ -44,3 +44,12 @@ export function crlfOctets(raw: Buffer): number {
   if (start < raw.length) size += raw.length - start + 2;
   return size;
 }
+
+/**
+ * The maildrop an address belongs to: the address lower-cased (local parts are case-sensitive
+ * by RFC 5321 §2.4, but no mail system a test talks to treats them so), what the POP3 session
+ * does with the user name and what the store does with each envelope recipient.
+ */
+export function maildropName(address: string): string {
+  return address.trim().toLowerCase();
+}
