@@ -27,6 +27,7 @@ function banner(harness: Harness, running: RunningAddresses): string[] {
   return [
     `mailsim ${VERSION}`,
     ...running.smtp.map((smtp) => `  SMTP  ${formatHostPort({ host: smtp.address, port: smtp.port })}`),
+    ...(running.pop3 ? [`  POP3  ${formatHostPort({ host: running.pop3.address, port: running.pop3.port })}  (${config.pop3?.mode ?? 'starttls'})`] : []),
     `  HTTP  ${httpUrl}  (REST API: ${httpUrl}/api/v1/messages)`,
     `  DB    ${config.db}  (${harness.mailbox.messages.count} messages; keeps ${config.maxMessages}, max size ${formatSize(config.maxMessageSize)})`,
     // Mailpit's own words: container wait strategies written for Mailpit wait for "accessible via".
