@@ -86,6 +86,26 @@ p.quit()`);
     expect(await exists(id)).toBe(false);
   });
 
+  it("Odoo's VERP bounce addresses (bounce+ID-model-RES@): each is in its own maildrop and in the bounce mailbox's (RFC 5233)", async () => {
+    const a = await send('bounce+123-res.partner-7@app.example', ['bounce+123-res.partner-7@app.example'], 'verp a');
+    const b = await send('bounce+124-res.partner-8@app.example', ['Bounce+124-res.partner-8@App.Example'], 'verp b');
+    const uids = (user: string, dele = false) =>
+      poplib(`
+p = poplib.POP3('127.0.0.1', ${pop3}, timeout=5)
+p.user('${user}'); p.pass_('x')
+n = p.stat()[0]
+print(n, ' '.join(u.decode().split()[1] for u in p.uidl()[1]))
+if ${dele ? 'True' : 'False'}:
+    for i in range(1, n + 1): p.dele(i)
+p.quit()`);
+    expect(await uids('bounce+123-res.partner-7@app.example')).toEqual([`1 ${a}`]);
+    expect(await uids('bounce@app.example', true)).toEqual([`2 ${a} ${b}`]);
+    // One mailbox, as on a server with recipient_delimiter = +: deleted there, gone here, and from the store.
+    expect(await uids('bounce+123-res.partner-7@app.example')).toEqual(['0']);
+    expect(await exists(a)).toBe(false);
+    expect(await exists(b)).toBe(false);
+  });
+
   it('STLS verified against mailsim\'s CA, and RSET keeps everything', async () => {
     await send('app@example.com', ['bounce@app.example'], 'tls');
     const out = await poplib(`

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { crlfOctets, type MaildropEntry, type Maildrops, maildropName } from '../ports/maildrops.js';
+import { baseMaildrop, crlfOctets, type MaildropEntry, type Maildrops, maildropName } from '../ports/maildrops.js';
 import type { Db } from './database.js';
 
 export interface MaildropStoreDeps {
@@ -15,7 +15,8 @@ const SIZE_CACHE_LIMIT = 50_000;
 /**
  * The POP3 server's view of the store (ports/maildrops.ts): every stored message (captured mail,
  * bounces, simulated inbound mail alike) is in the maildrop of each of its envelope recipients,
- * lower-cased, oldest first, until a POP3 client deletes it there. The UID is the store's message
+ * lower-cased, and a sub-addressed recipient's mail in its base address's too (`bounce+7@x` in
+ * `bounce@x`, see baseMaildrop), oldest first, until a POP3 client deletes it there. The UID is the store's message
  * ID, so UIDL is stable across sessions and restarts (RFC 1939 §7) and names the message the API
  * and the UI show.
  */
@@ -27,7 +28,7 @@ export class MaildropStore implements Maildrops {
 
   async list(mailbox: string): Promise<MaildropEntry[]> {
     const { list, raw } = this.#statements();
-    const ids = list.all(mailbox, mailbox) as string[];
+    const ids = list.all({ mailbox }) as string[];
     return ids.flatMap((id) => {
       let size = this.#sizes.get(id);
       if (size === undefined) {
@@ -55,13 +56,16 @@ export class MaildropStore implements Maildrops {
     if (this.#prepared?.db === db) return this.#prepared;
     // SQLite's lower() folds ASCII only; the maildrop name is JavaScript's toLowerCase.
     db.function('maildrop_name', { deterministic: true }, (address: unknown) => maildropName(String(address)));
+    db.function('maildrop_base', { deterministic: true }, (address: unknown) => baseMaildrop(String(address)));
     this.#prepared = {
       db,
       list: db
         .prepare<unknown[]>(
           `SELECT m.id FROM messages m
-           WHERE EXISTS (SELECT 1 FROM json_each(m.envelope_to) j WHERE maildrop_name(j.value) = ?)
-             AND NOT EXISTS (SELECT 1 FROM maildrop_removed x WHERE x.message_id = m.id AND x.mailbox = ?)
+           WHERE EXISTS (
+             SELECT 1 FROM json_each(m.envelope_to) j
+             WHERE (maildrop_name(j.value) = @mailbox OR maildrop_base(j.value) = @mailbox)
+               AND NOT EXISTS (SELECT 1 FROM maildrop_removed x WHERE x.message_id = m.id AND x.mailbox = maildrop_name(j.value)))
            ORDER BY m.seq`,
         )
         .pluck(),

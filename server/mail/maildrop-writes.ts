@@ -1,13 +1,16 @@
 import type { Statement } from 'better-sqlite3';
-import { maildropName } from '../ports/maildrops.js';
+import { baseMaildrop, maildropName } from '../ports/maildrops.js';
 import type { Db } from './database.js';
 import type { MessageStore } from './message-store.js';
 
 /**
- * A POP3 UPDATE (RFC 1939 §6) on the writer thread: the messages leave `mailbox`. A message
- * addressed to several recipients stays in the other maildrops (and in the UI) until each of
- * them has deleted it; the last deletion deletes the message from the store, which the caller
- * announces as `message.deleted`. Returns those IDs.
+ * A POP3 UPDATE (RFC 1939 §6) on the writer thread: the messages leave `mailbox`. A row is kept
+ * per envelope recipient that put the message there (the address itself, or a sub-address of
+ * it, see baseMaildrop), so `bounce@x` deleting a message for `bounce+7@x` also empties
+ * `bounce+7@x`'s view: one mailbox, as on a real server. A message addressed to several
+ * recipients stays in the other maildrops (and in the UI) until each has been deleted; the last
+ * deletion deletes the message from the store, which the caller announces as `message.deleted`.
+ * Returns those IDs.
  */
 export function removeFromMaildrop(db: Db, messages: MessageStore, mailbox: string, ids: readonly string[]): string[] {
   const s = statements(db);
@@ -15,9 +18,11 @@ export function removeFromMaildrop(db: Db, messages: MessageStore, mailbox: stri
   for (const id of ids) {
     const envelope = s.envelope.get(id) as string | undefined;
     if (envelope === undefined) continue;
-    const recipients = new Set((JSON.parse(envelope) as string[]).map(maildropName));
-    if (!recipients.has(mailbox)) continue;
-    s.remove.run(id, mailbox);
+    const addresses = JSON.parse(envelope) as string[];
+    const recipients = new Set(addresses.map(maildropName));
+    const here = addresses.filter((address) => maildropName(address) === mailbox || baseMaildrop(address) === mailbox);
+    if (!here.length) continue;
+    for (const address of here) s.remove.run(id, maildropName(address));
     const removed = new Set(s.removedFrom.all(id) as string[]);
     if ([...recipients].every((recipient) => removed.has(recipient))) gone.push(id);
   }
