@@ -55,9 +55,12 @@ except Exception as e:
   });
 
   it("Mailpit's MP_POP3_BIND_ADDR and MP_POP3_AUTH start it as Mailpit would", async () => {
-    const sim = await spawnMailsim(FREE, { MP_POP3_BIND_ADDR: '127.0.0.1:0', MP_POP3_AUTH: 'qa@app.example:pw' });
+    const sim = await spawnMailsim([...FREE, '--log-format', 'json'], { MP_POP3_BIND_ADDR: '127.0.0.1:0', MP_POP3_AUTH: 'qa@app.example:pw' });
     try {
       const port = popPort(sim.output());
+      // The JSON ready line (stderr, after the banner) names the POP3 address too.
+      while (!sim.output().includes('"msg":"ready"')) await new Promise((resolve) => sim.child.stderr!.once('data', resolve));
+      expect(sim.output()).toContain(`"pop3":"127.0.0.1:${port}"`);
       const result = await python(`
 import poplib
 p = poplib.POP3('127.0.0.1', ${port}, timeout=5)

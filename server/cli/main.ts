@@ -62,7 +62,8 @@ async function serve(harness: Harness, log: Log): Promise<void> {
   if (!harness.config.quiet) process.stdout.write(`${banner(harness, running).join('\n')}\n`);
   if (harness.config.logFormat === 'json') {
     const url = accessibleUrl(running, harness.config.webroot);
-    log.info('ready', { smtp: running.smtp.map((s) => formatHostPort({ host: s.address, port: s.port })), http: formatHostPort({ host: running.http.address, port: running.http.port }), url });
+    const pop3 = running.pop3 && formatHostPort({ host: running.pop3.address, port: running.pop3.port });
+    log.info('ready', { smtp: running.smtp.map((s) => formatHostPort({ host: s.address, port: s.port })), ...(pop3 && { pop3 }), http: formatHostPort({ host: running.http.address, port: running.http.port }), url });
   }
 }
 
