@@ -2,7 +2,7 @@ import nodemailer from 'nodemailer';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getJson, type TestSim, type Transporter } from '../helpers/sim.js';
-import { launchBrowser, watchProblems } from './helpers/browser.js';
+import { launchBrowser, snapshot, watchProblems } from './helpers/browser.js';
 import { openLive, startUiSim } from './helpers/ui-sim.js';
 
 /** The message view's Simulate menu (issue 13 item 4): reply, out-of-office and bounce, in chromium. */
@@ -80,5 +80,17 @@ describe('Simulate menu (chromium)', () => {
       await page.getByRole('status').filter({ hasText: 'Bounce stored.' }).waitFor();
     }
     expect(problems.filter((p) => !/\b404\b|\b400\b/.test(p))).toEqual([]);
+  });
+
+  it('on a phone the open menu stays on the screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const id = await sendOriginal();
+    await openLive(page, sim, `/message/${id}`);
+    await page.getByRole('heading', { name: 'Quote S00042' }).waitFor();
+    await page.getByText('Simulate', { exact: true }).click();
+    const box = (await page.locator('details.simulate .panel').boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(390);
+    await snapshot(page, 'message-simulate-menu-phone');
   });
 });
