@@ -147,4 +147,22 @@ describe('POST /api/v1/inbound', () => {
     expect((await post('/api/v1/inbound', 'Subject: no recipients\r\n\r\nx', 'message/rfc822')).body.Error).toContain('no To or Cc');
     expect((await getJson(`${sim.url}/api/v1/messages`)).body.total).toBe(0);
   });
+
+  it('binary garbage as a raw message: refused without a mailbox, stored and served with one; the server goes on', async () => {
+    const garbage = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131 + 7) % 256));
+    const bare = await fetch(`${sim.url}/api/v1/inbound`, { method: 'POST', headers: { 'Content-Type': 'message/rfc822' }, body: garbage });
+    expect(bare.status).toBe(400);
+    const kept = await fetch(`${sim.url}/api/v1/inbound?mailbox=qa@app.example`, { method: 'POST', headers: { 'Content-Type': 'message/rfc822' }, body: garbage });
+    expect(kept.status).toBe(201);
+    const { ID } = (await kept.json()) as { ID: string };
+    const raw = Buffer.from(await (await fetch(`${sim.url}/api/v1/message/${ID}/raw`)).arrayBuffer());
+    expect(raw.subarray(-garbage.length).equals(garbage)).toBe(true);
+    const result = await python(`
+import poplib
+p = poplib.POP3('127.0.0.1', ${pop3}, timeout=5)
+p.user('qa@app.example'); p.pass_('x')
+print(p.stat()[0], len(p.uidl()[1])); p.quit()`);
+    expect(result.stdout.trim()).toBe('1 1');
+    expect((await post('/api/v1/inbound', { From: 'a@example.org', To: 'b@example.org', Subject: 'after' })).status).toBe(201);
+  });
 });
