@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
@@ -149,6 +149,17 @@ print(p.noop().decode()); p.dele(1); print(p.quit().decode())`);
     // The second message is still other@'s.
     const { body } = await getJson(`${sim.url}/api/v1/messages`);
     expect(body.messages.map((m: { Subject: string }) => m.Subject)).toEqual(['for fetchmail 2']);
+  });
+
+  it('mpop (AUTH PLAIN over STLS, to a Maildir) fetches a bounce and deletes it from mailsim', async () => {
+    const id = await send('app@example.com', ['bounce@app.example'], 'for mpop');
+    const maildir = join(work, 'Maildir');
+    for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
+    const result = await run('mpop', ['--host=localhost', `--port=${pop3}`, '--tls=on', '--tls-starttls=on', `--tls-trust-file=${cafile}`, '--auth=plain', '--user=bounce@app.example', '--passwordeval=echo x', `--delivery=maildir,${maildir}`, '--keep=off', `--uidls-file=${join(work, 'uidls')}`]);
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    const [file] = readdirSync(join(maildir, 'new'));
+    expect(readFileSync(join(maildir, 'new', file!), 'utf8')).toContain('Subject: for mpop');
+    expect(await exists(id)).toBe(false);
   });
 
   it('GET /api/v1/pop3 names the listener', async () => {
