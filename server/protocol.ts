@@ -292,6 +292,17 @@ export interface ListenerInfo {
   Scenario: string;
 }
 
+/** GET /api/v1/pop3: the --pop3 listener, when there is one. */
+export interface Pop3Info {
+  Enabled: boolean;
+  Address: string;
+  Port: number;
+  Mode: 'plain' | 'starttls' | 'tls';
+  /** `any`: any password opens any mailbox; `file`: --pop3-auth-file decides. */
+  Auth: 'any' | 'file';
+  OpenSessions: number;
+}
+
 export interface ScenariosList {
   scenarios: ScenarioInfo[];
   listeners: ListenerInfo[];

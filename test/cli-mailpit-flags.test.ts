@@ -34,14 +34,16 @@ async function curl(...args: string[]): Promise<{ status: number; body: string }
 describe('Mailpit flags', () => {
   it('start mailsim with Mailpit\'s names, warn once for each that means nothing here, and print "accessible via"', async () => {
     const db = join(dir, 'flags.db');
-    const proc = await start(['-d', db, '-m', '5', '-l', '127.0.0.1:0', '-s', '127.0.0.1:0', '--label', 'a', '--label', 'b', '--pop3', '127.0.0.1:1110', '--enable-chaos', '--smtp-disable-rdns', '--smtp-auth-accept-any', '--smtp-auth-allow-insecure', '--tag', 'x']);
+    const proc = await start(['-d', db, '-m', '5', '-l', '127.0.0.1:0', '-s', '127.0.0.1:0', '--label', 'a', '--label', 'b', '--pop3', '127.0.0.1:0', '--enable-chaos', '--smtp-disable-rdns', '--smtp-auth-accept-any', '--smtp-auth-allow-insecure', '--tag', 'x']);
     const out = proc.output();
     expect(out).toContain(`DB    ${db}  (0 messages; keeps 5,`);
     // testcontainers' Mailpit wait strategy: Wait.forLogMessage(".*accessible via.*8025.*").
     expect(out).toMatch(new RegExp(`^.*accessible via.*${httpPort(proc)}.*$`, 'm'));
     expect(out).toContain(`[http] accessible via http://127.0.0.1:${httpPort(proc)}/`);
     expect(count(out, '--label (a Mailpit setting) is ignored: the UI has no instance label')).toBe(1);
-    expect(count(out, '--pop3 (a Mailpit setting) is ignored')).toBe(1);
+    // Mailpit's --pop3 is mailsim's own option now: a POP3 listener, no warning.
+    expect(out).toMatch(/^ {2}POP3 {2}127\.0\.0\.1:\d+ {2}\(starttls\)$/m);
+    expect(out).not.toContain('--pop3 (a Mailpit setting)');
     expect(count(out, '--tag (a Mailpit setting) is ignored')).toBe(1);
     // What mailsim does anyway is no news.
     expect(out).not.toMatch(/--(enable-chaos|smtp-disable-rdns|smtp-auth-allow-insecure|smtp-auth-accept-any) \(a Mailpit setting\)/);

@@ -8,6 +8,8 @@ export interface Credentials {
   ui: Htpasswd | undefined;
   /** Checked at SMTP AUTH before the scenario decides: --smtp-auth-file, MP_SMTP_AUTH. */
   smtp: Htpasswd | undefined;
+  /** POP3 logins (user = the mailbox address): --pop3-auth-file, MP_POP3_AUTH; any password without. */
+  pop3: Htpasswd | undefined;
 }
 
 /**
@@ -19,11 +21,12 @@ export function loadCredentials(config: Config): Credentials {
   return {
     ui: combine('ui', config.uiAuthFile, config.uiAuthText, config.uiAuth),
     smtp: combine('smtp', config.smtpAuthFile, config.smtpAuthText),
+    pop3: combine('pop3', config.pop3AuthFile, config.pop3AuthText),
   };
 }
 
 function combine(
-  kind: 'ui' | 'smtp',
+  kind: 'ui' | 'smtp' | 'pop3',
   file: string | undefined,
   text: string | undefined,
   single?: { user: string; password: string },

@@ -24,11 +24,15 @@ import { TlsContexts } from '../tls/contexts.js';
 import { EventHub } from '../ws/hub.js';
 import { Integrations, taggingOptions } from './integrations.js';
 import { packageRoot, VERSION } from './version.js';
+import { Pop3Service } from './pop3-service.js';
+import { InboundSimulator } from '../inbound/simulator.js';
 import { errorFields, type Log } from '../ports/log.js';
 
 export interface RunningAddresses {
   smtp: Endpoint[];
   http: Endpoint;
+  /** The --pop3 listener's real address (port 0 resolved); absent without --pop3. */
+  pop3?: Endpoint;
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -46,6 +50,8 @@ export class Harness {
   /** Server-side waits, webhooks and metrics: what CI jobs use besides the API. */
   readonly integrations: Integrations;
   readonly #credentials: Credentials;
+  /** --pop3: the maildrops of the store over POP3 (off without it). */
+  readonly pop3: Pop3Service;
   #watcher: ScenarioWatcher | undefined;
   #ready = false;
   #sweeper: NodeJS.Timeout | undefined;
@@ -70,6 +76,7 @@ export class Harness {
       tagging: taggingOptions(this.config),
       log,
     });
+    this.pop3 = new Pop3Service(this.config, this.mailbox.maildrops, this.#credentials.pop3, log, VERSION);
     this.scenarios = new ScenarioRegistry({ builtin: builtinScenarioDir(), user: this.config.scenarios }, this.config.seed);
     const scenarioClock = new ScenarioClock(clock);
     const { hostname, maxMessageSize, maxRecipients } = this.config;
@@ -125,6 +132,7 @@ export class Harness {
       version: VERSION,
       ready: () => this.#ready && this.mailbox.healthy,
       reset: () => this.reset(),
+      inbound: { simulator: new InboundSimulator({ mailbox: this.mailbox, clock, hostname }), pop3: () => this.pop3.info() },
       report: (error) => log.error(`HTTP: ${error instanceof Error ? error.message : String(error)}`, errorFields(error)),
     });
     this.#http = createServer(atWebroot(app, this.config.webroot));
@@ -153,6 +161,7 @@ export class Harness {
     const tls = prepared.value;
     for (const listener of this.#listeners) listener.useTls(tls);
     const smtp = await Promise.all(this.#listeners.map((listener) => listener.listen()));
+    const pop3 = await this.pop3.start(tls);
     const http = await listen(this.#http, this.config.http.host, this.config.http.port);
     if (!isLoopbackAddress(http.address) && !this.#credentials.ui) {
       this.log.warn(
@@ -165,7 +174,7 @@ export class Harness {
     const dirs = [builtinScenarioDir(), this.config.scenarios].filter((dir): dir is string => dir !== undefined);
     this.#watcher = new ScenarioWatcher(this.scenarios, dirs, (message) => this.log.warn(message));
     this.#ready = true;
-    return { smtp, http };
+    return { smtp, http, ...(pop3 && { pop3 }) };
   }
 
   /** Test isolation: messages, sessions, fault counters, one-shot faults, chaos and the clock. */
@@ -223,7 +232,7 @@ export class Harness {
     this.integrations.endWaits(); // open waits answer 503 now rather than hold the close
     clearInterval(this.#sweeper);
     this.#watcher?.close();
-    await Promise.all(this.#listeners.map((listener) => listener.close()));
+    await Promise.all([...this.#listeners.map((listener) => listener.close()), this.pop3.close()]);
     await this.#hub.close(); // WebSocket clients first, or the HTTP close waits on them
     await new Promise<void>((resolve) => {
       this.#http.close(() => resolve());

@@ -26,7 +26,6 @@ interface MailpitSetting {
 }
 
 const NO_HTTPS = 'the web UI is served over plain HTTP; put a TLS proxy in front';
-const NO_POP3 = 'mailsim has no POP3 listener for captured mail';
 const NO_RELAY = 'mailsim does not relay or forward captured mail';
 
 /** Mailpit's limits read 0 as "no limit"; mailsim always keeps one. */
@@ -96,10 +95,14 @@ export const MAILPIT_SETTINGS: readonly MailpitSetting[] = [
   { flag: 'smtp-forward-config', env: ['MP_SMTP_FORWARD_CONFIG', 'MP_SMTP_FORWARD_HOST', 'MP_SMTP_FORWARD_TO'], ignored: NO_RELAY },
   { flag: 'enable-chaos', env: ['MP_ENABLE_CHAOS'], switch: true, same: 'faults are always on: scenarios and POST /api/v1/faults' },
   { flag: 'chaos-triggers', env: ['MP_CHAOS_TRIGGERS'], ignored: 'describe faults in a scenario file (--scenarios) or POST /api/v1/faults' },
-  { flag: 'pop3', env: ['MP_POP3_BIND_ADDR'], ignored: NO_POP3 },
-  { flag: 'pop3-auth-file', env: ['MP_POP3_AUTH_FILE', 'MP_POP3_AUTH'], ignored: NO_POP3 },
-  { flag: 'pop3-tls-cert', env: ['MP_POP3_TLS_CERT'], ignored: NO_POP3 },
-  { flag: 'pop3-tls-key', env: ['MP_POP3_TLS_KEY'], ignored: NO_POP3 },
+  // --pop3 and --pop3-auth-file are mailsim's own flags, with Mailpit's names. Mailpit serves every
+  // message to each POP3 user; mailsim serves each address its own maildrop.
+  { env: ['MP_POP3_BIND_ADDR'], to: 'pop3' },
+  { env: ['MP_POP3_AUTH_FILE'], to: 'pop3-auth-file' },
+  { env: ['MP_POP3_AUTH'], key: 'pop3AuthText' },
+  // One certificate serves SMTP and POP3 here; Mailpit's POP3 with a certificate is implicit TLS: add ",tls" to --pop3.
+  { flag: 'pop3-tls-cert', env: ['MP_POP3_TLS_CERT'], to: 'tls-cert' },
+  { flag: 'pop3-tls-key', env: ['MP_POP3_TLS_KEY'], to: 'tls-key' },
   { flag: 'tag', short: 't', env: ['MP_TAG'], ignored: 'tags come from X-Tags, plus-addresses and --tags-username' },
   { flag: 'tags-config', env: ['MP_TAGS_CONFIG'], ignored: 'tags come from X-Tags, plus-addresses and --tags-username' },
   { flag: 'tags-title-case', env: ['MP_TAGS_TITLE_CASE'], switch: true, ignored: 'tags keep their case' },

@@ -27,6 +27,7 @@ function banner(harness: Harness, running: RunningAddresses): string[] {
   return [
     `mailsim ${VERSION}`,
     ...running.smtp.map((smtp) => `  SMTP  ${formatHostPort({ host: smtp.address, port: smtp.port })}`),
+    ...(running.pop3 ? [`  POP3  ${formatHostPort({ host: running.pop3.address, port: running.pop3.port })}  (${config.pop3?.mode ?? 'starttls'})`] : []),
     `  HTTP  ${httpUrl}  (REST API: ${httpUrl}/api/v1/messages)`,
     `  DB    ${config.db}  (${harness.mailbox.messages.count} messages; keeps ${config.maxMessages}, max size ${formatSize(config.maxMessageSize)})`,
     // Mailpit's own words: container wait strategies written for Mailpit wait for "accessible via".
@@ -61,7 +62,8 @@ async function serve(harness: Harness, log: Log): Promise<void> {
   if (!harness.config.quiet) process.stdout.write(`${banner(harness, running).join('\n')}\n`);
   if (harness.config.logFormat === 'json') {
     const url = accessibleUrl(running, harness.config.webroot);
-    log.info('ready', { smtp: running.smtp.map((s) => formatHostPort({ host: s.address, port: s.port })), http: formatHostPort({ host: running.http.address, port: running.http.port }), url });
+    const pop3 = running.pop3 && formatHostPort({ host: running.pop3.address, port: running.pop3.port });
+    log.info('ready', { smtp: running.smtp.map((s) => formatHostPort({ host: s.address, port: s.port })), ...(pop3 && { pop3 }), http: formatHostPort({ host: running.http.address, port: running.http.port }), url });
   }
 }
 

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CodedError } from '../errors/catalogue.js';
-import type { ConfigInput } from '../config/config.js';
+import { type ConfigInput, POP3_MODES } from '../config/config.js';
 import { parseUiAuth } from '../http/security.js';
 import { parseHostList } from '../http/cors.js';
 import { parseDuration } from '../util/duration.js';
@@ -38,6 +38,15 @@ const positiveInt = (flag: string) => (text: string) => {
   const value = Number(text);
   return must(Number.isInteger(value) && value > 0 ? value : undefined, flag, text, 'a positive whole number');
 };
+
+/** "127.0.0.1:1110", "127.0.0.1:0,tls", "[::1]:995,tls". */
+function parsePop3(text: string): (HostPort & { mode?: (typeof POP3_MODES)[number] }) | string {
+  const [address = '', mode] = text.split(',', 2).map((part) => part.trim());
+  const hostPort = parseHostPort(address);
+  if (typeof hostPort === 'string' || mode === undefined) return hostPort;
+  if (!(POP3_MODES as readonly string[]).includes(mode)) return `"${mode}" is not a POP3 mode (${POP3_MODES.join(', ')})`;
+  return { ...hostPort, mode: mode as (typeof POP3_MODES)[number] };
+}
 
 export const OPTIONS: readonly OptionSpec[] = [
   {
@@ -240,6 +249,22 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'What webhooks get: messages, sessions (closed SMTP sessions), or both comma-separated.',
     defaultText: 'messages',
     parse: (text) => must(listOf(text, ['messages', 'sessions']), 'webhook-events', text, 'messages, sessions or messages,sessions'),
+  },
+  // POP3 (issue 13): one block, so merges stay mechanical.
+  {
+    flag: 'pop3',
+    key: 'pop3',
+    value: 'HOST:PORT[,MODE]',
+    help: 'POP3 listener: each address gets a maildrop of the mail addressed to it (bounces, replies). MODE: starttls (STLS), plain or tls (implicit, 995 style). Port 0 picks a free port.',
+    defaultText: 'off',
+    parse: (text) => must(parsePop3(text), 'pop3', text, 'HOST:PORT[,MODE]'),
+  },
+  {
+    flag: 'pop3-auth-file',
+    key: 'pop3AuthFile',
+    value: 'FILE',
+    help: 'POP3 logins must name a user of this htpasswd file (the mailbox address) with its password (Mailpit\'s --pop3-auth-file).',
+    defaultText: 'off (any password opens any mailbox)',
   },
   {
     flag: 'tags-username',

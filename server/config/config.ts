@@ -23,6 +23,13 @@ const listener = hostPort.extend({
 });
 
 /**
+ * The POP3 listener (server/pop3/): `starttls` offers STLS (RFC 2595) with mailsim's certificate,
+ * `plain` never offers TLS, `tls` is TLS from the first byte (RFC 8314's port 995).
+ */
+export const POP3_MODES = ['plain', 'starttls', 'tls'] as const;
+const pop3Listener = hostPort.extend({ mode: z.enum(POP3_MODES).default('starttls') });
+
+/**
  * Everything mailsim can be told at start-up, with its default. The CLI, the environment
  * variables, the in-process test helper and the README's option table all follow this list.
  */
@@ -68,6 +75,11 @@ export const configSchema = z.object({
   uiAuthText: z.string().min(1).optional(),
   smtpAuthFile: z.string().min(1).optional(),
   smtpAuthText: z.string().min(1).optional(),
+  /** POP3 for the maildrops (bounces, replies, simulated inbound mail); off by default. */
+  pop3: pop3Listener.optional(),
+  /** htpasswd entries POP3 logins must match (Mailpit's --pop3-auth-file, MP_POP3_AUTH); any password otherwise. */
+  pop3AuthFile: z.string().min(1).optional(),
+  pop3AuthText: z.string().min(1).optional(),
   /** Mailpit's --smtp-auth-accept-any: what mailsim does anyway without --smtp-auth-file. */
   smtpAuthAcceptAny: z.boolean().default(false),
   /** Path prefix of the web UI and the API (Mailpit's --webroot): "/mail/" serves /mail/api/v1/... */

@@ -6,6 +6,7 @@ import { corsMiddleware } from './cors.js';
 import { cleanPathRedirect } from './clean-path.js';
 import { type SecurityOptions, securityMiddleware } from './security.js';
 import { uiStatic } from './ui-static.js';
+import { type InboundDeps, inboundRouter, rawMessageBody } from './routes/inbound.js';
 import { messageRouter } from './routes/message.js';
 import { messagesRouter } from './routes/messages.js';
 import { type ScenarioControl, scenariosRouter } from './routes/scenarios.js';
@@ -24,6 +25,8 @@ export interface AppDeps extends SystemDeps {
   security?: SecurityOptions;
   /** Server-side waits (need the bus) and GET /metrics. */
   integrations?: { bus: EventBus; waits: WaitRegistry; metrics: () => { contentType: string; text: string } };
+  /** Simulated inbound mail and GET /api/v1/pop3. */
+  inbound?: InboundDeps;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -36,6 +39,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.security) app.use(securityMiddleware(deps.security));
   app.use(cleanPathRedirect());
   // Mailpit clients send DELETE/PUT bodies with or without a JSON content type.
+  if (deps.inbound) app.use('/api/v1/inbound', rawMessageBody());
   app.use(jsonBody());
   app.use(systemRouter(deps));
   app.use(messagesRouter(deps.mailbox));
@@ -43,6 +47,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(sessionsRouter(deps.mailbox));
   app.use(scenariosRouter(deps.control));
   app.use(tagsRouter(deps.mailbox));
+  if (deps.inbound) app.use(inboundRouter(deps.inbound));
   const integrations = deps.integrations;
   if (integrations) {
     app.use(waitRouter({ mailbox: deps.mailbox, bus: integrations.bus, waits: integrations.waits }));

@@ -91,6 +91,17 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sessions ADD COLUMN transactions TEXT NOT NULL DEFAULT '[]';
   `,
+  // 5: POP3 maildrops (maildrop-store.ts). A message is in the maildrop of each of its envelope
+  // recipients until a POP3 client deletes it there; only those deletions are rows, so ingest
+  // writes nothing more. Keyed by message ID (never reused, unlike seq); rows of messages that
+  // are gone are swept at the next POP3 deletion.
+  `
+  CREATE TABLE maildrop_removed (
+    message_id TEXT NOT NULL,
+    mailbox    TEXT NOT NULL,
+    PRIMARY KEY (message_id, mailbox)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export interface OpenOptions {

@@ -2,6 +2,7 @@ import type { Db } from './database.js';
 import { releaseFreePages } from './database.js';
 import { parseSummary } from './message-parser.js';
 import { emptySummary, type ParsedSummary } from './summary.js';
+import { removeFromMaildrop } from './maildrop-writes.js';
 import { MessageStore, type NewMessage } from './message-store.js';
 import { SessionStore } from './session-store.js';
 import { extractTags, type TaggingOptions } from './tags.js';
@@ -62,6 +63,8 @@ export class MailWriter {
         return this.#exclusive(() => this.#renameTag(request.from, request.to));
       case 'deleteTag':
         return this.#exclusive(() => this.#deleteTag(request.name));
+      case 'maildropRemove':
+        return this.#exclusive(() => removeFromMaildrop(this.db, this.messages, request.mailbox, request.ids));
       case 'limitPages':
         this.#batch.flush();
         // SQLite's own ceiling (SQLITE_MAX_PAGE_COUNT) when lifted; never below the current size.
@@ -77,11 +80,11 @@ export class MailWriter {
   async #ingest({ raw, parsed: given, envelope, session, now }: Extract<WriterRequest, { op: 'ingest' }>): Promise<WriterResults['ingest']> {
     const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     const parsed = given ?? (await parseSummary(bytes).catch((error: unknown) => emptySummary([`the parser failed (${error instanceof Error ? error.message : String(error)})`])));
-    const record = toRecord(bytes, envelope, session.id, session.user, now, parsed, this.tagging);
+    const record = toRecord(bytes, envelope, session?.id ?? null, session?.user ?? '', now, parsed, this.tagging);
     return this.#batch.run(() => {
       // Open sessions live in memory until they close; the first message writes the row so that
       // the message's link survives a crash (the row then reads "interrupted").
-      this.sessions.ensure(session);
+      if (session) this.sessions.ensure(session);
       const summary = this.messages.insert(record);
       return { summary, pruned: this.messages.pruneToCount(this.limits.maxMessages), problems: parsed.problems };
     });
@@ -139,7 +142,7 @@ export class MailWriter {
 function toRecord(
   raw: Buffer,
   envelope: { from: string; to: string[] },
-  sessionId: string,
+  sessionId: string | null,
   user: string,
   now: number,
   parsed: ParsedSummary,

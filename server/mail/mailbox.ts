@@ -7,6 +7,7 @@ import { type Log, silentLog } from '../ports/log.js';
 import type { EventBus } from '../events/bus.js';
 import type { Message, MessageSummary, RuntimeStats, Session, SessionSummary } from '../protocol.js';
 import { type Db, databaseSize } from './database.js';
+import { MaildropStore } from './maildrop-store.js';
 import { MessageOpener } from './message-open.js';
 import { MessageStore } from './message-store.js';
 import { ParsePool } from './parse-pool.js';
@@ -101,6 +102,12 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
   #epoch = 0;
   #store: Opened | undefined;
   readonly #status: StoreStatus;
+  /** One POP3 maildrop per envelope recipient (maildrop-store.ts); a deletion that empties the
+   * last maildrop of a message deletes the message and is announced like any other. */
+  readonly maildrops = new MaildropStore({
+    reader: () => this.#s.reader,
+    remove: async (mailbox, ids) => this.#deleted(await this.#s.writer.call({ op: 'maildropRemove', mailbox, ids: [...ids] })),
+  });
 
   constructor(private readonly options: MailboxOptions) {
     const current = () => ({ open: this.#store !== undefined, failure: this.#store?.writer.failure });
@@ -151,11 +158,11 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
 
   async ingest({ raw, envelope, session }: IncomingMessage): Promise<{ id: string }> {
     // A message arriving after a reset belongs to the new run, and so does its session.
-    this.#forgotten.delete(session.id);
+    if (session) this.#forgotten.delete(session.id);
     const now = this.options.clock.now();
     // Parsed on the writer thread when that is quick, else on a parse thread first (parse-route.ts).
     const { parsed, bytes } = parsesCheaply(raw) ? { parsed: undefined, bytes: transferable(raw) } : await this.#s.parsers.summarize(raw);
-    const header = { ...session, transcript: [] };
+    const header = session && { ...session, transcript: [] };
     const request = { op: 'ingest', raw: bytes, parsed, envelope, session: header, now } as const;
     const { summary, pruned, problems } = await this.#s.writer.call(request, transferList(bytes)).catch((error: unknown) => {
       throw isStorageFull(error) ? storageFull(error) : error;

@@ -34,7 +34,7 @@ export type WriterRequest =
       envelope: { from: string; to: string[] };
       /** The session without its transcript (which grows with every message on a pooled
        * connection): its row is created with the first message if it does not exist yet. */
-      session: SessionRecord;
+      session: SessionRecord | undefined;
       now: number;
     }
   | { op: 'saveSession'; session: SessionRecord; prune: boolean }
@@ -46,6 +46,8 @@ export type WriterRequest =
   | { op: 'setTags'; ids: string[]; tags: string[] }
   | { op: 'renameTag'; from: string; to: string }
   | { op: 'deleteTag'; name: string }
+  /** A POP3 UPDATE: the messages leave `mailbox` (lower-case); see maildrop-writes.ts. */
+  | { op: 'maildropRemove'; mailbox: string; ids: string[] }
   /** SQLite's max_page_count on the writer's connection (null: no limit): how a test fills the disk. */
   | { op: 'limitPages'; pages: number | null };
 
@@ -62,6 +64,8 @@ export interface WriterResults {
   renameTag: { result: TagRenameResult; ids: string[] };
   /** IDs of the messages that carried the tag; null when there is no such tag. */
   deleteTag: string[] | null;
+  /** IDs of the messages deleted because no maildrop held them any more. */
+  maildropRemove: string[];
   /** The limit now in force (never below the database's current size). */
   limitPages: number;
 }

@@ -30,8 +30,11 @@ export interface IncomingMessage {
   /** Exactly as received after dot-unstuffing (RFC 5321 §4.5.2). */
   raw: Buffer;
   envelope: { from: string; to: string[] };
-  /** The session so far; its row is written with the message so the link survives a crash. */
-  session: SessionRecord;
+  /**
+   * The session so far; its row is written with the message so the link survives a crash.
+   * Absent for mail no SMTP session brought (simulated inbound mail): SessionID is then null.
+   */
+  session?: SessionRecord;
 }
 
 /** An open connection: its record changes until it closes. */

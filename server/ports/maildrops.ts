@@ -44,3 +44,26 @@ export function crlfOctets(raw: Buffer): number {
   if (start < raw.length) size += raw.length - start + 2;
   return size;
 }
+
+/**
+ * The maildrop an address belongs to: the address lower-cased (local parts are case-sensitive
+ * by RFC 5321 §2.4, but no mail system a test talks to treats them so), what the POP3 session
+ * does with the user name and what the store does with each envelope recipient.
+ */
+export function maildropName(address: string): string {
+  return address.trim().toLowerCase();
+}
+
+/**
+ * The maildrop sub-addressed mail also lands in (RFC 5233): `bounce+123-res.partner-7@x` is in
+ * `bounce@x` too, as Postfix (recipient_delimiter = +), Gmail and Microsoft 365 deliver
+ * "user+detail" to user's mailbox. Odoo 16 and earlier send with such VERP bounce addresses and
+ * fetch the one bounce mailbox. Null for an address without a detail part.
+ */
+export function baseMaildrop(address: string): string | null {
+  const name = maildropName(address);
+  const at = name.lastIndexOf('@');
+  const plus = name.indexOf('+');
+  if (at <= 0 || plus <= 0 || plus > at) return null;
+  return name.slice(0, plus) + name.slice(at);
+}

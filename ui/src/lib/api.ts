@@ -122,6 +122,9 @@ export const api = {
   faults: () => request<{ faults: OneShotFaultInfo[] }>('/api/v1/faults'),
   addFault: (body: unknown) => request<{ ID: string }>('/api/v1/faults', { method: 'POST', json: body }),
   removeFault: (faultId: string) => request<unknown>(`/api/v1/faults/${id(faultId)}`, { method: 'DELETE' }),
+  /** Simulated inbound mail for a message: a reply, an auto-reply, or a bounce (each 201 {"ID"}). */
+  simulate: (messageId: string, kind: 'reply' | 'auto-reply' | 'bounce', body: Record<string, unknown> = {}) =>
+    request<{ ID: string }>(`/api/v1/message/${id(messageId)}/${kind}`, { method: 'POST', json: body }),
 };
 
 function timeZone(): string | undefined {
