@@ -25,6 +25,8 @@ import { EventHub } from '../ws/hub.js';
 import { Integrations, taggingOptions } from './integrations.js';
 import { packageRoot, VERSION } from './version.js';
 import { errorFields, type Log } from '../ports/log.js';
+import { AuthChecker } from '../auth-checks/auth-checker.js';
+import { loadDnsFile } from './dns-file.js';
 
 export interface RunningAddresses {
   smtp: Endpoint[];
@@ -46,6 +48,8 @@ export class Harness {
   /** Server-side waits, webhooks and metrics: what CI jobs use besides the API. */
   readonly integrations: Integrations;
   readonly #credentials: Credentials;
+  /** DKIM/SPF/DMARC checks: for rules at the end of DATA, and GET /api/v1/message/{ID}/auth-check. */
+  readonly authChecks: AuthChecker;
   #watcher: ScenarioWatcher | undefined;
   #ready = false;
   #sweeper: NodeJS.Timeout | undefined;
@@ -77,6 +81,15 @@ export class Harness {
     const transcripts = new TranscriptBudget(this.config.maxTranscriptStorage, maxSessions);
     const dataMemory = new MemoryBudget(this.config.maxDataMemory);
     const faults = new FaultController({ clock: scenarioClock, defaults: { hostname, maxMessageSize } });
+    this.authChecks = new AuthChecker({
+      dns: loadDnsFile(this.config.dnsFile),
+      network: this.config.dnsLookups,
+      hostname,
+      scenario: (name) => this.scenarios.get(name),
+      activeScenario: () => this.#listeners[0]?.scenario ?? this.config.scenario,
+      message: (id) => this.mailbox.get(id),
+      session: (id) => this.mailbox.getSession(id),
+    });
     this.#listeners = this.config.smtp.map(
       ({ host, port, scenario, mode }) =>
         new SmtpListener({
@@ -98,6 +111,7 @@ export class Harness {
           onFault: (event) => this.bus.publish('fault.fired', event),
           log: log.child({ listener: `${host}:${port}` }),
           credentials: this.#credentials.smtp,
+          authChecks: this.authChecks,
         }),
     );
     this.control = new ControlPlane(this.scenarios, this.#listeners, faults, scenarioClock, this.bus);
@@ -122,6 +136,7 @@ export class Harness {
       security,
       mailbox: this.mailbox,
       control: this.control,
+      authChecks: this.authChecks,
       version: VERSION,
       ready: () => this.#ready && this.mailbox.healthy,
       reset: () => this.reset(),
@@ -230,6 +245,7 @@ export class Harness {
       this.#http.closeAllConnections();
     });
     this.integrations.close(); // webhooks stop (what is still queued is dropped)
+    await this.authChecks.close();
     await this.mailbox.close();
   }
 }
