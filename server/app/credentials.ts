@@ -2,12 +2,15 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config/config.js';
 import { CodedError } from '../errors/catalogue.js';
 import { Htpasswd, HtpasswdError } from '../util/htpasswd.js';
+import { BcryptPool } from './bcrypt-pool.js';
 
 export interface Credentials {
   /** HTTP basic auth for the UI, the API and the WebSocket: --ui-auth, --ui-auth-file, MP_UI_AUTH. */
   ui: Htpasswd | undefined;
   /** Checked at SMTP AUTH before the scenario decides: --smtp-auth-file, MP_SMTP_AUTH. */
   smtp: Htpasswd | undefined;
+  /** Stops the bcrypt thread both share. */
+  close(): Promise<void>;
 }
 
 /**
@@ -16,9 +19,13 @@ export interface Credentials {
  * leaving a listener open to everyone.
  */
 export function loadCredentials(config: Config): Credentials {
+  // bcrypt runs on its own thread: a cost-12 compare is ~1 s of CPU, which on the event loop
+  // would hold every SMTP session and API request (bcrypt-thread.ts).
+  const bcrypt = new BcryptPool();
   return {
-    ui: combine('ui', config.uiAuthFile, config.uiAuthText, config.uiAuth),
-    smtp: combine('smtp', config.smtpAuthFile, config.smtpAuthText),
+    ui: combine('ui', config.uiAuthFile, config.uiAuthText, config.uiAuth)?.withBcrypt(bcrypt.compare),
+    smtp: combine('smtp', config.smtpAuthFile, config.smtpAuthText)?.withBcrypt(bcrypt.compare),
+    close: () => bcrypt.close(),
   };
 }
 

@@ -238,6 +238,8 @@ export class Harness {
     this.integrations.endWaits(); // open waits answer 503 now rather than hold the close
     clearInterval(this.#sweeper);
     this.#watcher?.close();
+    // AUTH attempts still waiting for bcrypt are refused now, so their sessions can close.
+    await this.#credentials.close();
     await Promise.all(this.#listeners.map((listener) => listener.close()));
     await this.#hub.close(); // WebSocket clients first, or the HTTP close waits on them
     await new Promise<void>((resolve) => {
