@@ -151,6 +151,47 @@ s.quit()`,
     expect(session.flatMap((s) => s.Transactions.map((t) => t.Outcome)).sort()).toEqual(['delivered', 'rejected']);
   });
 
+  it('plays Gmail\'s and Outlook\'s MX sender requirements (550 5.7.26, 421 4.7.28, 550 5.7.515) as nodemailer reports them', async () => {
+    const dnsFile = join(tempDir(), 'dns.yaml');
+    writeFileSync(dnsFile, stringify(DNS));
+    // Gmail's 421 4.7.28 limit as in mx-gmail, after 1 message instead of 5,000.
+    const limited = { limits: [{ name: 'bulk', kind: 'messages', key: 'sender-domain', match: { auth: { dmarc: { not: 'pass' } } }, max: 1, window: { rolling: '24h' }, phase: 'data-end', reply: { code: 421, enhanced: '4.7.28', text: 'rate limited' } }] };
+    const dir = tempDir();
+    writeFileSync(join(dir, 'limited.yaml'), stringify(limited));
+    sim = await startSim({
+      dnsFile,
+      scenarios: dir,
+      smtp: [
+        { host: '127.0.0.1', port: 0, scenario: 'mx-gmail' },
+        { host: '127.0.0.1', port: 0, scenario: 'mx-outlook' },
+        { host: '127.0.0.1', port: 0, scenario: 'limited' },
+      ],
+    });
+    const [gmail, outlook, limitedPort] = sim.smtpPorts as [number, number, number];
+    const send = (port: number, from: string, raw: string) =>
+      nodemailer
+        .createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, name: 'client.example.com' })
+        .sendMail({ envelope: { from, to: ['you@outlook.com'] }, raw })
+        .then(
+          () => 'accepted',
+          (error: { responseCode?: number; response?: string }) => `${error.responseCode} ${error.response}`,
+        );
+
+    // Neither SPF nor DKIM passes for an undeclared domain: Gmail's "sender is unauthenticated".
+    const unauthenticated = await send(gmail, 'me@undeclared.test', MESSAGE('me@undeclared.test'));
+    expect(unauthenticated).toMatch(/^550 550-5\.7\.26 Your email has been blocked because the sender is unauthenticated\./);
+    expect(unauthenticated).toContain('550-5.7.26  SPF with ip: [127.0.0.1] = did not pass');
+    // SPF passes and aligns, but there is no DKIM signature: Outlook wants both.
+    expect(await send(outlook, 'news@example.com', MESSAGE('news@example.com'))).toBe(
+      '550 550 5.7.515 Access denied, sending domain [example.com] does not meet the required authentication level.',
+    );
+    expect(await send(outlook, 'news@example.com', await signed(MESSAGE('news@example.com')))).toBe('accepted');
+    // The limit counts only messages that do not pass DMARC: a passing one goes by uncounted.
+    expect(await send(limitedPort, 'news@example.com', await signed(MESSAGE('news@example.com')))).toBe('accepted');
+    expect(await send(limitedPort, 'me@undeclared.test', MESSAGE('me@undeclared.test'))).toBe('accepted');
+    expect(await send(limitedPort, 'me@undeclared.test', MESSAGE('me@undeclared.test'))).toBe('421 421 4.7.28 rate limited');
+  });
+
   it('names the file, line and field of a bad --dns-file', async () => {
     const dnsFile = join(tempDir(), 'dns.yaml');
     writeFileSync(dnsFile, 'example.com:\n  TXT: v=spf1 -all\n  MX: "mx.example.com"\n');

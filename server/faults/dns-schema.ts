@@ -40,7 +40,14 @@ export const dnsRecordSetSchema = z
   .describe('the records of one name by type: TXT (SPF, DKIM keys, DMARC), MX, A, AAAA');
 
 export const dnsRecordsSchema = z
-  .record(z.string().regex(DNS_NAME, 'a DNS name such as example.com or sel._domainkey.example.com'), dnsRecordSetSchema)
+  .record(z.string(), dnsRecordSetSchema)
+  // The name is checked here rather than as the record's key schema: zod reports a bad key as
+  // "Invalid key in record", which would hide what a name must look like.
+  .superRefine((records, ctx) => {
+    for (const name of Object.keys(records)) {
+      if (!DNS_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `"${name}" is not a DNS name (such as example.com or sel._domainkey.example.com)` });
+    }
+  })
   .describe('DNS records by name, answered to the message checks (SPF, DKIM, DMARC) instead of the network; any other name does not exist');
 
 export type DnsRecordSet = z.output<typeof dnsRecordSetSchema>;
