@@ -65,8 +65,16 @@ export function compileAuthCondition(condition: AuthCondition): (facts: AuthFact
  * run when the API or the UI first asks.
  */
 export function usesAuthFacts(scenario: { rules: readonly Rule[]; limits: readonly Limit[] }): boolean {
-  return scenario.rules.some((rule) => rule.when.auth !== undefined) || scenario.limits.some((limit) => limit.match?.auth !== undefined);
+  let uses = readsAuth.get(scenario);
+  if (uses === undefined) {
+    uses = scenario.rules.some((rule) => rule.when.auth !== undefined) || scenario.limits.some((limit) => limit.match?.auth !== undefined);
+    readsAuth.set(scenario, uses);
+  }
+  return uses;
 }
+
+/** Asked once per message: answered once per scenario object (a reloaded file is a new object). */
+const readsAuth = new WeakMap<object, boolean>();
 
 const known = <M extends AuthMethod>(method: M, result: string): AuthResult<M> =>
   ((AUTH_RESULTS[method] as readonly string[]).includes(result) ? result : 'permerror') as AuthResult<M>;
