@@ -313,7 +313,8 @@ export class ConnectionDriver {
   }
 
   #decideEnd(raw: Buffer, envelope: { from: string; to: string[] }, ctx: FaultContext, done: (err: Error | null, message?: string) => void, auth?: AuthCheckResult): void {
-    if (this.#socket.destroyed) return done(null);
+    // The client left while the checks ran: nothing to decide, nothing stored.
+    if (this.#socket.destroyed) return done(new Error('the connection closed before the end of DATA was decided'));
     const decision = this.deps.faults.decide(this.scenario, ctx);
     this.#run('data-end', decision, {
       proceed: () => this.#store(withHeaders(raw, decision.prependHeaders, (line) => this.state.note(`prepended ${line}`)), envelope, ctx, done, auth),
