@@ -7,10 +7,11 @@ import bcrypt from 'bcryptjs';
  * attempts held the SMTP and HTTP servers for ~2 s at a time.
  */
 parentPort!.on('message', ({ call, password, hash }: { call: number; password: string; hash: string }) => {
-  let ok = false;
+  let ok: boolean;
   try {
     ok = bcrypt.compareSync(password, hash);
   } catch {
+    // A hash bcryptjs cannot read matches nothing.
     ok = false;
   }
   parentPort!.postMessage({ call, ok });
