@@ -359,3 +359,66 @@ export interface FrameMap {
 
 export type FrameType = keyof FrameMap;
 export type Frame = { [K in FrameType]: { Type: K; Data: FrameMap[K] } }[FrameType];
+
+/**
+ * mailsim's own (GET /api/v1/message/{ID}/auth-check): is this message authenticated? DKIM,
+ * SPF and DMARC as a receiving server would see them, checked by mailauth against the DNS
+ * records a scenario (`dns:`) or --dns-file declares, plus the sender best practices
+ * Gmail's and Outlook's sender requirements name. Results are RFC 8601 §2.7 names.
+ */
+export interface AuthVerdict {
+  /** pass, fail, none, neutral, softfail, policy, temperror or permerror. */
+  Result: string;
+  /** Why, in the checker's words ("body hash did not verify", "domain of a@b does not designate 1.2.3.4"). */
+  Reason: string;
+  /** The method's Authentication-Results entry (RFC 8601), '' when the method did not run. */
+  Info: string;
+}
+
+export interface DkimSignatureVerdict extends AuthVerdict {
+  Domain: string;
+  Selector: string;
+  Algorithm: string;
+  /** The From domain this signature aligns with for DMARC (RFC 7489 §3.1.1), '' when it does not. */
+  AlignedWith: string;
+}
+
+export interface AuthCheckItem {
+  /** message-id, date, return-path, list-unsubscribe, list-unsubscribe-post. */
+  Check: string;
+  Result: 'pass' | 'fail' | 'skipped';
+  Detail: string;
+}
+
+export interface AuthDnsLookup {
+  Name: string;
+  Type: string;
+  /** declared: from the scenario or --dns-file; missing: answered "no such record" without asking anyone; network: a real lookup (--dns). */
+  Source: 'declared' | 'missing' | 'network';
+  /** What the lookup gave: records, NXDOMAIN, NODATA, or the network error. */
+  Answer: string;
+}
+
+export interface MessageAuth {
+  ID: string;
+  /** RFC 3339 time of the check. */
+  Checked: string;
+  /** The identities checked: the envelope sender, the client address and its HELO name. */
+  Envelope: { Sender: string; ClientIP: string; Helo: string };
+  /** The best of the message's signatures (pass if any passes), with each one. */
+  DKIM: AuthVerdict & { Signatures: DkimSignatureVerdict[] };
+  /** SPF for the envelope sender's domain (RFC 7208 §2.4: the HELO name when MAIL FROM is null). */
+  SPF: AuthVerdict & { Domain: string };
+  /** SPF for the HELO name (RFC 7208 §2.3). */
+  HeloSPF: AuthVerdict & { Domain: string };
+  DMARC: AuthVerdict & { Domain: string; Policy: string; SPFAligned: string; DKIMAligned: string };
+  ARC: AuthVerdict;
+  /** The Authentication-Results header a receiving server would add. */
+  AuthenticationResults: string;
+  /** Message-ID, Date, Return-Path, List-Unsubscribe (RFC 2369 / RFC 8058 for bulk mail). */
+  BestPractice: AuthCheckItem[];
+  /** Every DNS lookup the checks made, in order. */
+  DNS: AuthDnsLookup[];
+  /** Whether names not declared were looked up on the network (--dns). */
+  NetworkLookups: boolean;
+}

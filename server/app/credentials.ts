@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config/config.js';
 import { CodedError } from '../errors/catalogue.js';
 import { Htpasswd, HtpasswdError } from '../util/htpasswd.js';
+import { BcryptPool } from './bcrypt-pool.js';
 
 export interface Credentials {
   /** HTTP basic auth for the UI, the API and the WebSocket: --ui-auth, --ui-auth-file, MP_UI_AUTH. */
@@ -10,6 +11,8 @@ export interface Credentials {
   smtp: Htpasswd | undefined;
   /** POP3 logins (user = the mailbox address): --pop3-auth-file, MP_POP3_AUTH; any password without. */
   pop3: Htpasswd | undefined;
+  /** Stops the bcrypt thread they share. */
+  close(): Promise<void>;
 }
 
 /**
@@ -18,10 +21,14 @@ export interface Credentials {
  * leaving a listener open to everyone.
  */
 export function loadCredentials(config: Config): Credentials {
+  // bcrypt runs on its own thread: a cost-12 compare is ~1 s of CPU, which on the event loop
+  // would hold every SMTP session and API request (bcrypt-thread.ts).
+  const bcrypt = new BcryptPool();
   return {
-    ui: combine('ui', config.uiAuthFile, config.uiAuthText, config.uiAuth),
-    smtp: combine('smtp', config.smtpAuthFile, config.smtpAuthText),
-    pop3: combine('pop3', config.pop3AuthFile, config.pop3AuthText),
+    ui: combine('ui', config.uiAuthFile, config.uiAuthText, config.uiAuth)?.withBcrypt(bcrypt.compare),
+    smtp: combine('smtp', config.smtpAuthFile, config.smtpAuthText)?.withBcrypt(bcrypt.compare),
+    pop3: combine('pop3', config.pop3AuthFile, config.pop3AuthText)?.withBcrypt(bcrypt.compare),
+    close: () => bcrypt.close(),
   };
 }
 

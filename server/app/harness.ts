@@ -27,6 +27,8 @@ import { packageRoot, VERSION } from './version.js';
 import { Pop3Service } from './pop3-service.js';
 import { InboundSimulator } from '../inbound/simulator.js';
 import { errorFields, type Log } from '../ports/log.js';
+import { AuthChecker } from '../auth-checks/auth-checker.js';
+import { loadDnsFile } from './dns-file.js';
 
 export interface RunningAddresses {
   smtp: Endpoint[];
@@ -52,6 +54,8 @@ export class Harness {
   readonly #credentials: Credentials;
   /** --pop3: the maildrops of the store over POP3 (off without it). */
   readonly pop3: Pop3Service;
+  /** DKIM/SPF/DMARC checks: for rules at the end of DATA, and GET /api/v1/message/{ID}/auth-check. */
+  readonly authChecks: AuthChecker;
   #watcher: ScenarioWatcher | undefined;
   #ready = false;
   #sweeper: NodeJS.Timeout | undefined;
@@ -84,6 +88,15 @@ export class Harness {
     const transcripts = new TranscriptBudget(this.config.maxTranscriptStorage, maxSessions);
     const dataMemory = new MemoryBudget(this.config.maxDataMemory);
     const faults = new FaultController({ clock: scenarioClock, defaults: { hostname, maxMessageSize } });
+    this.authChecks = new AuthChecker({
+      dns: loadDnsFile(this.config.dnsFile),
+      network: this.config.dnsLookups,
+      hostname,
+      scenario: (name) => this.scenarios.get(name),
+      activeScenario: () => this.#listeners[0]?.scenario ?? this.config.scenario,
+      message: (id) => this.mailbox.get(id),
+      session: (id) => this.mailbox.getSession(id),
+    });
     this.#listeners = this.config.smtp.map(
       ({ host, port, scenario, mode }) =>
         new SmtpListener({
@@ -105,6 +118,7 @@ export class Harness {
           onFault: (event) => this.bus.publish('fault.fired', event),
           log: log.child({ listener: `${host}:${port}` }),
           credentials: this.#credentials.smtp,
+          authChecks: this.authChecks,
         }),
     );
     this.control = new ControlPlane(this.scenarios, this.#listeners, faults, scenarioClock, this.bus);
@@ -129,6 +143,7 @@ export class Harness {
       security,
       mailbox: this.mailbox,
       control: this.control,
+      authChecks: this.authChecks,
       version: VERSION,
       ready: () => this.#ready && this.mailbox.healthy,
       reset: () => this.reset(),
@@ -232,6 +247,8 @@ export class Harness {
     this.integrations.endWaits(); // open waits answer 503 now rather than hold the close
     clearInterval(this.#sweeper);
     this.#watcher?.close();
+    // AUTH attempts still waiting for bcrypt are refused now, so their sessions can close.
+    await this.#credentials.close();
     await Promise.all([...this.#listeners.map((listener) => listener.close()), this.pop3.close()]);
     await this.#hub.close(); // WebSocket clients first, or the HTTP close waits on them
     await new Promise<void>((resolve) => {
@@ -239,6 +256,7 @@ export class Harness {
       this.#http.closeAllConnections();
     });
     this.integrations.close(); // webhooks stop (what is still queued is dropped)
+    await this.authChecks.close();
     await this.mailbox.close();
   }
 }

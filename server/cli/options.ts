@@ -280,6 +280,19 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: 'none',
     parse: (text) => must(listOf(text, ['plus-addresses', 'x-tags']), 'tags-disable', text, 'plus-addresses, x-tags or both comma-separated'),
   },
+  {
+    flag: 'dns-file',
+    key: 'dnsFile',
+    value: 'FILE',
+    help: 'DNS records (YAML or JSON: name → TXT/MX/A/AAAA) that the DKIM, SPF and DMARC checks answer from; a scenario\'s dns: adds to them.',
+    defaultText: 'none',
+  },
+  {
+    flag: 'dns',
+    key: 'dnsLookups',
+    help: 'Let the DKIM, SPF and DMARC checks look up names nobody declared on the network; without it those names do not exist.',
+    defaultText: 'off (no network lookups)',
+  },
   { flag: 'quiet', short: 'q', key: 'quiet', help: 'Print nothing but warnings and errors: no banner, log level warn unless --log-level is given.', defaultText: 'off' },
   {
     flag: 'log-level',

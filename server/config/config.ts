@@ -105,6 +105,10 @@ export const configSchema = z.object({
   tagsUsername: z.boolean().default(false),
   /** Automatic tag sources to turn off (Mailpit's --tags-disable). */
   tagsDisable: z.array(z.enum(['plus-addresses', 'x-tags'])).default([]),
+  /** --dns-file: DNS records (YAML or JSON) the message checks answer from, under each scenario's own `dns:`. */
+  dnsFile: z.string().min(1).optional(),
+  /** --dns: names nobody declared are looked up on the network; without it they do not exist. */
+  dnsLookups: z.boolean().default(false),
   /** Print no start-up banner. */
   quiet: z.boolean().default(false),
   logLevel: z.enum(LOG_LEVELS).default('info'),

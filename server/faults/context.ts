@@ -1,3 +1,4 @@
+import type { AuthFacts } from './auth-facts.js';
 import type { Phase } from './schema.js';
 
 /**
@@ -19,6 +20,8 @@ export interface FaultContext {
   announcedSize?: number;
   /** data-end only: the received message. */
   message?: { size: number; headers: Record<string, string[]> };
+  /** data-end only, when a rule or limit reads them: the message's DKIM, SPF and DMARC results. */
+  authResults?: AuthFacts;
 }
 
 export interface SessionView {

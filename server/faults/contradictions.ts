@@ -45,6 +45,7 @@ const KNOWN_AT: Partial<Record<keyof Rule['when'], { phases: readonly Phase[]; w
   sender: { phases: ['mail', 'rcpt', 'data-start', 'data-end', 'rset', 'quit'], what: 'the sender is only known from MAIL FROM on' },
   recipient: { phases: ['rcpt', 'data-start', 'data-end', 'rset', 'quit'], what: 'recipients are only known from RCPT TO on' },
   size: { phases: ['mail', 'data-end'], what: 'the size is only known at mail (SIZE=) and data-end' },
+  auth: { phases: ['data-end'], what: 'DKIM, SPF and DMARC results are only known at data-end (they need the message)' },
 };
 
 function ruleContradictions(rule: Rule, index: number): Contradiction[] {
@@ -61,6 +62,9 @@ function ruleContradictions(rule: Rule, index: number): Contradiction[] {
 }
 
 function limitContradictions(limit: Limit, index: number): Contradiction[] {
+  if (limit.match?.auth !== undefined && !('phase' in limit && limit.phase === 'data-end')) {
+    return [{ path: ['limits', index, 'match', 'auth'], message: 'DKIM, SPF and DMARC results are only known at data-end: use kind messages with phase data-end' }];
+  }
   if (limit.kind === 'concurrent' && limit.key === 'user' && limit.phase === 'connect') {
     return [{ path: ['limits', index, 'phase'], message: 'key user is unknown at connect (no AUTH yet), so this limit never applies: use phase auth, mail, data-start or data-end' }];
   }

@@ -32,6 +32,7 @@ export function placeholderValues(
 ): Record<string, string> {
   const recipient = recipientOf(source);
   const at = recipient.lastIndexOf('@');
+  const from = 'phase' in source ? (fromAddresses(source)[0] ?? source.sender ?? '') : '';
   return {
     id: source.session.id,
     clientIp: normaliseAddress(source.session.clientAddress),
@@ -39,7 +40,9 @@ export function placeholderValues(
     sender: 'phase' in source ? (source.sender ?? '') : '',
     recipient,
     recipientDomain: at < 0 ? '' : recipient.slice(at + 1),
-    from: 'phase' in source ? (fromAddresses(source)[0] ?? source.sender ?? '') : '',
+    from,
+    // Gmail's and Outlook's sender-requirement refusals name the From domain (RFC 7489 §3.1: DMARC's identity).
+    fromDomain: from.slice(from.lastIndexOf('@') + 1),
     user: source.session.user,
     epoch: String(Math.floor(env.now / 1000)),
     date: rfc5322Date(env.now),

@@ -3,6 +3,8 @@ import { SCENARIO_NAME, SCENARIO_NAME_RULE } from '../util/scenario-name.js';
 import { actionPhaseProblem, actionSchema } from './actions/index.js';
 import { replySchema } from './reply-schema.js';
 import { contradictions } from './contradictions.js';
+import { authConditionSchema } from './auth-facts.js';
+import { dnsRecordsSchema } from './dns-schema.js';
 import { durationSchema, regexMatcherSchema, SPAN_BOUND, timeZoneSchema, WAIT_BOUND } from './schema-fields.js';
 
 export type { DurationInput } from './schema-fields.js';
@@ -64,6 +66,7 @@ const conditions = {
       .describe('the From header (data-end) or MAIL FROM (mail) is not the authenticated user: Microsoft 365 SendAs'),
     authenticated: z.boolean().optional(),
     secure: z.boolean().optional().describe('the session is (or is not) on TLS'),
+    auth: authConditionSchema.optional(),
 };
 export const whenSchema = z.object({ phase: phaseSchema, ...conditions }).strict();
 export type When = z.infer<typeof whenSchema>;
@@ -356,6 +359,7 @@ export const scenarioSchema = z
     persona: personaSchema.default(personaSchema.parse({})),
     rules: z.array(ruleSchema).default([]),
     limits: z.array(limitSchema).default([]),
+    dns: dnsRecordsSchema.optional(),
   })
   .strict()
   .superRefine((scenario, ctx) => {

@@ -1,4 +1,5 @@
 import { ADDRESS_LIST_LIMITS, addressList } from './address-list.js';
+import { compileAuthCondition } from './auth-facts.js';
 import type { FaultContext } from './context.js';
 import { compileClientMatchers, compileMatchers, type StringTest } from './matcher.js';
 import type { Match, When } from './schema.js';
@@ -124,6 +125,10 @@ function messageChecks(when: Match): Check[] {
       const size = sizeOf(ctx);
       return size !== undefined && size >= min && size <= max;
     });
+  }
+  if (when.auth !== undefined) {
+    const test = compileAuthCondition(when.auth);
+    checks.push((ctx) => test(ctx.authResults));
   }
   return checks;
 }

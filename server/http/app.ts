@@ -16,10 +16,14 @@ import { waitRouter } from './routes/wait.js';
 import type { EventBus } from '../events/bus.js';
 import type { WaitRegistry } from './waiting.js';
 import { systemRouter, type SystemDeps } from './routes/system.js';
+import { authCheckRouter } from './routes/auth-check.js';
+import type { AuthChecks } from '../ports/auth-checks.js';
 
 export interface AppDeps extends SystemDeps {
   mailbox: MailboxPort;
   control: ScenarioControl;
+  /** GET /api/v1/message/{ID}/auth-check. */
+  authChecks?: Pick<AuthChecks, 'forMessage'>;
   report: (error: unknown) => void;
   /** Origin, Host and --ui-auth checks; mounted before every route. */
   security?: SecurityOptions;
@@ -44,6 +48,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(systemRouter(deps));
   app.use(messagesRouter(deps.mailbox));
   app.use(messageRouter(deps.mailbox));
+  if (deps.authChecks) app.use(authCheckRouter(deps.authChecks));
   app.use(sessionsRouter(deps.mailbox));
   app.use(scenariosRouter(deps.control));
   app.use(tagsRouter(deps.mailbox));

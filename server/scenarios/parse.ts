@@ -40,7 +40,7 @@ function fail(file: string, line: number, column: number, field: string, message
 }
 
 /** Walks down as far as the path exists; a missing field is reported at its parent. */
-function nodeOffset(doc: Document, path: (string | number)[], wantKey: boolean): number {
+export function nodeOffset(doc: Document, path: (string | number)[], wantKey: boolean): number {
   for (let depth = path.length; depth >= 0; depth--) {
     const prefix = path.slice(0, depth);
     if (wantKey && depth === path.length) {

@@ -26,6 +26,9 @@ import { TlsTracker } from './tls-tracker.js';
 import type { TranscriptBudget } from './transcript.js';
 import { smtpReply } from '../errors/catalogue.js';
 import type { CredentialCheck } from '../util/htpasswd.js';
+import type { AuthCheckResult, AuthChecks } from '../ports/auth-checks.js';
+import { authFacts, usesAuthFacts } from '../faults/auth-facts.js';
+import { normaliseAddress } from '../faults/ip-address.js';
 
 export interface DriverDeps {
   faults: FaultPort;
@@ -47,6 +50,8 @@ export interface DriverDeps {
   log: Log;
   /** --smtp-auth-file: checked before the scenario sees the AUTH; MAIL without AUTH is refused. */
   credentials?: CredentialCheck | undefined;
+  /** DKIM/SPF/DMARC checks: awaited at the end of DATA only when the scenario's rules read them. */
+  authChecks?: AuthChecks | undefined;
 }
 
 type Callback = (err?: Error | null) => void;
@@ -285,15 +290,39 @@ export class ConnectionDriver {
         this.#releaseData = undefined;
         callback(err, message);
       };
-      const decision = this.deps.faults.decide(this.scenario, ctx);
-      this.#run('data-end', decision, {
-        proceed: () => this.#store(withHeaders(raw, decision.prependHeaders, (line) => this.state.note(`prepended ${line}`)), envelope, ctx, done),
-        reply: (r) => done(this.#refusal(r)),
-        blackhole: () => {
-          this.state.blackholed();
-          done(null, this.#persona.queuedText(`blackhole-${newId().slice(0, 10)}`));
-        },
-      });
+      const checks = this.deps.authChecks;
+      if (!checks || !usesAuthFacts(this.scenario)) return this.#decideEnd(raw, envelope, ctx, done);
+      // The scenario matches on DKIM/SPF/DMARC: they are checked (on the auth thread) before it decides.
+      const request = { raw, sender: envelope.from, recipients: envelope.to.length, clientIp: normaliseAddress(this.state.client.address), helo: this.state.helo, scenario: this.scenario.name };
+      checks.check(request).then(
+        (auth) =>
+          this.contain('checking DKIM, SPF and DMARC', () => {
+            ctx.authResults = authFacts(auth);
+            this.state.note(`auth: dkim=${auth.DKIM.Result} spf=${auth.SPF.Result} dmarc=${auth.DMARC.Result}`);
+            this.#decideEnd(raw, envelope, ctx, done, auth);
+          }),
+        (error: Error) =>
+          this.contain('checking DKIM, SPF and DMARC', () => {
+            // RFC 8601 §2.7: a check that could not complete is a temporary error.
+            this.state.note(`auth: the checks failed: ${error.message}`);
+            ctx.authResults = { dkim: 'temperror', spf: 'temperror', dmarc: 'temperror' };
+            this.#decideEnd(raw, envelope, ctx, done);
+          }),
+      );
+    });
+  }
+
+  #decideEnd(raw: Buffer, envelope: { from: string; to: string[] }, ctx: FaultContext, done: (err: Error | null, message?: string) => void, auth?: AuthCheckResult): void {
+    // The client left while the checks ran: nothing to decide, nothing stored.
+    if (this.#socket.destroyed) return done(new Error('the connection closed before the end of DATA was decided'));
+    const decision = this.deps.faults.decide(this.scenario, ctx);
+    this.#run('data-end', decision, {
+      proceed: () => this.#store(withHeaders(raw, decision.prependHeaders, (line) => this.state.note(`prepended ${line}`)), envelope, ctx, done, auth),
+      reply: (r) => done(this.#refusal(r)),
+      blackhole: () => {
+        this.state.blackholed();
+        done(null, this.#persona.queuedText(`blackhole-${newId().slice(0, 10)}`));
+      },
     });
   }
 
@@ -314,12 +343,13 @@ export class ConnectionDriver {
     else close();
   }
 
-  #store(raw: Buffer, envelope: { from: string; to: string[] }, ctx: FaultContext, callback: (err: Error | null, message?: string) => void): void {
+  #store(raw: Buffer, envelope: { from: string; to: string[] }, ctx: FaultContext, callback: (err: Error | null, message?: string) => void, auth?: AuthCheckResult): void {
     // The store writes the session's row with the message; its transcript comes at close.
     const storing = this.deps.messages.ingest({ raw, envelope, session: this.state.record(false) }).then(
       ({ id }) =>
         this.contain('storing a message', () => {
           this.state.stored(id);
+          if (auth) this.deps.authChecks?.remember(id, auth);
           for (const note of this.deps.faults.delivered(this.scenario, ctx) ?? []) this.state.note(note);
           callback(null, this.#persona.queuedText(id));
         }),

@@ -14,6 +14,7 @@ import type { ListenerMode } from '../util/listener-modes.js';
 import { DEFAULT_TRANSCRIPT_BUDGET, type TranscriptBudget } from './transcript.js';
 import { smtpReply } from '../errors/catalogue.js';
 import type { CredentialCheck } from '../util/htpasswd.js';
+import type { AuthChecks } from '../ports/auth-checks.js';
 
 export interface ListenerOptions {
   host: string;
@@ -42,6 +43,8 @@ export interface ListenerOptions {
   log: Log;
   /** --smtp-auth-file: AUTH must name one of its users, and MAIL needs AUTH (as Mailpit). */
   credentials?: CredentialCheck | undefined;
+  /** DKIM/SPF/DMARC checks, for scenarios whose rules match on them. */
+  authChecks?: AuthChecks | undefined;
 }
 
 /** The mechanisms smtp-server will run; which of them a session offers is the persona's call. */
@@ -233,6 +236,7 @@ export class SmtpListener {
         dataMemory: this.#dataMemory,
         onFault: options.onFault,
         credentials: options.credentials,
+        authChecks: options.authChecks,
         log,
       });
       this.#drivers.set(connection.id, driver);

@@ -76,6 +76,10 @@ export class Htpasswd implements CredentialCheck {
   readonly #entries = new Map<string, Entry>();
   /** sha256(user, password, hash) of recent successes, so a verified browser pays once. */
   readonly #verified = new Set<string>();
+  /** Checks under way by the same key: a pool logging in 20 times at once pays for one bcrypt. */
+  readonly #checking = new Map<string, Promise<boolean>>();
+  /** Where bcrypt runs: a worker thread in the server (app/bcrypt-pool.ts); bcryptjs here otherwise. */
+  #bcrypt: BcryptCompare = (password, hash) => bcrypt.compare(password, hash);
 
   private constructor() {}
 
@@ -112,6 +116,12 @@ export class Htpasswd implements CredentialCheck {
     return merged;
   }
 
+  /** Runs bcrypt compares with this function (the server's worker thread) instead of on the calling thread. */
+  withBcrypt(compare: BcryptCompare): this {
+    this.#bcrypt = compare;
+    return this;
+  }
+
   get size(): number {
     return this.#entries.size;
   }
@@ -126,7 +136,12 @@ export class Htpasswd implements CredentialCheck {
     }
     const key = digest(`${user}\0${password}\0${entry.hash}`).toString('base64');
     if (this.#verified.has(key)) return true;
-    const ok = await matches(entry, password);
+    let checking = this.#checking.get(key);
+    if (!checking) {
+      checking = matches(entry, password, this.#bcrypt).finally(() => this.#checking.delete(key));
+      this.#checking.set(key, checking);
+    }
+    const ok = await checking;
     if (ok) {
       if (this.#verified.size >= CACHE_LIMIT) this.#verified.delete(this.#verified.values().next().value!);
       this.#verified.add(key);
@@ -135,11 +150,13 @@ export class Htpasswd implements CredentialCheck {
   }
 }
 
-async function matches({ hash, scheme }: Entry, password: string): Promise<boolean> {
+export type BcryptCompare = (password: string, hash: string) => Promise<boolean>;
+
+async function matches({ hash, scheme }: Entry, password: string, compare: BcryptCompare): Promise<boolean> {
   switch (scheme) {
     case 'bcrypt':
       // bcryptjs reads $2a$ and $2b$; $2y$ (PHP, htpasswd -B) and $2x$ are the same algorithm.
-      return bcrypt.compare(password, hash.replace(/^\$2[xy]\$/, '$2b$'));
+      return compare(password, hash.replace(/^\$2[xy]\$/, '$2b$'));
     case 'apr1':
       return same(aprMd5(password, hash), hash);
     case 'sha':

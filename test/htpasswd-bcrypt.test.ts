@@ -1,0 +1,74 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import bcrypt from 'bcryptjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RawSmtp } from './helpers/raw-smtp.js';
+import { startSim, type TestSim } from './helpers/sim.js';
+
+const plain = (user: string, password: string) => Buffer.from(`\0${user}\0${password}`).toString('base64');
+
+describe('bcrypt auth files do not block the event loop', () => {
+  let sim: TestSim | undefined;
+  afterEach(async () => {
+    await sim?.stop();
+    sim = undefined;
+  });
+
+  it('answers another client\'s NOOP while 20 AUTH attempts against a cost-12 hash are being checked', async () => {
+    // One compare at cost 12 costs what this hash does to make (~1 s here): the yardstick for "blocked".
+    const started = performance.now();
+    const hash = bcrypt.hashSync('right password', 12);
+    const oneHashMs = performance.now() - started;
+    sim = await startSim({ smtpAuthText: `alice:${hash}` });
+    const bystander = await RawSmtp.open(sim.smtpPort);
+    await bystander.reply();
+    await bystander.command('EHLO bystander.test');
+    const attackers = await Promise.all(Array.from({ length: 20 }, () => RawSmtp.open(sim!.smtpPort)));
+    for (const client of attackers) await client.reply();
+    for (const client of attackers) await client.command('EHLO attacker.test');
+
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
+    const answered: string[] = [];
+    let firstAuth!: () => void;
+    const authAnswered = new Promise<void>((resolve) => (firstAuth = resolve));
+    const auths = attackers.map((client, i) =>
+      client.command(`AUTH PLAIN ${plain('alice', `wrong ${i}`)}`).then(
+        (reply) => {
+          answered.push(reply);
+          firstAuth();
+        },
+        () => {},
+      ),
+    );
+    const noop = await bystander.command('NOOP');
+    const answeredBeforeNoop = answered.length;
+    // Watch the loop until the first bcrypt verdict is back: the whole time one compare runs.
+    await authAnswered;
+    delay.disable();
+
+    expect(noop).toMatch(/^250 /);
+    // The NOOP came back while every bcrypt check was still running, not after them...
+    expect(answeredBeforeNoop).toBe(0);
+    expect(answered[0]).toMatch(/^535 /);
+    // ...and the event loop never stalled for anything like one bcrypt compare (bcryptjs's own
+    // "async" compare runs 100 ms slices on it: 20 at once held it for ~2 s at a time).
+    expect(delay.count).toBeGreaterThan(0);
+    expect(delay.max / 1e6).toBeLessThan(oneHashMs / 4);
+    await sim.stop();
+    sim = undefined;
+    await Promise.all(auths);
+  }, 60_000);
+
+  it('still logs in with the right password, and a second login with it needs no second bcrypt', async () => {
+    const hash = bcrypt.hashSync('right password', 4);
+    sim = await startSim({ smtpAuthText: `alice:${hash}` });
+    for (let i = 0; i < 2; i++) {
+      const client = await RawSmtp.open(sim.smtpPort);
+      await client.reply();
+      await client.command('EHLO client.test');
+      expect(await client.command(`AUTH PLAIN ${plain('alice', 'wrong')}`)).toMatch(/^535 /);
+      expect(await client.command(`AUTH PLAIN ${plain('alice', 'right password')}`)).toMatch(/^235 /);
+      client.close();
+    }
+  });
+});
