@@ -23,6 +23,9 @@ import { Certificates } from '../tls/certificates.js';
 import { TlsContexts } from '../tls/contexts.js';
 import { EventHub } from '../ws/hub.js';
 import { Integrations, taggingOptions } from './integrations.js';
+import { BounceScheduler } from './bounce-scheduler.js';
+import { BounceSender } from './bounce-sender.js';
+import { bounceControl } from './bounce-control.js';
 import { packageRoot, VERSION } from './version.js';
 import { errorFields, type Log } from '../ports/log.js';
 
@@ -40,6 +43,8 @@ export class Harness {
   readonly mailbox: Mailbox;
   readonly scenarios: ScenarioRegistry;
   readonly control: ControlPlane;
+  /** Fires the bounces (DSNs) the scenarios planned when the scenario clock reaches them. */
+  readonly bounces: BounceScheduler;
   readonly #listeners: SmtpListener[];
   readonly #http: Server;
   readonly #hub: EventHub;
@@ -77,6 +82,8 @@ export class Harness {
     const transcripts = new TranscriptBudget(this.config.maxTranscriptStorage, maxSessions);
     const dataMemory = new MemoryBudget(this.config.maxDataMemory);
     const faults = new FaultController({ clock: scenarioClock, defaults: { hostname, maxMessageSize } });
+    const sender = new BounceSender({ mailbox: this.mailbox, sink: this.mailbox, bus: this.bus, clock: scenarioClock });
+    this.bounces = new BounceScheduler({ sender, clock: scenarioClock, bus: this.bus, log: log.child({ part: 'bounces' }) });
     this.#listeners = this.config.smtp.map(
       ({ host, port, scenario, mode }) =>
         new SmtpListener({
@@ -98,6 +105,7 @@ export class Harness {
           onFault: (event) => this.bus.publish('fault.fired', event),
           log: log.child({ listener: `${host}:${port}` }),
           credentials: this.#credentials.smtp,
+          reports: this.bounces,
         }),
     );
     this.control = new ControlPlane(this.scenarios, this.#listeners, faults, scenarioClock, this.bus);
@@ -122,6 +130,7 @@ export class Harness {
       security,
       mailbox: this.mailbox,
       control: this.control,
+      bounces: bounceControl({ mailbox: this.mailbox, sender, scheduler: this.bounces, hostname, providerEvents: () => [] }),
       version: VERSION,
       ready: () => this.#ready && this.mailbox.healthy,
       reset: () => this.reset(),
@@ -229,6 +238,7 @@ export class Harness {
       this.#http.close(() => resolve());
       this.#http.closeAllConnections();
     });
+    this.bounces.close(); // pending bounces are not kept (README, "Bounces")
     this.integrations.close(); // webhooks stop (what is still queued is dropped)
     await this.mailbox.close();
   }

@@ -7,6 +7,7 @@ import { cleanPathRedirect } from './clean-path.js';
 import { type SecurityOptions, securityMiddleware } from './security.js';
 import { uiStatic } from './ui-static.js';
 import { messageRouter } from './routes/message.js';
+import { type BounceControl, bouncesRouter } from './routes/bounces.js';
 import { messagesRouter } from './routes/messages.js';
 import { type ScenarioControl, scenariosRouter } from './routes/scenarios.js';
 import { sessionsRouter } from './routes/sessions.js';
@@ -19,6 +20,8 @@ import { systemRouter, type SystemDeps } from './routes/system.js';
 export interface AppDeps extends SystemDeps {
   mailbox: MailboxPort;
   control: ScenarioControl;
+  /** Simulated bounces and the provider event webhook log. */
+  bounces?: BounceControl;
   report: (error: unknown) => void;
   /** Origin, Host and --ui-auth checks; mounted before every route. */
   security?: SecurityOptions;
@@ -39,6 +42,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(jsonBody());
   app.use(systemRouter(deps));
   app.use(messagesRouter(deps.mailbox));
+  if (deps.bounces) app.use(bouncesRouter(deps.bounces));
   app.use(messageRouter(deps.mailbox));
   app.use(sessionsRouter(deps.mailbox));
   app.use(scenariosRouter(deps.control));

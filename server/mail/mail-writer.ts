@@ -4,6 +4,7 @@ import { parseSummary } from './message-parser.js';
 import { emptySummary, type ParsedSummary } from './summary.js';
 import { MessageStore, type NewMessage } from './message-store.js';
 import { SessionStore } from './session-store.js';
+import { BounceLinks } from './bounce-links.js';
 import { extractTags, type TaggingOptions } from './tags.js';
 import { WriteBatch } from './write-batch.js';
 import type { WriteTarget, WriterLimits, WriterRequest, WriterResults } from './writer-protocol.js';
@@ -19,6 +20,7 @@ import { newId } from '../util/ids.js';
 export class MailWriter {
   readonly messages: MessageStore;
   readonly sessions: SessionStore;
+  readonly #bounces: BounceLinks;
   readonly #batch: WriteBatch;
 
   constructor(
@@ -28,6 +30,7 @@ export class MailWriter {
   ) {
     this.messages = new MessageStore(db);
     this.sessions = new SessionStore(db);
+    this.#bounces = new BounceLinks(db);
     this.#batch = new WriteBatch(db, () => this.messages.recount());
   }
 
@@ -54,6 +57,7 @@ export class MailWriter {
         return this.#exclusive(() => {
           const count = this.messages.deleteAll();
           this.sessions.deleteAll();
+          this.#bounces.deleteAll();
           return count;
         }, true);
       case 'setTags':
@@ -74,15 +78,17 @@ export class MailWriter {
     this.#batch.flush();
   }
 
-  async #ingest({ raw, parsed: given, envelope, session, now }: Extract<WriterRequest, { op: 'ingest' }>): Promise<WriterResults['ingest']> {
+  async #ingest({ raw, parsed: given, envelope, session, bounce, now }: Extract<WriterRequest, { op: 'ingest' }>): Promise<WriterResults['ingest']> {
     const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     const parsed = given ?? (await parseSummary(bytes).catch((error: unknown) => emptySummary([`the parser failed (${error instanceof Error ? error.message : String(error)})`])));
-    const record = toRecord(bytes, envelope, session.id, session.user, now, parsed, this.tagging);
+    // A bounce mailsim sent has no session of its own: it links to the original's.
+    const record = toRecord(bytes, envelope, session?.id ?? bounce?.SessionID ?? null, session?.user ?? '', now, parsed, this.tagging);
     return this.#batch.run(() => {
       // Open sessions live in memory until they close; the first message writes the row so that
       // the message's link survives a crash (the row then reads "interrupted").
-      this.sessions.ensure(session);
+      if (session) this.sessions.ensure(session);
       const summary = this.messages.insert(record);
+      if (bounce) this.#bounces.insert(summary.ID, bounce);
       return { summary, pruned: this.messages.pruneToCount(this.limits.maxMessages), problems: parsed.problems };
     });
   }
@@ -98,6 +104,7 @@ export class MailWriter {
   #delete(target: WriteTarget): WriterResults['delete'] {
     if (target === 'all') {
       const count = this.messages.deleteAll();
+      this.#bounces.deleteAll();
       releaseFreePages(this.db);
       return { deleted: [], count };
     }
@@ -139,7 +146,7 @@ export class MailWriter {
 function toRecord(
   raw: Buffer,
   envelope: { from: string; to: string[] },
-  sessionId: string,
+  sessionId: string | null,
   user: string,
   now: number,
   parsed: ParsedSummary,

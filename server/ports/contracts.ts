@@ -2,7 +2,7 @@
  * The interfaces one module offers another through the composition root (harness.ts). Types
  * only: the SMTP adapter depends on these, never on the store behind them.
  */
-import type { SessionOutcome, SessionTransaction, TlsInfo, TranscriptEntry } from '../protocol.js';
+import type { BounceDetails, SessionOutcome, SessionTransaction, TlsInfo, TranscriptEntry } from '../protocol.js';
 
 export interface Endpoint {
   address: string;
@@ -30,8 +30,10 @@ export interface IncomingMessage {
   /** Exactly as received after dot-unstuffing (RFC 5321 §4.5.2). */
   raw: Buffer;
   envelope: { from: string; to: string[] };
-  /** The session so far; its row is written with the message so the link survives a crash. */
-  session: SessionRecord;
+  /** The session so far; its row is written with the message so the link survives a crash. Null: mail mailsim made itself (a bounce). */
+  session: SessionRecord | null;
+  /** A bounce mailsim sent: stored linked to the original it reports on. */
+  bounce?: BounceDetails;
 }
 
 /** An open connection: its record changes until it closes. */

@@ -14,6 +14,7 @@ import type { ListenerMode } from '../util/listener-modes.js';
 import { DEFAULT_TRANSCRIPT_BUDGET, type TranscriptBudget } from './transcript.js';
 import { smtpReply } from '../errors/catalogue.js';
 import type { CredentialCheck } from '../util/htpasswd.js';
+import type { DeliveryReports } from '../ports/delivery-reports.js';
 
 export interface ListenerOptions {
   host: string;
@@ -42,6 +43,8 @@ export interface ListenerOptions {
   log: Log;
   /** --smtp-auth-file: AUTH must name one of its users, and MAIL needs AUTH (as Mailpit). */
   credentials?: CredentialCheck | undefined;
+  /** Told of every stored message with its DSN parameters and planned bounces. */
+  reports?: DeliveryReports | undefined;
 }
 
 /** The mechanisms smtp-server will run; which of them a session offers is the persona's call. */
@@ -104,6 +107,9 @@ export class SmtpListener {
         disableReverseLookup: true,
         hideENHANCEDSTATUSCODES: false,
         hideSTARTTLS: true,
+        // smtp-server then parses and checks RET, ENVID, NOTIFY and ORCPT (RFC 3461) into
+        // session.envelope.dsn and each recipient's dsn; whether EHLO lists DSN is the persona's call.
+        hideDSN: false,
         socketTimeout: options.idleTimeoutMs,
         closeTimeout: 10_000,
         logger: smtpServerLogger(options.log, (id) => this.#drivers.has(id)) as never,
@@ -233,6 +239,7 @@ export class SmtpListener {
         dataMemory: this.#dataMemory,
         onFault: options.onFault,
         credentials: options.credentials,
+        reports: options.reports,
         log,
       });
       this.#drivers.set(connection.id, driver);
