@@ -9,12 +9,18 @@ export interface BounceControlDeps {
   scheduler: BounceScheduler;
   hostname: string;
   providerEvents: () => unknown[];
+  providerKeys: () => unknown;
+  snsCertificate: () => string | null;
+  relayHistory: () => unknown[];
 }
 
 /** POST /api/v1/message/{ID}/bounce: a report on any stored message, sent now. */
 export function bounceControl(deps: BounceControlDeps): BounceControl {
   return {
     providerEvents: deps.providerEvents,
+    providerKeys: deps.providerKeys,
+    snsCertificate: deps.snsCertificate,
+    relayHistory: deps.relayHistory,
     async simulate(id: string, request: SimulateBounce): Promise<SimulateResult> {
       const stored = deps.mailbox.get(id);
       if (!stored) return 'not-found';

@@ -241,6 +241,34 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: 'messages',
     parse: (text) => must(listOf(text, ['messages', 'sessions']), 'webhook-events', text, 'messages, sessions or messages,sessions'),
   },
+  // Bounces (issue 13): provider event webhooks and the bounce relay.
+  {
+    flag: 'provider-events',
+    key: 'providerEvents',
+    value: 'PROVIDER=URL',
+    multiple: true,
+    help: 'POST each delivery event (delivered, deferred, bounced) to URL in a provider\'s webhook format: sendgrid, ses, mailgun or postmark; repeat for several.',
+    defaultText: 'none',
+    parse: (text) => {
+      const match = /^(sendgrid|ses|mailgun|postmark)=(https?:\/\/\S+)$/i.exec(text);
+      return must(match && URL.canParse(match[2]!) ? { provider: match[1]!.toLowerCase(), url: match[2] } : undefined, 'provider-events', text, 'PROVIDER=URL with PROVIDER one of sendgrid, ses, mailgun, postmark');
+    },
+  },
+  {
+    flag: 'mailgun-signing-key',
+    key: 'mailgunSigningKey',
+    value: 'KEY',
+    help: 'The HTTP webhook signing key Mailgun-format events are signed with.',
+    defaultText: 'random (GET /api/v1/provider-events/keys)',
+  },
+  {
+    flag: 'bounce-relay',
+    key: 'bounceRelay',
+    value: 'URL',
+    help: 'Also deliver every bounce (DSN) over SMTP to smtp://host:port or smtps://host:port, the application\'s inbound endpoint; retried.',
+    defaultText: 'off',
+    parse: (text) => must(/^smtps?:\/\/[^/\s]+\/?$/i.test(text) && URL.canParse(text) ? { url: text } : undefined, 'bounce-relay', text, 'smtp://host:port or smtps://host:port').url,
+  },
   {
     flag: 'tags-username',
     key: 'tagsUsername',

@@ -23,6 +23,12 @@ export interface BounceControl {
   simulate(id: string, request: SimulateBounce): Promise<SimulateResult>;
   /** Every provider event webhook post so far, oldest first. */
   providerEvents(): unknown[];
+  /** What a receiver verifies the posts with; null without --provider-events. */
+  providerKeys(): unknown;
+  /** The PEM certificate SNS-format posts name as SigningCertURL. */
+  snsCertificate(): string | null;
+  /** Every --bounce-relay attempt, oldest first. */
+  relayHistory(): unknown[];
 }
 
 /**
@@ -40,6 +46,19 @@ export function bouncesRouter(control: BounceControl): Router {
   });
   router.get('/api/v1/provider-events', (_req, res) => {
     res.json(control.providerEvents());
+  });
+  router.get('/api/v1/provider-events/keys', (_req, res) => {
+    const keys = control.providerKeys();
+    if (!keys) throw notFound('provider event keys (no --provider-events given)');
+    res.json(keys);
+  });
+  router.get('/api/v1/provider-events/sns-certificate.pem', (_req, res) => {
+    const pem = control.snsCertificate();
+    if (!pem) throw notFound('the SNS signing certificate (no --provider-events given)');
+    res.type('application/x-pem-file').send(pem);
+  });
+  router.get('/api/v1/bounce-relay', (_req, res) => {
+    res.json(control.relayHistory());
   });
   return router;
 }
