@@ -192,3 +192,24 @@ describe('POST /api/v1/message/{ID}/bounce', () => {
     expect(yahooDelay).toMatchObject({ status: 400, body: { Error: 'the yahoo style sends no delay reports' } });
   });
 });
+
+describe('built-in scenarios bounce the way their provider does', () => {
+  it("gmail: a @nonexistent.example recipient bounces a minute later in Gmail's words; amazon-ses: the mailbox simulator's bounce address", async () => {
+    await getJson(`${sim.url}/api/v1/scenario`, { method: 'PUT', body: JSON.stringify({ Name: 'gmail' }) });
+    const tls = { secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, ignoreTLS: false, auth: { user: 'me@gmail.com', pass: 'abcdefghijklmnop' } };
+    expect(await sendWithNodemailer(sim.smtpPort, { from: 'me@gmail.com', envelope: { from: 'me@gmail.com', to: ['nobody@nonexistent.example'] } }, tls)).toMatchObject({ ok: true });
+    const gmail = bounced();
+    await advance('1m');
+    const mail = await parsed((await gmail).bounceId!);
+    expect(mail.from?.value[0]?.address).toBe('mailer-daemon@googlemail.com');
+    expect(mail.text).toContain("Your message wasn't delivered to nobody@nonexistent.example because the address couldn't be found.");
+    await getJson(`${sim.url}/api/v1/scenario`, { method: 'PUT', body: JSON.stringify({ Name: 'amazon-ses' }) });
+    const sesTls = { ...tls, auth: { user: 'AKIA', pass: 'secret' } };
+    expect(await sendWithNodemailer(sim.smtpPort, { from: 'app@verified.example', to: 'bounce@simulator.amazonses.com', envelope: { from: 'app@verified.example', to: ['bounce@simulator.amazonses.com'] } }, sesTls)).toMatchObject({ ok: true });
+    const ses = bounced();
+    await advance('1m');
+    const sesMail = await parsed((await ses).bounceId!);
+    expect(sesMail.from?.value[0]?.address).toBe('MAILER-DAEMON@amazonses.com');
+    expect(statusBlocks(sesMail)[1]).toMatchObject({ Status: '5.1.1 (permanent failure)', 'Diagnostic-Code': 'smtp; 550 5.1.1 user unknown' });
+  });
+});

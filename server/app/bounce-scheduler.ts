@@ -11,7 +11,7 @@ interface Pending {
   due: number;
   request: ReportRequest;
   /** delayed → failed: the final failure, scheduled once the delay report has gone. */
-  then?: { afterMs: number; recipients: ReportRecipient[] };
+  then?: { afterMs: number; recipients: ReportRecipient[]; dsn: boolean };
 }
 
 /** RFC 3461 §4.1: NEVER, or a list of SUCCESS, FAILURE, DELAY; without NOTIFY, failures and delays are reported. */
@@ -64,7 +64,7 @@ export class BounceScheduler {
     const groups = new Map<string, { plan: PlannedBounce; recipients: AcceptedRecipient[] }>();
     for (const r of message.recipients) {
       if (!r.bounce) continue;
-      const key = JSON.stringify([r.bounce.afterMs, r.bounce.kind, r.bounce.style, r.bounce.then?.afterMs]);
+      const key = JSON.stringify([r.bounce.afterMs, r.bounce.kind, r.bounce.style, r.bounce.then?.afterMs, r.bounce.dsn]);
       const group = groups.get(key) ?? { plan: r.bounce, recipients: [] };
       group.recipients.push(r);
       groups.set(key, group);
@@ -72,8 +72,8 @@ export class BounceScheduler {
     for (const { plan, recipients } of groups.values()) {
       const groupStyle = isStyle(plan.style) ? plan.style : style;
       const failed = plan.kind === 'failed';
-      const silent = recipients.filter((r) => !wants(r.notify, failed ? 'FAILURE' : 'DELAY')).map((r) => r.address);
-      const then = plan.then && { afterMs: plan.then.afterMs, recipients: recipients.map((r) => ({ ...plain(r), ...(r.bounce?.then?.reply !== undefined && { reply: r.bounce.then.reply }), ...(r.bounce?.then?.status && { status: r.bounce.then.status }) })) };
+      const silent = recipients.filter((r) => !plan.dsn || !wants(r.notify, failed ? 'FAILURE' : 'DELAY')).map((r) => r.address);
+      const then = plan.then && { afterMs: plan.then.afterMs, dsn: plan.dsn, recipients: recipients.map((r) => ({ ...plain(r), ...(r.bounce?.then?.reply !== undefined && { reply: r.bounce.then.reply }), ...(r.bounce?.then?.status && { status: r.bounce.then.status }) })) };
       const willRetryUntil = plan.then ? acceptedAt + plan.afterMs + plan.then.afterMs : undefined;
       const request: ReportRequest = {
         ...base,
@@ -142,7 +142,8 @@ export class BounceScheduler {
       if (then) {
         // The final failure is reported to the recipients whose NOTIFY asks for failures.
         const { attempt: _attempt, ...request } = pending.request;
-        this.#add({ due: pending.due + then.afterMs, request: { ...request, action: 'failed', recipients: then.recipients, silent: this.#noFailure(pending) } });
+        const silent = then.dsn ? this.#noFailure(pending) : then.recipients.map((r) => r.address);
+        this.#add({ due: pending.due + then.afterMs, request: { ...request, action: 'failed', recipients: then.recipients, silent } });
       }
     }
   }

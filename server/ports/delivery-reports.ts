@@ -16,6 +16,8 @@ export interface PlannedBounce {
   style?: string;
   /** delayed only: the final failure, this long after the delay report. */
   then?: { afterMs: number; reply?: string; status?: string };
+  /** false: delivery events only, no DSN to the sender (SendGrid, Mailgun). */
+  dsn: boolean;
 }
 
 export interface AcceptedRecipient {

@@ -72,6 +72,7 @@ function planned(plan: BouncePlan, render: (template: string) => string): Planne
   return {
     kind: plan.kind,
     afterMs: plan.afterMs,
+    dsn: plan.dsn,
     ...(plan.reply !== undefined && { reply: render(plan.reply) }),
     ...(plan.status && { status: plan.status }),
     ...(plan.style && { style: plan.style }),

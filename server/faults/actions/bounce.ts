@@ -27,6 +27,10 @@ const bounceObject = z
     status: statusSchema.optional().describe('the RFC 3463 status; from the reply\'s enhanced code, else 5.0.0 (failed) or 4.0.0 (delayed)'),
     style: z.enum(DSN_STYLE_NAMES).optional().describe("whose MAILER-DAEMON writes the report; the scenario's bounceStyle when absent"),
     then: finalFailureSchema.optional().describe('delayed only: a final failure report this long after the delay report'),
+    dsn: z
+      .boolean()
+      .default(true)
+      .describe('false: no DSN reaches the sender, only the delivery events (provider webhooks): SendGrid and Mailgun put their own bounce address in the envelope and tell the application by webhook'),
   })
   .strict()
   .refine((b) => b.kind === 'delayed' || b.then === undefined, { message: 'then (a final failure after a delay report) needs kind: delayed', path: ['then'] });
@@ -41,6 +45,8 @@ export interface BouncePlan {
   status?: string;
   style?: (typeof DSN_STYLE_NAMES)[number];
   then?: { afterMs: number; reply?: string; status?: string };
+  /** false: delivery events only, no DSN to the sender. */
+  dsn: boolean;
 }
 
 /**
@@ -67,6 +73,7 @@ function toPlan(value: z.output<typeof bounceObject>): BouncePlan {
     ...(recipients && { recipients }),
     afterMs: durationMs(value.after),
     kind: value.kind,
+    dsn: value.dsn,
     ...(value.reply !== undefined && { reply: value.reply }),
     ...(value.status !== undefined && { status: value.status }),
     ...(value.style !== undefined && { style: value.style }),
