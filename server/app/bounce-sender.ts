@@ -132,7 +132,7 @@ export class BounceSender {
       Recipients: reported.map((r) => r.address),
       Style: request.style,
     };
-    const { id } = await this.deps.sink.ingest({ raw: dsn.raw, envelope: { from: dsn.envelope.from, to: [...dsn.envelope.to] }, session: null, bounce: details });
+    const { id } = await this.deps.sink.ingest({ raw: dsn.raw, envelope: { from: dsn.envelope.from, to: [...dsn.envelope.to] }, bounce: details });
     this.deps.sent?.(dsn, id);
     return { id, dsn, details };
   }

@@ -34,7 +34,7 @@ export type WriterRequest =
       envelope: { from: string; to: string[] };
       /** The session without its transcript (which grows with every message on a pooled
        * connection): its row is created with the first message if it does not exist yet. */
-      session: SessionRecord | null;
+      session: SessionRecord | undefined;
       /** A bounce mailsim sent: its link to the original, stored in the same transaction. */
       bounce?: BounceDetails;
       now: number;

@@ -30,8 +30,12 @@ export interface IncomingMessage {
   /** Exactly as received after dot-unstuffing (RFC 5321 §4.5.2). */
   raw: Buffer;
   envelope: { from: string; to: string[] };
-  /** The session so far; its row is written with the message so the link survives a crash. Null: mail mailsim made itself (a bounce). */
-  session: SessionRecord | null;
+  /**
+   * The session so far; its row is written with the message so the link survives a crash.
+   * Absent for mail no SMTP session brought (a bounce mailsim sent): SessionID is then null,
+   * or the original's for a bounce.
+   */
+  session?: SessionRecord;
   /** A bounce mailsim sent: stored linked to the original it reports on. */
   bounce?: BounceDetails;
 }
