@@ -84,6 +84,34 @@ export interface Message {
    * source always holds everything.
    */
   ParseErrors: string[];
+  /** mailsim's own: a delivery status notification mailsim sent (a bounce action or POST /api/v1/message/{ID}/bounce). */
+  IsBounce: boolean;
+  /** On a bounce: what it reports (its first recipient's fields) and which message it is about. */
+  Bounce: BounceDetails | null;
+  /** On any message: the bounces mailsim sent about it, oldest first. */
+  BounceIDs: string[];
+}
+
+/** The parsed status fields of a bounce (RFC 3464 §2.3) and its link to the message it reports on. */
+export interface BounceDetails {
+  /** failed, delayed or delivered (RFC 3464 §2.3.3). */
+  Action: string;
+  /** RFC 3463 status, e.g. "5.1.1". */
+  Status: string;
+  /** The remote reply as the DSN quotes it, without the "smtp; " type. */
+  DiagnosticCode: string;
+  FinalRecipient: string;
+  ReportingMTA: string;
+  /** The original's Message-ID header, with its angle brackets ('' when it had none). */
+  OriginalMessageID: string;
+  /** The stored original's ID. */
+  OriginalID: string;
+  /** The session that submitted the original (null when it came some other way). */
+  SessionID: string | null;
+  /** Every recipient the DSN reports on. */
+  Recipients: string[];
+  /** Whose MAILER-DAEMON wrote it (postfix, gmail, microsoft, yahoo, ses). */
+  Style: string;
 }
 
 export interface MessagesSummary {

@@ -132,7 +132,7 @@ describe('mailsim validate and schema', () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'limits:\n  - name: q\n    kind: messages\n');
     const [good, result] = await Promise.all([runCliToEnd(['validate', join(BUILTIN, 'gmail.yaml')]), runCliToEnd(['validate', join(BUILTIN, 'default.yaml'), bad])]);
-    expect(good).toMatchObject({ code: 0, stdout: `${join(BUILTIN, 'gmail.yaml')}: ok (scenario "gmail", 1 rules, 2 limits)\n` });
+    expect(good).toMatchObject({ code: 0, stdout: `${join(BUILTIN, 'gmail.yaml')}: ok (scenario "gmail", 3 rules, 2 limits)\n` });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`${bad}:2:5: limits.0.reply: required field is missing (expected object)`);
   });

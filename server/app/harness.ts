@@ -23,6 +23,11 @@ import { Certificates } from '../tls/certificates.js';
 import { TlsContexts } from '../tls/contexts.js';
 import { EventHub } from '../ws/hub.js';
 import { Integrations, taggingOptions } from './integrations.js';
+import { BounceScheduler } from './bounce-scheduler.js';
+import { BounceSender } from './bounce-sender.js';
+import { bounceControl } from './bounce-control.js';
+import { BounceRelay } from './bounce-relay.js';
+import { ProviderEvents } from './bounce-provider-events.js';
 import { packageRoot, VERSION } from './version.js';
 import { Pop3Service } from './pop3-service.js';
 import { InboundSimulator } from '../inbound/simulator.js';
@@ -46,6 +51,13 @@ export class Harness {
   readonly mailbox: Mailbox;
   readonly scenarios: ScenarioRegistry;
   readonly control: ControlPlane;
+  /** Fires the bounces (DSNs) the scenarios planned when the scenario clock reaches them. */
+  readonly bounces: BounceScheduler;
+  /** --bounce-relay: each DSN also delivered over SMTP. */
+  readonly relay: BounceRelay | undefined;
+  /** --provider-events: made at start, once the API's address (the SNS certificate URL) is known. */
+  providerEvents: ProviderEvents | undefined;
+  readonly #scenarioClock: ScenarioClock;
   readonly #listeners: SmtpListener[];
   readonly #http: Server;
   readonly #hub: EventHub;
@@ -97,6 +109,12 @@ export class Harness {
       message: (id) => this.mailbox.get(id),
       session: (id) => this.mailbox.getSession(id),
     });
+    this.#scenarioClock = scenarioClock;
+    const relay = this.config.bounceRelay ? new BounceRelay({ url: this.config.bounceRelay, log: log.child({ part: 'bounce-relay' }) }) : undefined;
+    this.relay = relay;
+    const sent = relay && ((dsn: { raw: Buffer; envelope: { to: [string] } }, id: string) => relay.deliver(id, dsn.raw, dsn.envelope.to[0]));
+    const sender = new BounceSender({ mailbox: this.mailbox, sink: this.mailbox, bus: this.bus, clock: scenarioClock, ...(sent && { sent }) });
+    this.bounces = new BounceScheduler({ sender, clock: scenarioClock, bus: this.bus, log: log.child({ part: 'bounces' }) });
     this.#listeners = this.config.smtp.map(
       ({ host, port, scenario, mode }) =>
         new SmtpListener({
@@ -119,6 +137,7 @@ export class Harness {
           log: log.child({ listener: `${host}:${port}` }),
           credentials: this.#credentials.smtp,
           authChecks: this.authChecks,
+          reports: this.bounces,
         }),
     );
     this.control = new ControlPlane(this.scenarios, this.#listeners, faults, scenarioClock, this.bus);
@@ -144,6 +163,16 @@ export class Harness {
       mailbox: this.mailbox,
       control: this.control,
       authChecks: this.authChecks,
+      bounces: bounceControl({
+        mailbox: this.mailbox,
+        sender,
+        scheduler: this.bounces,
+        hostname,
+        providerEvents: () => this.providerEvents?.history() ?? [],
+        providerKeys: () => this.providerEvents?.keyInfo() ?? null,
+        snsCertificate: () => this.providerEvents?.keys.sns.certificatePem ?? null,
+        relayHistory: () => this.relay?.history() ?? [],
+      }),
       version: VERSION,
       ready: () => this.#ready && this.mailbox.healthy,
       reset: () => this.reset(),
@@ -178,6 +207,18 @@ export class Harness {
     const smtp = await Promise.all(this.#listeners.map((listener) => listener.listen()));
     const pop3 = await this.pop3.start(tls);
     const http = await listen(this.#http, this.config.http.host, this.config.http.port);
+    if (this.config.providerEvents.length) {
+      const host = http.address.includes(':') ? `[${http.address}]` : http.address;
+      this.providerEvents = await ProviderEvents.create({
+        targets: this.config.providerEvents,
+        mailgunSigningKey: this.config.mailgunSigningKey,
+        apiBase: `http://${host}:${http.port}${this.config.webroot.slice(0, -1)}`,
+        bus: this.bus,
+        mailbox: this.mailbox,
+        clock: this.#scenarioClock,
+        warn: (message) => this.log.warn(message),
+      });
+    }
     if (!isLoopbackAddress(http.address) && !this.#credentials.ui) {
       this.log.warn(
         `the web UI and API on ${http.address}:${http.port} are reachable from other machines without a password: anyone who can reach it reads every captured mail; set --ui-auth USER:PASSWORD or --ui-auth-file FILE, or listen on 127.0.0.1`,
@@ -255,6 +296,9 @@ export class Harness {
       this.#http.close(() => resolve());
       this.#http.closeAllConnections();
     });
+    this.bounces.close(); // pending bounces are not kept (README, "Bounces")
+    this.relay?.close();
+    this.providerEvents?.close();
     this.integrations.close(); // webhooks stop (what is still queued is dropped)
     await this.authChecks.close();
     await this.mailbox.close();

@@ -11,6 +11,9 @@ export interface BuiltDsn {
   envelope: { from: ''; to: [string] };
   messageId: string;
   kind: DsnKind;
+  /** As the report names it (Reporting-MTA: dns; …), and the original's Message-ID header ('' without one). */
+  reportingMta: string;
+  originalMessageId: string;
 }
 
 /**
@@ -37,7 +40,7 @@ export async function buildDsn(request: DsnRequest): Promise<BuiltDsn | null> {
   } else {
     raw = plainMessage(ctx, style, messageId);
   }
-  return { raw, envelope: { from: '', to: [request.original.envelopeFrom] }, messageId, kind };
+  return { raw, envelope: { from: '', to: [request.original.envelopeFrom] }, messageId, kind, reportingMta: style.reportingMta(ctx), originalMessageId: ctx.original.messageId ?? '' };
 }
 
 function rootOptions(ctx: StyleContext) {

@@ -1,3 +1,4 @@
+import type { DsnStyleName } from '../util/dsn-styles.js';
 /** RFC 3464 §2.3.3: what the reporting MTA did for a recipient. */
 export type DsnAction = 'failed' | 'delayed' | 'delivered' | 'relayed' | 'expanded';
 
@@ -48,8 +49,7 @@ export interface DsnRequest {
   fullLimit?: number;
 }
 
-export const DSN_STYLE_NAMES = ['postfix', 'gmail', 'microsoft', 'yahoo', 'ses'] as const;
-export type DsnStyleName = (typeof DSN_STYLE_NAMES)[number];
+export { DSN_STYLE_NAMES, type DsnStyleName } from '../util/dsn-styles.js';
 
 /** `postconf -d bounce_size_limit` in Debian's Postfix 3: 50000 bytes. */
 export const DEFAULT_FULL_LIMIT = 50_000;

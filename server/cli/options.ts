@@ -266,6 +266,34 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'POP3 logins must name a user of this htpasswd file (the mailbox address) with its password (Mailpit\'s --pop3-auth-file).',
     defaultText: 'off (any password opens any mailbox)',
   },
+  // Bounces (issue 13): provider event webhooks and the bounce relay.
+  {
+    flag: 'provider-events',
+    key: 'providerEvents',
+    value: 'PROVIDER=URL',
+    multiple: true,
+    help: 'POST each delivery event (delivered, deferred, bounced) to URL in a provider\'s webhook format: sendgrid, ses, mailgun or postmark; repeat for several.',
+    defaultText: 'none',
+    parse: (text) => {
+      const match = /^(sendgrid|ses|mailgun|postmark)=(https?:\/\/\S+)$/i.exec(text);
+      return must(match && URL.canParse(match[2]!) ? { provider: match[1]!.toLowerCase(), url: match[2] } : undefined, 'provider-events', text, 'PROVIDER=URL with PROVIDER one of sendgrid, ses, mailgun, postmark');
+    },
+  },
+  {
+    flag: 'mailgun-signing-key',
+    key: 'mailgunSigningKey',
+    value: 'KEY',
+    help: 'The HTTP webhook signing key Mailgun-format events are signed with.',
+    defaultText: 'random (GET /api/v1/provider-events/keys)',
+  },
+  {
+    flag: 'bounce-relay',
+    key: 'bounceRelay',
+    value: 'URL',
+    help: 'Also deliver every bounce (DSN) over SMTP to smtp://host:port or smtps://host:port, the application\'s inbound endpoint; retried.',
+    defaultText: 'off',
+    parse: (text) => must(/^smtps?:\/\/[^/\s]+\/?$/i.test(text) && URL.canParse(text) ? { url: text } : undefined, 'bounce-relay', text, 'smtp://host:port or smtps://host:port').url,
+  },
   {
     flag: 'tags-username',
     key: 'tagsUsername',

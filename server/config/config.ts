@@ -101,6 +101,16 @@ export const configSchema = z.object({
   /** URLs that get each new message (and, with webhookEvents, each closed session) POSTed. */
   webhook: z.array(z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })).default([]),
   webhookEvents: z.array(z.enum(WEBHOOK_EVENT_KINDS)).min(1).default(['messages']),
+  // Bounces (issue 13): provider event webhooks built from delivery events, and a second
+  // delivery of every DSN over SMTP to the application's inbound endpoint.
+  /** Each delivery event POSTed to the URL in that provider's format, signed as it signs. */
+  providerEvents: z
+    .array(z.object({ provider: z.enum(['sendgrid', 'ses', 'mailgun', 'postmark']), url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }) }).strict())
+    .default([]),
+  /** Mailgun's HTTP webhook signing key; a random one when absent (GET /api/v1/provider-events/keys shows it). */
+  mailgunSigningKey: z.string().min(1).optional(),
+  /** smtp://host:port or smtps://host:port: each DSN is also delivered there. */
+  bounceRelay: z.url({ protocol: /^smtps?$/, error: 'expected smtp://host:port or smtps://host:port' }).optional(),
   /** Tag each message with the authenticated SMTP user name (Mailpit's --tags-username). */
   tagsUsername: z.boolean().default(false),
   /** Automatic tag sources to turn off (Mailpit's --tags-disable). */

@@ -1,3 +1,4 @@
+import type { BouncePlan } from './actions/bounce.js';
 import type { Phase, ReplySpec } from './schema.js';
 
 /** A reply ready to send: code, enhanced status code (or none) and the text lines. */
@@ -17,6 +18,8 @@ export type Verdict =
       tarpit?: { bytesPerSecond: number };
       /** Do the normal thing, then never send its reply: say nothing more, or drop the connection. */
       withhold?: 'stall' | 'disconnect';
+      /** Accept, and report a failure or delay later (a DSN to the envelope sender): the bounce action. */
+      bounce?: BouncePlan;
     }
   | { kind: 'reply'; reply: Reply; tarpit?: { bytesPerSecond: number } }
   | { kind: 'stall' }

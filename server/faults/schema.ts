@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DSN_STYLE_NAMES } from '../util/dsn-styles.js';
 import { SCENARIO_NAME, SCENARIO_NAME_RULE } from '../util/scenario-name.js';
 import { actionPhaseProblem, actionSchema } from './actions/index.js';
 import { replySchema } from './reply-schema.js';
@@ -357,6 +358,10 @@ export const scenarioSchema = z
     notes: z.string().optional(),
     seed: z.number().int().nonnegative().default(1).describe('seed for probability selections; same seed, same faults'),
     persona: personaSchema.default(personaSchema.parse({})),
+    bounceStyle: z
+      .enum(DSN_STYLE_NAMES)
+      .optional()
+      .describe("whose MAILER-DAEMON writes this scenario's bounces (the bounce action, POST /api/v1/message/{ID}/bounce); postfix when absent"),
     rules: z.array(ruleSchema).default([]),
     limits: z.array(limitSchema).default([]),
     dns: dnsRecordsSchema.optional(),

@@ -8,6 +8,7 @@ import { type SecurityOptions, securityMiddleware } from './security.js';
 import { uiStatic } from './ui-static.js';
 import { type InboundDeps, inboundRouter, rawMessageBody } from './routes/inbound.js';
 import { messageRouter } from './routes/message.js';
+import { type BounceControl, bouncesRouter } from './routes/bounces.js';
 import { messagesRouter } from './routes/messages.js';
 import { type ScenarioControl, scenariosRouter } from './routes/scenarios.js';
 import { sessionsRouter } from './routes/sessions.js';
@@ -24,6 +25,8 @@ export interface AppDeps extends SystemDeps {
   control: ScenarioControl;
   /** GET /api/v1/message/{ID}/auth-check. */
   authChecks?: Pick<AuthChecks, 'forMessage'>;
+  /** Simulated bounces and the provider event webhook log. */
+  bounces?: BounceControl;
   report: (error: unknown) => void;
   /** Origin, Host and --ui-auth checks; mounted before every route. */
   security?: SecurityOptions;
@@ -47,6 +50,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(jsonBody());
   app.use(systemRouter(deps));
   app.use(messagesRouter(deps.mailbox));
+  if (deps.bounces) app.use(bouncesRouter(deps.bounces));
   app.use(messageRouter(deps.mailbox));
   if (deps.authChecks) app.use(authCheckRouter(deps.authChecks));
   app.use(sessionsRouter(deps.mailbox));

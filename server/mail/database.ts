@@ -102,6 +102,18 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (message_id, mailbox)
   ) WITHOUT ROWID;
   `,
+  // 6: bounces mailsim sent (bounce action, simulate endpoint): the bounce message's ID, the
+  // original it reports on and its parsed status fields (JSON BounceDetails). Keyed by ID, not
+  // seq, so deletes need no change: a link whose message is gone is never read (bounce-links.ts
+  // joins on messages), and delete-all empties the table.
+  `
+  CREATE TABLE bounce_links (
+    bounce_id   TEXT PRIMARY KEY,
+    original_id TEXT NOT NULL,
+    details     TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX bounce_links_by_original ON bounce_links (original_id);
+  `,
 ];
 
 export interface OpenOptions {

@@ -5,6 +5,7 @@ import { emptySummary, type ParsedSummary } from './summary.js';
 import { removeFromMaildrop } from './maildrop-writes.js';
 import { MessageStore, type NewMessage } from './message-store.js';
 import { SessionStore } from './session-store.js';
+import { BounceLinks } from './bounce-links.js';
 import { extractTags, type TaggingOptions } from './tags.js';
 import { WriteBatch } from './write-batch.js';
 import type { WriteTarget, WriterLimits, WriterRequest, WriterResults } from './writer-protocol.js';
@@ -20,6 +21,7 @@ import { newId } from '../util/ids.js';
 export class MailWriter {
   readonly messages: MessageStore;
   readonly sessions: SessionStore;
+  readonly #bounces: BounceLinks;
   readonly #batch: WriteBatch;
 
   constructor(
@@ -29,6 +31,7 @@ export class MailWriter {
   ) {
     this.messages = new MessageStore(db);
     this.sessions = new SessionStore(db);
+    this.#bounces = new BounceLinks(db);
     this.#batch = new WriteBatch(db, () => this.messages.recount());
   }
 
@@ -55,6 +58,7 @@ export class MailWriter {
         return this.#exclusive(() => {
           const count = this.messages.deleteAll();
           this.sessions.deleteAll();
+          this.#bounces.deleteAll();
           return count;
         }, true);
       case 'setTags':
@@ -77,15 +81,17 @@ export class MailWriter {
     this.#batch.flush();
   }
 
-  async #ingest({ raw, parsed: given, envelope, session, now }: Extract<WriterRequest, { op: 'ingest' }>): Promise<WriterResults['ingest']> {
+  async #ingest({ raw, parsed: given, envelope, session, bounce, now }: Extract<WriterRequest, { op: 'ingest' }>): Promise<WriterResults['ingest']> {
     const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     const parsed = given ?? (await parseSummary(bytes).catch((error: unknown) => emptySummary([`the parser failed (${error instanceof Error ? error.message : String(error)})`])));
-    const record = toRecord(bytes, envelope, session?.id ?? null, session?.user ?? '', now, parsed, this.tagging);
+    // A bounce mailsim sent has no session of its own: it links to the original's.
+    const record = toRecord(bytes, envelope, session?.id ?? bounce?.SessionID ?? null, session?.user ?? '', now, parsed, this.tagging);
     return this.#batch.run(() => {
       // Open sessions live in memory until they close; the first message writes the row so that
       // the message's link survives a crash (the row then reads "interrupted").
       if (session) this.sessions.ensure(session);
       const summary = this.messages.insert(record);
+      if (bounce) this.#bounces.insert(summary.ID, bounce);
       return { summary, pruned: this.messages.pruneToCount(this.limits.maxMessages), problems: parsed.problems };
     });
   }
@@ -101,6 +107,7 @@ export class MailWriter {
   #delete(target: WriteTarget): WriterResults['delete'] {
     if (target === 'all') {
       const count = this.messages.deleteAll();
+      this.#bounces.deleteAll();
       releaseFreePages(this.db);
       return { deleted: [], count };
     }

@@ -10,6 +10,7 @@ import { type Db, databaseSize } from './database.js';
 import { MaildropStore } from './maildrop-store.js';
 import { MessageOpener } from './message-open.js';
 import { MessageStore } from './message-store.js';
+import { BounceLinks, type BounceFields } from './bounce-links.js';
 import { ParsePool } from './parse-pool.js';
 import { transferable, transferList } from './shared-bytes.js';
 import { parsesCheaply } from './parse-route.js';
@@ -79,6 +80,7 @@ interface Opened {
   reader: Db;
   messages: MessageStore;
   sessions: SessionStore;
+  bounces: BounceLinks;
   scratch: string | undefined;
 }
 
@@ -134,7 +136,7 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
     const parsers = new ParsePool({ path, threads, timeoutMs });
     const messages = new MessageStore(reader);
     const opener = new MessageOpener(parsers, () => this.#s.messages, this.options.log ?? silentLog);
-    this.#store = { writer, parsers, opener, reader, messages, sessions: new SessionStore(reader), scratch };
+    this.#store = { writer, parsers, opener, reader, messages, sessions: new SessionStore(reader), bounces: new BounceLinks(reader), scratch };
   }
 
   get #s(): Opened {
@@ -156,14 +158,14 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
     return this.#status.onChange(listener);
   }
 
-  async ingest({ raw, envelope, session }: IncomingMessage): Promise<{ id: string }> {
+  async ingest({ raw, envelope, session, bounce }: IncomingMessage): Promise<{ id: string }> {
     // A message arriving after a reset belongs to the new run, and so does its session.
     if (session) this.#forgotten.delete(session.id);
     const now = this.options.clock.now();
     // Parsed on the writer thread when that is quick, else on a parse thread first (parse-route.ts).
     const { parsed, bytes } = parsesCheaply(raw) ? { parsed: undefined, bytes: transferable(raw) } : await this.#s.parsers.summarize(raw);
-    const header = session && { ...session, transcript: [] };
-    const request = { op: 'ingest', raw: bytes, parsed, envelope, session: header, now } as const;
+    const header = session ? { ...session, transcript: [] } : undefined;
+    const request = { op: 'ingest', raw: bytes, parsed, envelope, session: header, ...(bounce && { bounce }), now } as const;
     const { summary, pruned, problems } = await this.#s.writer.call(request, transferList(bytes)).catch((error: unknown) => {
       throw isStorageFull(error) ? storageFull(error) : error;
     });
@@ -225,7 +227,8 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
       await this.setRead(true, { ids: [stored.summary.ID] });
       stored.summary.Read = true;
     }
-    return this.#s.opener.view(stored);
+    const message = await this.#s.opener.view(stored);
+    return message && { ...message, ...this.#s.bounces.fieldsOf(message.ID) };
   }
 
   /** True when the message exists (read without its raw bytes). */

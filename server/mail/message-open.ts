@@ -70,6 +70,10 @@ export class MessageOpener {
       SessionID: summary.SessionID,
       Created: summary.Created,
       ParseErrors: errors,
+      // The mailbox fills these in from bounce_links (bounce-links.ts).
+      IsBounce: false,
+      Bounce: null,
+      BounceIDs: [],
     };
   }
 

@@ -1,6 +1,6 @@
 /** The messages between the mailbox (event-loop thread) and the writer thread. Types only. */
 import type { SessionRecord } from '../ports/contracts.js';
-import type { MessageSummary } from '../protocol.js';
+import type { BounceDetails, MessageSummary } from '../protocol.js';
 import type { ParsedSummary } from './summary.js';
 import type { SqlFilter } from './search-sql.js';
 import type { TagRenameResult } from '../ports/mailbox.js';
@@ -35,6 +35,8 @@ export type WriterRequest =
       /** The session without its transcript (which grows with every message on a pooled
        * connection): its row is created with the first message if it does not exist yet. */
       session: SessionRecord | undefined;
+      /** A bounce mailsim sent: its link to the original, stored in the same transaction. */
+      bounce?: BounceDetails;
       now: number;
     }
   | { op: 'saveSession'; session: SessionRecord; prune: boolean }

@@ -2,7 +2,7 @@
  * The interfaces one module offers another through the composition root (harness.ts). Types
  * only: the SMTP adapter depends on these, never on the store behind them.
  */
-import type { SessionOutcome, SessionTransaction, TlsInfo, TranscriptEntry } from '../protocol.js';
+import type { BounceDetails, SessionOutcome, SessionTransaction, TlsInfo, TranscriptEntry } from '../protocol.js';
 
 export interface Endpoint {
   address: string;
@@ -32,9 +32,12 @@ export interface IncomingMessage {
   envelope: { from: string; to: string[] };
   /**
    * The session so far; its row is written with the message so the link survives a crash.
-   * Absent for mail no SMTP session brought (simulated inbound mail): SessionID is then null.
+   * Absent for mail no SMTP session brought (simulated inbound mail, a bounce mailsim sent): SessionID is then null,
+   * or the original's for a bounce.
    */
   session?: SessionRecord;
+  /** A bounce mailsim sent: stored linked to the original it reports on. */
+  bounce?: BounceDetails;
 }
 
 /** An open connection: its record changes until it closes. */

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
-import type { Clock, IngestRefusal, MessageSink } from '../ports/contracts.js';
+import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerEnvelope, SMTPServerSession } from 'smtp-server';
+import type { Clock, IngestRefusal, MessageSink, SessionRecord } from '../ports/contracts.js';
 import { errorFields, type Log } from '../ports/log.js';
 import type { FaultContext, SessionView } from '../faults/context.js';
 import type { Decision, Fired, Reply } from '../faults/decision.js';
@@ -10,6 +10,8 @@ import type { FaultEvent, FaultExplanation } from '../protocol.js';
 import { newId } from '../util/ids.js';
 import { formatSize } from '../util/size.js';
 import { commandGate } from './command-gate.js';
+import type { DeliveryReports } from '../ports/delivery-reports.js';
+import { acceptedMessage, dsnNote, TransactionBounces } from './delivery-plan.js';
 import { collectData } from './data-collector.js';
 import { type Carry, DecisionRunner } from './decision-runner.js';
 import { endpointsOf } from './endpoints.js';
@@ -52,6 +54,8 @@ export interface DriverDeps {
   credentials?: CredentialCheck | undefined;
   /** DKIM/SPF/DMARC checks: awaited at the end of DATA only when the scenario's rules read them. */
   authChecks?: AuthChecks | undefined;
+  /** Told of every stored message, its DSN parameters and planned bounces (server/app/bounce-scheduler.ts). */
+  reports?: DeliveryReports | undefined;
 }
 
 type Callback = (err?: Error | null) => void;
@@ -85,6 +89,8 @@ export class ConnectionDriver {
   #releaseData: (() => void) | undefined;
   /** The message being stored, if any. */
   #storing: Promise<void> | undefined;
+  /** Bounces the scenario planned for this transaction's recipients. */
+  readonly #bounces = new TransactionBounces();
 
   constructor(
     connection: SMTPConnection,
@@ -242,6 +248,10 @@ export class ConnectionDriver {
       return callback(this.#refusal({ code: 530, enhanced: '5.7.0', lines: ['Authentication required'] }));
     }
     this.#persona.switchFor(address.address, 'MAIL FROM');
+    this.#bounces.reset();
+    const dsn = this.#session?.envelope.dsn;
+    const mailNote = dsn && dsnNote({ RET: dsn.ret, ENVID: dsn.envid });
+    if (mailNote) this.state.note(mailNote);
     const size = address.args ? address.args.SIZE : undefined;
     const ctx = this.#context('mail', { sender: address.address, announcedSize: typeof size === 'string' ? Number(size) : undefined });
     this.#run('mail', this.deps.faults.decide(this.scenario, ctx), { proceed: () => callback(), reply: (r) => callback(this.#refusal(r)) });
@@ -254,7 +264,14 @@ export class ConnectionDriver {
       return callback(this.#refusal(catalogueReply('TOO_MANY_RECIPIENTS')));
     }
     const ctx = this.#context('rcpt', { recipient: address.address });
-    this.#run('rcpt', this.deps.faults.decide(this.scenario, ctx), { proceed: () => callback(), reply: (r) => callback(this.#refusal(r)) });
+    const rcptNote = address.dsn && dsnNote({ NOTIFY: address.dsn.notify, ORCPT: address.dsn.orcpt });
+    if (rcptNote) this.state.note(rcptNote);
+    const decision = this.deps.faults.decide(this.scenario, ctx);
+    const proceed = () => {
+      if (decision.verdict.kind === 'continue' && decision.verdict.bounce) this.#bounces.atRcpt(address.address, decision.verdict.bounce);
+      callback();
+    };
+    this.#run('rcpt', decision, { proceed, reply: (r) => callback(this.#refusal(r)) });
   }
 
   onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
@@ -317,7 +334,10 @@ export class ConnectionDriver {
     if (this.#socket.destroyed) return done(new Error('the connection closed before the end of DATA was decided'));
     const decision = this.deps.faults.decide(this.scenario, ctx);
     this.#run('data-end', decision, {
-      proceed: () => this.#store(withHeaders(raw, decision.prependHeaders, (line) => this.state.note(`prepended ${line}`)), envelope, ctx, done, auth),
+      proceed: () => {
+        if (decision.verdict.kind === 'continue' && decision.verdict.bounce) this.#bounces.atDataEnd(decision.verdict.bounce, envelope.to);
+        this.#store(withHeaders(raw, decision.prependHeaders, (line) => this.state.note(`prepended ${line}`)), envelope, ctx, done, auth);
+      },
       reply: (r) => done(this.#refusal(r)),
       blackhole: () => {
         this.state.blackholed();
@@ -345,11 +365,14 @@ export class ConnectionDriver {
 
   #store(raw: Buffer, envelope: { from: string; to: string[] }, ctx: FaultContext, callback: (err: Error | null, message?: string) => void, auth?: AuthCheckResult): void {
     // The store writes the session's row with the message; its transcript comes at close.
-    const storing = this.deps.messages.ingest({ raw, envelope, session: this.state.record(false) }).then(
+    const session = this.state.record(false);
+    const smtpEnvelope = this.#session?.envelope;
+    const storing = this.deps.messages.ingest({ raw, envelope, session }).then(
       ({ id }) =>
         this.contain('storing a message', () => {
           this.state.stored(id);
           if (auth) this.deps.authChecks?.remember(id, auth);
+          if (this.deps.reports && smtpEnvelope) this.#report(id, session, smtpEnvelope, ctx);
           for (const note of this.deps.faults.delivered(this.scenario, ctx) ?? []) this.state.note(note);
           callback(null, this.#persona.queuedText(id));
         }),
@@ -366,6 +389,13 @@ export class ConnectionDriver {
     void storing.finally(() => {
       if (this.#storing === storing) this.#storing = undefined;
     });
+  }
+
+  #report(id: string, session: SessionRecord, envelope: SMTPServerEnvelope, ctx: FaultContext): void {
+    const render = (template: string, recipient: string) => this.deps.faults.render(this.scenario, template, { ...ctx, recipient });
+    const message = acceptedMessage({ id, session, envelope, scenario: this.scenario, hostname: this.deps.hostname, bounces: this.#bounces, render });
+    for (const r of message.recipients) if (r.bounce) this.state.note(`bounce planned for ${r.address}: ${r.bounce.kind} in ${r.bounce.afterMs} ms of scenario-clock time`);
+    this.deps.reports?.accepted(message);
   }
 
   #swallow(payload: string): boolean {

@@ -15,6 +15,7 @@ import { DEFAULT_TRANSCRIPT_BUDGET, type TranscriptBudget } from './transcript.j
 import { smtpReply } from '../errors/catalogue.js';
 import type { CredentialCheck } from '../util/htpasswd.js';
 import type { AuthChecks } from '../ports/auth-checks.js';
+import type { DeliveryReports } from '../ports/delivery-reports.js';
 
 export interface ListenerOptions {
   host: string;
@@ -45,6 +46,8 @@ export interface ListenerOptions {
   credentials?: CredentialCheck | undefined;
   /** DKIM/SPF/DMARC checks, for scenarios whose rules match on them. */
   authChecks?: AuthChecks | undefined;
+  /** Told of every stored message with its DSN parameters and planned bounces. */
+  reports?: DeliveryReports | undefined;
 }
 
 /** The mechanisms smtp-server will run; which of them a session offers is the persona's call. */
@@ -107,6 +110,9 @@ export class SmtpListener {
         disableReverseLookup: true,
         hideENHANCEDSTATUSCODES: false,
         hideSTARTTLS: true,
+        // smtp-server then parses and checks RET, ENVID, NOTIFY and ORCPT (RFC 3461) into
+        // session.envelope.dsn and each recipient's dsn; whether EHLO lists DSN is the persona's call.
+        hideDSN: false,
         socketTimeout: options.idleTimeoutMs,
         closeTimeout: 10_000,
         logger: smtpServerLogger(options.log, (id) => this.#drivers.has(id)) as never,
@@ -237,6 +243,7 @@ export class SmtpListener {
         onFault: options.onFault,
         credentials: options.credentials,
         authChecks: options.authChecks,
+        reports: options.reports,
         log,
       });
       this.#drivers.set(connection.id, driver);

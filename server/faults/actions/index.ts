@@ -3,6 +3,7 @@ import { accept } from './accept.js';
 import type { Phase } from '../schema.js';
 import type { ActionModule } from './action-module.js';
 import { blackhole } from './blackhole.js';
+import { bounce } from './bounce.js';
 import { delay } from './delay.js';
 import { disconnect } from './disconnect.js';
 import { lostReply } from './lost-reply.js';
@@ -15,7 +16,7 @@ import { tarpit } from './tarpit.js';
  * write its module (see action-module.ts) and list it here; the schema, the JSON Schema for
  * editors, validation and the engine all follow from this list.
  */
-export const ACTIONS = [delay, reply, stall, disconnect, tarpit, blackhole, accept, lostReply] as const;
+export const ACTIONS = [delay, reply, stall, disconnect, tarpit, blackhole, accept, lostReply, bounce] as const;
 
 type Registered = (typeof ACTIONS)[number];
 type Shape = { [M in Registered as M['name']]: z.ZodOptional<M['schema']> };
