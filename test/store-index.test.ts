@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Corpus } from '../bench/store-corpus.js';
 import { MIGRATIONS, openDatabase, type Db } from '../server/mail/database.js';
@@ -9,6 +10,7 @@ import { MailWriter } from '../server/mail/mail-writer.js';
 import type { MessageStore } from '../server/mail/message-store.js';
 import { parseSearch } from '../server/mail/search-query.js';
 import { toSql } from '../server/mail/search-sql.js';
+import { getJson, startSim } from './helpers/sim.js';
 
 const dirs: string[] = [];
 const scratch = () => {
@@ -146,5 +148,25 @@ describe('the trigram index (issue 14)', () => {
     expect(compare(writer.messages, 'quarterly')).toBe(6);
     expect(compare(writer.messages, 'subject:"subject 1"')).toBe(11);
     db.close();
+  });
+
+  it('empties the WAL when the API deletes all messages, and stores and finds mail afterwards', async () => {
+    const path = join(scratch(), 'api.db');
+    const sim = await startSim({ db: path });
+    try {
+      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sim.smtpPort, secure: false, ignoreTLS: true });
+      for (let n = 0; n < 4; n++) await transport.sendMail({ from: 'a@example.com', to: 'b@example.com', subject: `before ${n}`, text: 'x'.repeat(20_000) });
+      expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
+      expect((await fetch(`${sim.url}/api/v1/messages`, { method: 'DELETE' })).status).toBe(200);
+      expect(statSync(`${path}-wal`).size).toBe(0);
+      expect((await getJson(`${sim.url}/api/v1/info`)).body).toMatchObject({ Messages: 0, Unread: 0 });
+      await transport.sendMail({ from: 'a@example.com', to: 'b@example.com', subject: 'after delete-all', text: 'findable words' });
+      const found = await getJson(`${sim.url}/api/v1/search?query=${encodeURIComponent('findable')}`);
+      expect(found.body).toMatchObject({ total: 1, unread: 1, messages_count: 1 });
+      expect(found.body.messages[0].Subject).toBe('after delete-all');
+      transport.close();
+    } finally {
+      await sim.stop();
+    }
   });
 });

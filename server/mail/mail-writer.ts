@@ -42,7 +42,7 @@ export class MailWriter {
           return null;
         });
       case 'delete':
-        return this.#exclusive(() => this.#delete(request.target));
+        return this.#exclusive(() => this.#delete(request.target), request.target === 'all');
       case 'setRead':
         return this.#exclusive(() => this.#setRead(request.read, request.target));
       case 'sweep':
@@ -87,7 +87,7 @@ export class MailWriter {
     });
   }
 
-  /** Bulk operations run after what is queued, in their own transaction. */
+  /** Bulk operations run after what is queued, in their own transaction; `vacuum` after it commits. */
   #exclusive<T>(write: () => T, vacuum = false): T {
     this.#batch.flush();
     const result = this.db.transaction(write)();
@@ -97,9 +97,7 @@ export class MailWriter {
 
   #delete(target: WriteTarget): WriterResults['delete'] {
     if (target === 'all') {
-      const count = this.messages.deleteAll();
-      releaseFreePages(this.db);
-      return { deleted: [], count };
+      return { deleted: [], count: this.messages.deleteAll() };
     }
     const ids = 'ids' in target ? target.ids : this.messages.idsMatching(target.filter);
     const deleted = this.messages.delete(ids);
