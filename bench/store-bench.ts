@@ -83,7 +83,7 @@ async function timed(url: string, init?: RequestInit): Promise<number> {
 
 const fileMb = (path: string) => (existsSync(path) ? statSync(path).size / 1048576 : 0);
 
-/** Starts a server over the store, times each query (median of 11 after one warm-up), then delete-all. */
+/** Starts a server over the store, times each query (median of 7 after one warm-up), then delete-all. */
 async function measure(root: string, db: string, count: number): Promise<Record<string, number>> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/store-child.ts', 'serve', root, db, String(count)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: string[] = [];
@@ -111,7 +111,7 @@ async function measure(root: string, db: string, count: number): Promise<Record<
   for (const [label, path] of queries(count)) {
     await timed(api + path);
     const times: number[] = [];
-    for (let i = 0; i < 11; i++) times.push(await timed(api + path));
+    for (let i = 0; i < 7; i++) times.push(await timed(api + path));
     result[label] = stats(times).median;
   }
   result['delete all'] = await timed(`${api}/api/v1/messages`, { method: 'DELETE' });
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
         for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true });
       }
     }
-    console.log(`\n${size.toLocaleString('en')} messages (fill: ${filled.map((t) => `${t.name} ${(t.fill.fillMs! / 1000).toFixed(1)} s, ${(t.fill.dbBytes! / 1048576).toFixed(0)} MB`).join('; ')})`);
+    console.log(`\n${size.toLocaleString('en')} messages (fill: ${filled.map((t) => `${t.name} ${(t.fill.fillMs! / 1000).toFixed(1)} s${t.fill.indexMs ? ` + index ${(t.fill.indexMs / 1000).toFixed(1)} s` : ''}, ${(t.fill.dbBytes! / 1048576).toFixed(0)} MB`).join('; ')})`);
     const labels = Object.keys(runs[0]![0]!);
     const header = ['metric'.padEnd(30), ...filled.map((t) => t.name.padStart(26)), 'ratio'.padStart(8)];
     console.log(header.join(''));

@@ -100,7 +100,9 @@ export const MIGRATIONS: readonly string[] = [
   // already) with contentless_delete, so a delete names only the rowid; detail=column keeps
   // which column a trigram is in (for subject:, from:) but not where, which is why the LIKE
   // that decides stays in the query (search-sql.ts). case_sensitive 1: the columns are
-  // lower-cased in JS, Unicode-aware, and folding them again would only cost.
+  // lower-cased in JS, Unicode-aware, and folding them again would only cost. The index is
+  // written after the commits that store and delete (search-index.ts: `upto`, the stale rows),
+  // and fills an existing database the same way, in the background, instead of here.
   `
   CREATE TABLE message_counts (
     id     INTEGER PRIMARY KEY CHECK (id = 1),
@@ -120,8 +122,9 @@ export const MIGRATIONS: readonly string[] = [
     from_lc, to_lc, cc_lc, bcc_lc, reply_to_lc, rcpt_lc, subject_lc, message_id_lc, body_lc,
     content = '', contentless_delete = 1, detail = column, tokenize = 'trigram case_sensitive 1'
   );
-  INSERT INTO message_fts (rowid, from_lc, to_lc, cc_lc, bcc_lc, reply_to_lc, rcpt_lc, subject_lc, message_id_lc, body_lc)
-    SELECT seq, from_lc, to_lc, cc_lc, bcc_lc, reply_to_lc, rcpt_lc, subject_lc, message_id_lc, body_lc FROM message_search;
+  CREATE TABLE message_index (id INTEGER PRIMARY KEY CHECK (id = 1), upto INTEGER NOT NULL);
+  INSERT INTO message_index VALUES (1, 0);
+  CREATE TABLE message_fts_stale (seq INTEGER PRIMARY KEY);
   `,
 ];
 
@@ -168,14 +171,30 @@ export function databaseSize(db: Db): number {
   return pages * pageSize;
 }
 
+/** Below this many free pages (4 MiB) the space is left for the next messages to reuse. */
+const VACUUM_FROM_PAGES = 1024;
+/** Pages returned per step: a step is one short transaction on the writer thread. */
+const VACUUM_STEP_PAGES = 256;
+
 /**
- * Returns freed pages to the file system after large deletes, then empties the WAL: emptying a
- * store of 100,000 messages leaves the WAL at the size of everything it touched (926 MB in
- * issue 14) until the next restart, which the periodic PASSIVE checkpoint never shrinks.
- * TRUNCATE waits (busy_timeout) for readers of older snapshots; if one holds on, the WAL is
- * truncated by the next delete-all or at close.
+ * Returns some freed pages to the file system; true while more are to be returned. Deleting
+ * all of 100,000 messages and vacuuming in the same call took seconds and wrote the moved pages
+ * to the WAL (926 MB left in issue 14); the writer now does it in steps while idle, and the
+ * WAL's size is capped after each checkpoint (journal_size_limit, writer-thread.ts).
  */
-export function releaseFreePages(db: Db): void {
-  db.pragma('incremental_vacuum');
+export function releaseFreePages(db: Db): boolean {
+  const free = db.pragma('freelist_count', { simple: true }) as number;
+  if (free < VACUUM_FROM_PAGES) return false;
+  db.pragma(`incremental_vacuum(${VACUUM_STEP_PAGES})`);
+  return free - VACUUM_STEP_PAGES >= VACUUM_FROM_PAGES;
+}
+
+/**
+ * Copies the WAL into the database and truncates it: after a delete-all the WAL held everything
+ * the delete touched until the next restart, which the periodic PASSIVE checkpoint never
+ * shrinks. TRUNCATE waits (busy_timeout) for readers of older snapshots; if one holds on, the
+ * WAL is truncated by the next delete-all or at close.
+ */
+export function emptyWal(db: Db): void {
   db.pragma('wal_checkpoint(TRUNCATE)');
 }

@@ -1,5 +1,5 @@
 import type { Db } from './database.js';
-import { releaseFreePages } from './database.js';
+import { emptyWal, releaseFreePages } from './database.js';
 import { parseSummary } from './message-parser.js';
 import { emptySummary, type ParsedSummary } from './summary.js';
 import { MessageStore, type NewMessage } from './message-store.js';
@@ -87,12 +87,17 @@ export class MailWriter {
     });
   }
 
-  /** Bulk operations run after what is queued, in their own transaction; `vacuum` after it commits. */
-  #exclusive<T>(write: () => T, vacuum = false): T {
+  /** Bulk operations run after what is queued, in their own transaction; `truncate` empties the WAL after it commits. */
+  #exclusive<T>(write: () => T, truncate = false): T {
     this.#batch.flush();
     const result = this.db.transaction(write)();
-    if (vacuum) releaseFreePages(this.db);
+    if (truncate) emptyWal(this.db);
     return result;
+  }
+
+  /** Work done while no calls come: the search index, then giving freed pages back; true while there is more. */
+  idleStep(): boolean {
+    return this.messages.index.step() || releaseFreePages(this.db);
   }
 
   #delete(target: WriteTarget): WriterResults['delete'] {

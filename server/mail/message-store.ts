@@ -3,6 +3,7 @@ import type { StoredMessage } from '../ports/mailbox.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import type { SqlFilter } from './search-sql.js';
+import { SearchIndex } from './search-index.js';
 import { TagStore } from './tag-store.js';
 import { sortTags } from './tags.js';
 
@@ -107,23 +108,23 @@ export function messageSummaryOf(row: MessageRow, known?: { addresses: StoredAdd
 export class MessageStore {
   #count: number;
   readonly tags: TagStore;
+  readonly index: SearchIndex;
   readonly #insertMessage;
   readonly #insertRaw;
   readonly #insertSearch;
-  readonly #insertFts;
   readonly #counted;
   readonly #statements = new Map<string, Statement<unknown[]>>();
 
   constructor(private readonly db: Db) {
     this.#count = (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
     this.tags = new TagStore(db);
+    this.index = new SearchIndex(db);
     this.#insertMessage = db.prepare(
       `INSERT INTO messages (id, session_id, created, envelope_from, envelope_to, message_id, subject, addresses, date, size, snippet, attachments, inline, username, parse_problems)
        VALUES (@id, @session_id, @created, @envelope_from, @envelope_to, @message_id, @subject, @addresses, @date, @size, @snippet, @attachments, @inline, @username, @parse_problems)`,
     );
     this.#insertRaw = db.prepare('INSERT INTO message_raw (seq, raw) VALUES (?, ?)');
     this.#insertSearch = db.prepare(`INSERT INTO message_search (seq, ${SEARCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.#insertFts = db.prepare(`INSERT INTO message_fts (rowid, ${SEARCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#counted = db.prepare<[number, number]>('UPDATE message_counts SET total = total + ?, unread = unread + ?');
   }
 
@@ -185,8 +186,8 @@ export class MessageStore {
       m.messageId.toLowerCase(),
       m.bodyText.toLowerCase(),
     ];
+    // Indexed after this commit (search-index.ts), not in it.
     this.#insertSearch.run(...search);
-    this.#insertFts.run(...search);
     this.#counted.run(1, 1);
     const tags = m.tags.length ? this.tags.attach(row.seq, m.tags) : [];
     this.#count++;
@@ -246,12 +247,13 @@ export class MessageStore {
     return deleted;
   }
 
-  /** Deletes seq in [from, to] from all four tables (and their tag links); returns the message IDs. */
+  /** Deletes seq in [from, to] from all three tables (and their tag links); returns the message IDs. */
   #deleteRange(from: number, to: number): string[] {
     if (this.tags.detachRange(from, to)) this.tags.pruneUnused();
     this.#prepare('DELETE FROM message_raw WHERE seq BETWEEN ? AND ?').run(from, to);
+    this.index.forget(from, to);
     this.#prepare('DELETE FROM message_search WHERE seq BETWEEN ? AND ?').run(from, to);
-    this.#prepare('DELETE FROM message_fts WHERE rowid BETWEEN ? AND ?').run(from, to);
+    this.index.deleted();
     const rows = this.#prepare('DELETE FROM messages WHERE seq BETWEEN ? AND ? RETURNING id, read').all(from, to) as Array<{ id: string; read: number }>;
     if (rows.length) this.#counted.run(-rows.length, -rows.filter((r) => r.read === 0).length);
     return rows.map((r) => r.id);
@@ -262,7 +264,8 @@ export class MessageStore {
    * rather than deleting row by row, and the FTS index empties with its own 'delete-all'.
    */
   deleteAll(): number {
-    this.db.exec("DELETE FROM message_raw; DELETE FROM message_search; INSERT INTO message_fts (message_fts) VALUES ('delete-all');");
+    this.db.exec('DELETE FROM message_raw; DELETE FROM message_search;');
+    this.index.clear();
     this.tags.clear();
     const { changes } = this.#prepare('DELETE FROM messages').run();
     this.#prepare('UPDATE message_counts SET total = 0, unread = 0').run();

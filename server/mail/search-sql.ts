@@ -58,7 +58,8 @@ function substring(columns: string[], value: string, negate: boolean, params: un
   const match = negate || !index ? undefined : trigramQuery(columns, value);
   if (match === undefined) return anyLike(columns, value, params);
   params.push(match);
-  return `(m.seq IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?) AND ${anyLike(columns, value, params)})`;
+  // Messages above `upto` are not indexed yet (search-index.ts): they are read as candidates.
+  return `(m.seq IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ? UNION ALL SELECT seq FROM message_search WHERE seq > (SELECT upto FROM message_index)) AND ${anyLike(columns, value, params)})`;
 }
 
 function termSql(term: SearchTerm, params: unknown[], index: boolean): string {
