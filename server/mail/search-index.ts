@@ -53,9 +53,9 @@ export class SearchIndex {
   }
 
   /** One chunk of work in its own transaction; false when the index has caught up. */
-  step(): boolean {
+  step(chunk = CHUNK): boolean {
     return this.db.transaction(() => {
-      const stale = this.#stale.all(CHUNK) as number[];
+      const stale = this.#stale.all(chunk) as number[];
       if (stale.length) {
         for (const seq of stale) {
           this.#purge.run(seq);
@@ -66,17 +66,17 @@ export class SearchIndex {
       const upto = this.#upto.get() as number;
       const newest = this.#newest.get() as number;
       if (newest <= upto) return false;
-      this.#index.run(upto, CHUNK);
-      // The CHUNK-th seq above upto, or the newest: what the insert above just covered.
-      const covered = this.db.prepare('SELECT max(seq) FROM (SELECT seq FROM message_search WHERE seq > ? ORDER BY seq LIMIT ?)').pluck().get(upto, CHUNK) as number;
+      this.#index.run(upto, chunk);
+      // The chunk-th seq above upto, or the newest: what the insert above just covered.
+      const covered = this.db.prepare('SELECT max(seq) FROM (SELECT seq FROM message_search WHERE seq > ? ORDER BY seq LIMIT ?)').pluck().get(upto, chunk) as number;
       this.#advance.run(covered);
       return covered < newest;
     })();
   }
 
-  /** Indexes everything now (tests, the bench's fill, close). */
+  /** Indexes everything now, in larger chunks: nothing waits (tests, the bench's fill). */
   catchUp(): void {
-    while (this.step()) {
+    while (this.step(500)) {
       // each step commits on its own
     }
   }
