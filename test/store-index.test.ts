@@ -36,14 +36,14 @@ const EDGES = [
 
 async function fill(writer: MailWriter, count: number): Promise<void> {
   const corpus = new Corpus(7);
-  const writes = [];
+  const writes: Array<Promise<unknown>> = [];
   for (let n = 0; n < count; n++) {
     const { raw, parsed, envelope } = corpus.message(n);
-    writes.push(writer.handle({ op: 'ingest', raw: new Uint8Array(raw), parsed, envelope, session: session(n % 20), now: NOW + n }));
+    writes.push(Promise.resolve(writer.handle({ op: 'ingest', raw: new Uint8Array(raw), parsed, envelope, session: session(n % 20), now: NOW + n })));
   }
   EDGES.forEach(([subject, text], i) => {
     const { raw, parsed, envelope } = corpus.message(count + i);
-    writes.push(writer.handle({ op: 'ingest', raw: new Uint8Array(raw), parsed: { ...parsed, subject, text }, envelope, session: session(0), now: NOW + count + i }));
+    writes.push(Promise.resolve(writer.handle({ op: 'ingest', raw: new Uint8Array(raw), parsed: { ...parsed, subject, text }, envelope, session: session(0), now: NOW + count + i })));
   });
   await Promise.all(writes);
 }
