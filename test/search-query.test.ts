@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSearch, tokenize } from '../server/mail/search-query.js';
-import { likePattern, toSql } from '../server/mail/search-sql.js';
+import { likePattern, toSql, trigramQuery } from '../server/mail/search-sql.js';
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 
@@ -89,18 +89,26 @@ describe('search SQL', () => {
   });
 
   it('builds parameterised clauses, negations wrapped in NOT', () => {
-    const sql = toSql(parseSearch('to:ann -is:unread larger:1k session:abc'));
+    const sql = toSql(parseSearch('to:an -is:unread larger:1k session:abc'));
     expect(sql.where).toBe("(s.to_lc LIKE ? ESCAPE '\\') AND NOT (m.read = 0) AND m.size > ? AND m.session_id = ?");
-    expect(sql.params).toEqual(['%ann%', 1024, 'abc']);
+    expect(sql.params).toEqual(['%an%', 1024, 'abc']);
+  });
+
+  it('finds the candidates of a substring of three characters or more in the trigram index, the LIKE deciding', () => {
+    const sql = toSql(parseSearch('to:Anna -subject:invoice'));
+    expect(sql.where).toBe("(m.seq IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ? UNION ALL SELECT seq FROM message_search WHERE seq > (SELECT upto FROM message_index)) AND (s.to_lc LIKE ? ESCAPE '\\')) AND NOT ((s.subject_lc LIKE ? ESCAPE '\\'))");
+    expect(sql.params).toEqual(['{to_lc} : ("ann" AND "nna")', '%anna%', '%invoice%']);
+    expect(trigramQuery(['s.body_lc'], 'say "hi"')).toBe('{body_lc} : ("say" AND " ""h" AND "hi""")');
+    expect(trigramQuery(['s.body_lc'], 'ab')).toBeUndefined();
   });
 
   it('searches every text column for a free word', () => {
     const sql = toSql(parseSearch('hello'));
-    expect(sql.params).toHaveLength(9);
+    expect(sql.params).toEqual(['"hel" AND "llo"', ...Array(9).fill('%hello%')]);
     expect(sql.where).toContain('s.body_lc LIKE ?');
   });
 
   it('is a no-op filter for an empty query', () => {
-    expect(toSql([])).toEqual({ where: '1', params: [] });
+    expect(toSql([])).toEqual({ where: '1', params: [], text: false });
   });
 });

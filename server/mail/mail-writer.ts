@@ -1,5 +1,5 @@
 import type { Db } from './database.js';
-import { releaseFreePages } from './database.js';
+import { emptyWal, releaseFreePages } from './database.js';
 import { parseSummary } from './message-parser.js';
 import { emptySummary, type ParsedSummary } from './summary.js';
 import { removeFromMaildrop } from './maildrop-writes.js';
@@ -46,7 +46,7 @@ export class MailWriter {
           return null;
         });
       case 'delete':
-        return this.#exclusive(() => this.#delete(request.target));
+        return this.#exclusive(() => this.#delete(request.target), request.target === 'all');
       case 'setRead':
         return this.#exclusive(() => this.#setRead(request.read, request.target));
       case 'sweep':
@@ -96,19 +96,23 @@ export class MailWriter {
     });
   }
 
-  /** Bulk operations run after what is queued, in their own transaction. */
-  #exclusive<T>(write: () => T, vacuum = false): T {
+  /** Bulk operations run after what is queued, in their own transaction; `truncate` empties the WAL after it commits. */
+  #exclusive<T>(write: () => T, truncate = false): T {
     this.#batch.flush();
     const result = this.db.transaction(write)();
-    if (vacuum) releaseFreePages(this.db);
+    if (truncate) emptyWal(this.db);
     return result;
+  }
+
+  /** Work done while no calls come: the search index, then giving freed pages back; true while there is more. */
+  idleStep(): boolean {
+    return this.messages.index.step() || releaseFreePages(this.db);
   }
 
   #delete(target: WriteTarget): WriterResults['delete'] {
     if (target === 'all') {
       const count = this.messages.deleteAll();
       this.#bounces.deleteAll();
-      releaseFreePages(this.db);
       return { deleted: [], count };
     }
     const ids = 'ids' in target ? target.ids : this.messages.idsMatching(target.filter);

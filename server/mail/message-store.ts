@@ -3,6 +3,7 @@ import type { StoredMessage } from '../ports/mailbox.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import type { SqlFilter } from './search-sql.js';
+import { SearchIndex } from './search-index.js';
 import { TagStore } from './tag-store.js';
 import { sortTags } from './tags.js';
 
@@ -63,6 +64,10 @@ const NO_FILTER: SqlFilter = { where: '1', params: [] };
 const TAGS_COLUMN = '(SELECT group_concat(t.name, \',\') FROM message_tags mt JOIN tags t ON t.id = mt.tag_id WHERE mt.seq = m.seq) AS tags';
 const SUMMARY_COLUMNS = `m.seq, m.id, m.session_id, m.created, m.envelope_from, m.envelope_to, m.message_id, m.subject, m.addresses, m.date, m.size, m.snippet, m.attachments, m.inline, m.username, m.read, ${TAGS_COLUMN}`;
 const FROM = 'FROM messages m JOIN message_search s ON s.seq = m.seq';
+const SEARCH_COLUMNS = 'from_lc, to_lc, cc_lc, bcc_lc, reply_to_lc, rcpt_lc, subject_lc, message_id_lc, body_lc';
+
+/** Only a filter on the search text needs message_search: a plain list reads messages alone. */
+const fromFor = (filter: SqlFilter) => (filter.text ? FROM : 'FROM messages m');
 
 function problemsOf(column: string): string[] {
   return column ? (JSON.parse(column) as string[]) : [];
@@ -103,23 +108,24 @@ export function messageSummaryOf(row: MessageRow, known?: { addresses: StoredAdd
 export class MessageStore {
   #count: number;
   readonly tags: TagStore;
+  readonly index: SearchIndex;
   readonly #insertMessage;
   readonly #insertRaw;
   readonly #insertSearch;
+  readonly #counted;
   readonly #statements = new Map<string, Statement<unknown[]>>();
 
   constructor(private readonly db: Db) {
     this.#count = (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
     this.tags = new TagStore(db);
+    this.index = new SearchIndex(db);
     this.#insertMessage = db.prepare(
       `INSERT INTO messages (id, session_id, created, envelope_from, envelope_to, message_id, subject, addresses, date, size, snippet, attachments, inline, username, parse_problems)
        VALUES (@id, @session_id, @created, @envelope_from, @envelope_to, @message_id, @subject, @addresses, @date, @size, @snippet, @attachments, @inline, @username, @parse_problems)`,
     );
     this.#insertRaw = db.prepare('INSERT INTO message_raw (seq, raw) VALUES (?, ?)');
-    this.#insertSearch = db.prepare(
-      `INSERT INTO message_search (seq, from_lc, to_lc, cc_lc, bcc_lc, reply_to_lc, rcpt_lc, subject_lc, message_id_lc, body_lc)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    this.#insertSearch = db.prepare(`INSERT INTO message_search (seq, ${SEARCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#counted = db.prepare<[number, number]>('UPDATE message_counts SET total = total + ?, unread = unread + ?');
   }
 
   /** Search queries come in a bounded number of shapes; preparing each shape once saves ~20µs a call. */
@@ -168,7 +174,7 @@ export class MessageStore {
     row.seq = Number(this.#insertMessage.run({ ...row, parse_problems: problems }).lastInsertRowid);
     this.#insertRaw.run(row.seq, m.raw);
     const { addresses: a } = m;
-    this.#insertSearch.run(
+    const search = [
       row.seq,
       lc(a.From ? [a.From] : []),
       lc(a.To),
@@ -179,23 +185,26 @@ export class MessageStore {
       m.subject.toLowerCase(),
       m.messageId.toLowerCase(),
       m.bodyText.toLowerCase(),
-    );
+    ];
+    // Indexed after this commit (search-index.ts), not in it.
+    this.#insertSearch.run(...search);
+    this.#counted.run(1, 1);
     const tags = m.tags.length ? this.tags.attach(row.seq, m.tags) : [];
     this.#count++;
     return messageSummaryOf(row, { addresses: m.addresses, envelopeTo: m.envelopeTo, tags });
   }
 
   list(start: number, limit: number, filter: SqlFilter = NO_FILTER): MessageSummary[] {
-    const rows = this.#prepare(`SELECT ${SUMMARY_COLUMNS} ${FROM} WHERE ${filter.where} ORDER BY m.seq DESC LIMIT ? OFFSET ?`)
+    const rows = this.#prepare(`SELECT ${SUMMARY_COLUMNS} ${fromFor(filter)} WHERE ${filter.where} ORDER BY m.seq DESC LIMIT ? OFFSET ?`)
       // LIMIT -1 is SQLite's "no limit": Mailpit's limit=0 lists everything.
       .all(...filter.params, limit > 0 ? limit : -1, start) as MessageRow[];
     return rows.map((row) => messageSummaryOf(row));
   }
 
-  /** Matching and unread-matching counts in one pass. */
+  /** Matching and unread-matching counts in one pass; the whole mailbox's as kept, not counted. */
   countMatching(filter: SqlFilter = NO_FILTER): { total: number; unread: number } {
-    const join = filter === NO_FILTER ? 'FROM messages m' : FROM;
-    const row = this.#prepare(`SELECT count(*) AS total, coalesce(sum(m.read = 0), 0) AS unread ${join} WHERE ${filter.where}`)
+    if (filter.where === '1') return this.#prepare('SELECT total, unread FROM message_counts').get() as { total: number; unread: number };
+    const row = this.#prepare(`SELECT count(*) AS total, coalesce(sum(m.read = 0), 0) AS unread ${fromFor(filter)} WHERE ${filter.where}`)
       .get(...filter.params) as { total: number; unread: number };
     return row;
   }
@@ -242,14 +251,24 @@ export class MessageStore {
   #deleteRange(from: number, to: number): string[] {
     if (this.tags.detachRange(from, to)) this.tags.pruneUnused();
     this.#prepare('DELETE FROM message_raw WHERE seq BETWEEN ? AND ?').run(from, to);
+    this.index.forget(from, to);
     this.#prepare('DELETE FROM message_search WHERE seq BETWEEN ? AND ?').run(from, to);
-    return this.#prepare('DELETE FROM messages WHERE seq BETWEEN ? AND ? RETURNING id').pluck().all(from, to) as string[];
+    this.index.deleted();
+    const rows = this.#prepare('DELETE FROM messages WHERE seq BETWEEN ? AND ? RETURNING id, read').all(from, to) as Array<{ id: string; read: number }>;
+    if (rows.length) this.#counted.run(-rows.length, -rows.filter((r) => r.read === 0).length);
+    return rows.map((r) => r.id);
   }
 
+  /**
+   * Without a WHERE, SQLite empties each table by freeing its pages (the truncate optimization)
+   * rather than deleting row by row, and the FTS index empties with its own 'delete-all'.
+   */
   deleteAll(): number {
     this.db.exec('DELETE FROM message_raw; DELETE FROM message_search;');
+    this.index.clear();
     this.tags.clear();
     const { changes } = this.#prepare('DELETE FROM messages').run();
+    this.#prepare('UPDATE message_counts SET total = 0, unread = 0').run();
     this.#count = 0;
     return changes;
   }
@@ -271,7 +290,12 @@ export class MessageStore {
 
   /** Returns the IDs whose flag actually changed. */
   setRead(read: boolean, target: { ids: readonly string[] } | { filter: SqlFilter }): string[] {
-    const value = read ? 1 : 0;
+    const changed = this.#changeRead(read ? 1 : 0, target);
+    if (changed.length) this.#counted.run(0, read ? -changed.length : changed.length);
+    return changed;
+  }
+
+  #changeRead(value: number, target: { ids: readonly string[] } | { filter: SqlFilter }): string[] {
     if ('ids' in target) {
       const statement = this.#prepare('UPDATE messages SET read = ? WHERE id = ? AND read != ? RETURNING id').pluck();
       return target.ids.flatMap((id) => statement.all(value, id, value) as string[]);

@@ -103,16 +103,28 @@ export class Checkpointer {
     });
   }
 
+  /** The checkpoint and the probe, on this connection. */
   tick(): void {
     try {
       this.db.pragma('wal_checkpoint(PASSIVE)');
     } catch (error) {
-      this.health.failed(error);
-      if (!isStorageFull(error) && serializeError(error).message !== this.#lastProblem) {
-        this.#lastProblem = serializeError(error).message;
-        this.problem(serializeError(error));
-      }
+      this.failed(error);
     }
+    this.probe();
+  }
+
+  /** A checkpoint failed (here, or on the checkpoint thread). */
+  failed(error: unknown): void {
+    this.health.failed(error);
+    const message = serializeError(error).message;
+    if (!isStorageFull(error) && message !== this.#lastProblem) {
+      this.#lastProblem = message;
+      this.problem(serializeError(error));
+    }
+  }
+
+  /** While the store is full, at most once a second: whether a write as large as the largest refused gets through. */
+  probe(): void {
     const now = Date.now();
     if (!this.health.full || now - this.#lastProbe < PROBE_EVERY_MS) return;
     this.#lastProbe = now;

@@ -23,19 +23,39 @@ function reply(message: WriterReply): void {
   outbox.push(message);
 }
 
+/** How long the writer must have had no calls before it does a step of its idle work. */
+const INDEX_IDLE_MS = 20;
+
 try {
   const init = workerData as WriterInit;
   const db = openDatabase({ path: init.path });
   // SQLite's own checkpoints run inside a commit; a timer here runs them between batches
   // instead, PASSIVE so they never wait on the reader. The WAL restarts once one has caught up.
   db.pragma('wal_autocheckpoint = 0');
+  // After a checkpoint has caught up, the WAL file is cut back to this; without it the file
+  // stays at its largest (a burst, a large delete) until close.
+  db.pragma('journal_size_limit = 67108864');
   // Announced at once, not batched: the mailbox must know before it hands out the next reply.
   const health = new WriteHealth((state) => post({ id: 0, health: state }));
   const checkpointer = new Checkpointer(db, health, (error) => post({ id: 0, problem: error }));
   const checkpoints = setInterval(() => checkpointer.tick(), init.checkpointEveryMs);
   const writer = new MailWriter(db, init.limits, init.tagging);
   writer.sessions.markInterrupted(init.openedAt);
+  // The search index is written, and freed pages given back, while no calls come
+  // (search-index.ts, database.ts), a chunk per tick, until caught up with the last call.
+  let lastCall = 0;
+  let indexBehind = true;
+  const indexing = setInterval(() => {
+    if (!indexBehind || Date.now() - lastCall < INDEX_IDLE_MS) return;
+    try {
+      indexBehind = writer.idleStep();
+    } catch (error) {
+      checkpointer.failed(error);
+    }
+  }, INDEX_IDLE_MS);
   const handle = (call: WriterCall) => {
+    lastCall = Date.now();
+    indexBehind = true;
     const work = Promise.resolve()
       .then(() => writer.handle(call))
       .then(
@@ -56,6 +76,7 @@ try {
       // Replies are ordered: once "closed" arrives, every earlier reply has been delivered.
       void Promise.allSettled(inFlight).then(() => {
         clearInterval(checkpoints);
+        clearInterval(indexing);
         writer.flush();
         try {
           db.pragma('wal_checkpoint(TRUNCATE)');
