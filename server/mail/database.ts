@@ -91,6 +91,10 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sessions ADD COLUMN transactions TEXT NOT NULL DEFAULT '[]';
   `,
+  // 5: the scenario each session ran under, shown on its row and searched by the UI.
+  `
+  ALTER TABLE sessions ADD COLUMN scenario TEXT NOT NULL DEFAULT '';
+  `,
 ];
 
 export interface OpenOptions {

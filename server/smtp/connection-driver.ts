@@ -91,6 +91,7 @@ export class ConnectionDriver {
     const { client, server } = endpointsOf(socket);
     this.state = new SessionState(connection.id, client, server, deps.clock, deps.transcripts);
     this.#persona = new SessionPersona(deps.scenario, deps, this.state, () => this.view());
+    this.state.scenario = this.scenario.name;
     this.state.note(`scenario ${this.scenario.name}`);
     this.tls = new TlsTracker(this.state);
     this.#runner = new DecisionRunner(() => this.#socket, (error) => this.fail('a timed decision', error));
@@ -317,9 +318,9 @@ export class ConnectionDriver {
   #store(raw: Buffer, envelope: { from: string; to: string[] }, ctx: FaultContext, callback: (err: Error | null, message?: string) => void): void {
     // The store writes the session's row with the message; its transcript comes at close.
     const storing = this.deps.messages.ingest({ raw, envelope, session: this.state.record(false) }).then(
-      ({ id }) =>
+      ({ id, subject }) =>
         this.contain('storing a message', () => {
-          this.state.stored(id);
+          this.state.stored(id, subject ?? null);
           for (const note of this.deps.faults.delivered(this.scenario, ctx) ?? []) this.state.note(note);
           callback(null, this.#persona.queuedText(id));
         }),
