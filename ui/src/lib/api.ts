@@ -103,8 +103,8 @@ export const api = {
       Array.isArray(target) || target === 'all' ? '/api/v1/messages' : `/api/v1/messages?${new URLSearchParams({ tz: timeZone() ?? 'UTC' }).toString()}`,
       { method: 'PUT', json: target === 'all' ? { Read: read } : Array.isArray(target) ? { Read: read, IDs: target } : { Read: read, Search: target.search } },
     ),
-  sessions: (start: number, limit: number, outcomes: string[], signal?: AbortSignal) => {
-    const params = new URLSearchParams({ start: String(start), limit: String(limit) });
+  sessions: (start: number, limit: number, outcomes: string[], search: Record<string, string> = {}, signal?: AbortSignal) => {
+    const params = new URLSearchParams({ start: String(start), limit: String(limit), ...search });
     if (outcomes.length) params.set('outcome', outcomes.join(','));
     return request<SessionsList>(`/api/v1/sessions?${params.toString()}`, { signal });
   },
@@ -122,6 +122,10 @@ export const api = {
   faults: () => request<{ faults: OneShotFaultInfo[] }>('/api/v1/faults'),
   addFault: (body: unknown) => request<{ ID: string }>('/api/v1/faults', { method: 'POST', json: body }),
   removeFault: (faultId: string) => request<unknown>(`/api/v1/faults/${id(faultId)}`, { method: 'DELETE' }),
+  /** Replaces the tags of the given messages (Mailpit's PUT /api/v1/tags). */
+  setTags: (ids: string[], tags: string[]) => request<string>('/api/v1/tags', { method: 'PUT', json: { IDs: ids, Tags: tags } }),
+  /** Messages, sessions, scenarios back to start-up, counters, faults, chaos and the clock (POST /api/v1/reset). */
+  resetAll: () => request<string>('/api/v1/reset', { method: 'POST' }),
 };
 
 function timeZone(): string | undefined {

@@ -59,9 +59,8 @@ export class AppState {
       void this.message.open(null);
     }
     if (route.name === 'sessions') {
-      if (!this.sessions.paged.loaded || route.outcomes.join(',') !== this.sessions.outcomes.join(',')) {
-        if (route.outcomes.length || this.sessions.outcomes.length) this.sessions.filter(route.outcomes);
-        else void this.sessions.load();
+      if (!this.sessions.paged.loaded || route.outcomes.join(',') !== this.sessions.outcomes.join(',') || route.query !== this.sessions.query) {
+        if (!this.sessions.filter(route.outcomes, route.query) && !this.sessions.paged.loaded) void this.sessions.load();
       }
       void this.sessions.open(route.sessionId);
     }
