@@ -42,7 +42,7 @@ async function mixedSessions(): Promise<void> {
   await closed;
 }
 
-describe('session rows, search and deep links (chromium)', () => {
+describe('session rows, search and deep links (chromium)', { timeout: 60_000 }, () => {
   it('rows show listener, scenario, MAIL FROM → recipients, the subject and why it failed; no client port', async () => {
     await mixedSessions();
     await openLive(page, sim, '/sessions');
@@ -143,7 +143,7 @@ describe('session rows, search and deep links (chromium)', () => {
     const mode = listener.locator('[data-mode]');
     expect(await mode.textContent()).toMatch(/plain\s*\(configured auto: STARTTLS only while the scenario offers it\)/);
     // "Use" says it switches every listener, and so does its confirmation.
-    const use = page.locator('tr[data-scenario="gmail"]').getByRole('button', { name: 'Use gmail on every listener' });
+    const use = page.locator('tr[data-scenario="gmail"]').getByRole('button', { name: 'Use on all listeners: gmail' });
     expect(await use.textContent()).toBe('Use on all listeners');
     await use.click();
     await page.getByRole('status').filter({ hasText: `Scenario "gmail" is now active on every listener (1): 127.0.0.1:${sim.smtpPort}.` }).waitFor();

@@ -33,7 +33,7 @@ const background = () => page.evaluate(() => {
   return g.getComputedStyle(g.document.documentElement).backgroundColor;
 });
 
-describe('settings and first run (chromium)', () => {
+describe('settings and first run (chromium)', { timeout: 60_000 }, () => {
   it('the empty inbox names the real listener, with settings for nodemailer, Django, Odoo and swaks', async () => {
     await openLive(page, sim);
     await page.getByRole('heading', { name: 'No mail yet' }).waitFor();
@@ -130,10 +130,10 @@ describe('settings and first run (chromium)', () => {
     await dialog.waitFor({ state: 'hidden' });
     await page.setViewportSize({ width: 820, height: 1180 });
     await page.getByRole('button', { name: 'Keyboard shortcuts' }).click();
-    await dialog.getByRole('button', { name: 'Next message now' }).click();
+    await dialog.getByRole('button', { name: 'Do it: Next message' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await dialog.page().getByRole('button', { name: 'Keyboard shortcuts' }).click();
-    await dialog.getByRole('button', { name: 'Open the message under the cursor now' }).click();
+    await dialog.getByRole('button', { name: 'Do it: Open the message under the cursor' }).click();
     await page.getByRole('heading', { name: 'Note 1' }).waitFor();
     // The search language is explained beside the inbox's box.
     await page.goto(`${sim.url}/`);
