@@ -198,6 +198,8 @@ export interface SessionTransaction {
   Command: string;
   /** The stored message, when there is one. */
   MessageID: string | null;
+  /** The stored message's subject, decoded (null when nothing was stored). */
+  Subject?: string | null;
   /** Bytes of message data received. */
   Size: number;
   /** The fault that made the server answer so ("limit 'daily-quota'"), null for a normal reply. */
@@ -215,6 +217,8 @@ export interface SessionSummary {
   Helo: string;
   TLS: TlsInfo | null;
   User: string;
+  /** The scenario the session ran under (the last one, when a +scenario- tag moved it). */
+  Scenario: string;
   Outcome: SessionOutcome;
   /** The reply code behind the outcome (the rejection, the deferral, the 250), if any. */
   OutcomeCode: number | null;

@@ -149,6 +149,10 @@ export const MIGRATIONS: readonly string[] = [
   INSERT INTO message_index VALUES (1, 0);
   CREATE TABLE message_fts_stale (seq INTEGER PRIMARY KEY);
   `,
+  // 8: the scenario each session ran under, shown on its row and searched by the UI.
+  `
+  ALTER TABLE sessions ADD COLUMN scenario TEXT NOT NULL DEFAULT '';
+  `,
 ];
 
 export interface OpenOptions {

@@ -158,7 +158,7 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
     return this.#status.onChange(listener);
   }
 
-  async ingest({ raw, envelope, session, bounce }: IncomingMessage): Promise<{ id: string }> {
+  async ingest({ raw, envelope, session, bounce }: IncomingMessage): Promise<{ id: string; subject: string }> {
     // A message arriving after a reset belongs to the new run, and so does its session.
     if (session) this.#forgotten.delete(session.id);
     const now = this.options.clock.now();
@@ -174,7 +174,7 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
     this.#stats.acceptedSize += raw.length;
     this.options.bus.publish('message.received', summary);
     this.#deleted(pruned);
-    return { id: summary.ID };
+    return { id: summary.ID, subject: summary.Subject };
   }
 
   opened(session: LiveSession): void {

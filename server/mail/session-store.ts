@@ -14,6 +14,7 @@ interface SessionRow {
   helo: string;
   tls: string | null;
   username: string;
+  scenario: string;
   outcome: SessionOutcome;
   outcome_code: number | null;
   outcome_detail: string;
@@ -23,12 +24,32 @@ interface SessionRow {
 
 /** The same filter, for sessions still held in memory. */
 export function matchesFilter(session: SessionSummary, filter: SessionQuery): boolean {
+  const started = Date.parse(session.Started);
   return (
     (!filter.outcomes?.length || filter.outcomes.includes(session.Outcome)) &&
     (!filter.client || session.Client.Address === filter.client) &&
     (!filter.user || session.User === filter.user) &&
-    (filter.since === undefined || Date.parse(session.Started) >= filter.since) &&
+    (filter.since === undefined || started >= filter.since) &&
+    (filter.before === undefined || started < filter.before) &&
+    (!filter.listener || (session.Server.Address === filter.listener.address && session.Server.Port === filter.listener.port)) &&
+    (!filter.scenario || session.Scenario === filter.scenario) &&
+    textMatches(session, filter) &&
     (!filter.transaction || session.Transactions.some((t) => transactionMatches(t, filter.transaction as TransactionQuery)))
+  );
+}
+
+const has = (value: string | null | undefined, needle: string) => (value ?? '').toLowerCase().includes(needle.toLowerCase());
+const senderOf = (t: SessionTransaction, n: string) => t.From !== null && has(t.From, n);
+const recipientOf = (t: SessionTransaction, n: string) => t.Accepted.some((a) => has(a, n)) || t.Refused.some((r) => has(r.Address, n));
+const subjectOf = (t: SessionTransaction, n: string) => has(t.Subject, n);
+
+function textMatches(session: SessionSummary, filter: SessionQuery): boolean {
+  const tx = session.Transactions;
+  return (
+    (!filter.sender || tx.some((t) => senderOf(t, filter.sender as string))) &&
+    (!filter.recipient || tx.some((t) => recipientOf(t, filter.recipient as string))) &&
+    (!filter.subject || tx.some((t) => subjectOf(t, filter.subject as string))) &&
+    (!filter.text || has(session.User, filter.text) || tx.some((t) => senderOf(t, filter.text as string) || recipientOf(t, filter.text as string) || subjectOf(t, filter.text as string)))
   );
 }
 
@@ -60,7 +81,7 @@ function transactionClause(query: TransactionQuery): { clause: string; params: u
   return { clause: `EXISTS (SELECT 1 FROM json_each(sessions.transactions) t${where})`, params };
 }
 
-const SUMMARY_COLUMNS = 'id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, outcome, outcome_code, outcome_detail, messages, transactions';
+const SUMMARY_COLUMNS = 'id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, scenario, outcome, outcome_code, outcome_detail, messages, transactions';
 
 function sessionSummaryOf(row: SessionRow): SessionSummary {
   return {
@@ -73,6 +94,7 @@ function sessionSummaryOf(row: SessionRow): SessionSummary {
     Helo: row.helo,
     TLS: row.tls === null ? null : (JSON.parse(row.tls) as TlsInfo),
     User: row.username,
+    Scenario: row.scenario,
     Outcome: row.outcome,
     OutcomeCode: row.outcome_code,
     OutcomeDetail: row.outcome_detail,
@@ -102,12 +124,25 @@ function rowOf(record: SessionRecord): SessionRow {
     helo: record.helo,
     tls: record.tls === null ? null : JSON.stringify(record.tls),
     username: record.user,
+    scenario: record.scenario ?? '',
     outcome: record.outcome,
     outcome_code: record.outcomeCode,
     outcome_detail: record.outcomeDetail,
     messages: record.messages,
     transactions: JSON.stringify(record.transactions),
   };
+}
+
+// Substring tests on the transactions' JSON; each ? is a LIKE pattern (SQLite's LIKE ignores ASCII case, as the in-memory test does).
+const SENDER_SQL = "json_extract(t.value, '$.From') LIKE ? ESCAPE '\\'";
+const RECIPIENT_SQL =
+  "(EXISTS (SELECT 1 FROM json_each(t.value, '$.Accepted') a WHERE a.value LIKE ? ESCAPE '\\') OR EXISTS (SELECT 1 FROM json_each(t.value, '$.Refused') r WHERE json_extract(r.value, '$.Address') LIKE ? ESCAPE '\\'))";
+const SUBJECT_SQL = "json_extract(t.value, '$.Subject') LIKE ? ESCAPE '\\'";
+
+/** One LIKE pattern per placeholder of `sql`, each matching `needle` anywhere. */
+function likeParams(sql: string, needle: string): string[] {
+  const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql.split('?').slice(1).map(() => pattern);
 }
 
 /** Rows still marked active belong to open sessions, which are listed from memory. */
@@ -130,6 +165,28 @@ function whereOf(filter: SessionQuery): { where: string; params: unknown[] } {
     clauses.push('started >= ?');
     params.push(filter.since);
   }
+  if (filter.before !== undefined) {
+    clauses.push('started < ?');
+    params.push(filter.before);
+  }
+  if (filter.listener) {
+    clauses.push('server_address = ? AND server_port = ?');
+    params.push(filter.listener.address, filter.listener.port);
+  }
+  if (filter.scenario) {
+    clauses.push('scenario = ?');
+    params.push(filter.scenario);
+  }
+  for (const [field, sql] of [['sender', SENDER_SQL], ['recipient', RECIPIENT_SQL], ['subject', SUBJECT_SQL]] as const) {
+    const needle = filter[field];
+    if (!needle) continue;
+    clauses.push(`EXISTS (SELECT 1 FROM json_each(sessions.transactions) t WHERE ${sql})`);
+    params.push(...likeParams(sql, needle));
+  }
+  if (filter.text) {
+    clauses.push(`(instr(lower(username), lower(?)) > 0 OR EXISTS (SELECT 1 FROM json_each(sessions.transactions) t WHERE ${SENDER_SQL} OR ${RECIPIENT_SQL} OR ${SUBJECT_SQL}))`);
+    params.push(filter.text, ...likeParams(`${SENDER_SQL}${RECIPIENT_SQL}${SUBJECT_SQL}`, filter.text));
+  }
   if (filter.transaction) {
     const { clause, params: more } = transactionClause(filter.transaction);
     clauses.push(clause);
@@ -144,13 +201,13 @@ export class SessionStore {
 
   constructor(private readonly db: Db) {
     this.#ensure = db.prepare(
-      `INSERT OR IGNORE INTO sessions (id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, outcome, outcome_code, outcome_detail, messages, transactions, transcript)
-       VALUES (@id, @started, NULL, @client_address, @client_port, @server_address, @server_port, @helo, @tls, @username, 'active', NULL, '', 0, '[]', '[]')`,
+      `INSERT OR IGNORE INTO sessions (id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, scenario, outcome, outcome_code, outcome_detail, messages, transactions, transcript)
+       VALUES (@id, @started, NULL, @client_address, @client_port, @server_address, @server_port, @helo, @tls, @username, @scenario, 'active', NULL, '', 0, '[]', '[]')`,
     );
     this.#upsert = db.prepare(
-      `INSERT INTO sessions (id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, outcome, outcome_code, outcome_detail, messages, transactions, transcript)
-       VALUES (@id, @started, @ended, @client_address, @client_port, @server_address, @server_port, @helo, @tls, @username, @outcome, @outcome_code, @outcome_detail, @messages, @transactions, @transcript)
-       ON CONFLICT(id) DO UPDATE SET ended = excluded.ended, helo = excluded.helo, tls = excluded.tls, username = excluded.username,
+      `INSERT INTO sessions (id, started, ended, client_address, client_port, server_address, server_port, helo, tls, username, scenario, outcome, outcome_code, outcome_detail, messages, transactions, transcript)
+       VALUES (@id, @started, @ended, @client_address, @client_port, @server_address, @server_port, @helo, @tls, @username, @scenario, @outcome, @outcome_code, @outcome_detail, @messages, @transactions, @transcript)
+       ON CONFLICT(id) DO UPDATE SET ended = excluded.ended, helo = excluded.helo, tls = excluded.tls, username = excluded.username, scenario = excluded.scenario,
          outcome = excluded.outcome, outcome_code = excluded.outcome_code, outcome_detail = excluded.outcome_detail,
          messages = excluded.messages, transactions = excluded.transactions, transcript = excluded.transcript`,
     );

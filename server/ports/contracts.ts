@@ -18,6 +18,8 @@ export interface SessionRecord {
   helo: string;
   tls: TlsInfo | null;
   user: string;
+  /** The scenario the session runs under ('' where no scenario engine is involved). */
+  scenario?: string;
   outcome: SessionOutcome;
   outcomeCode: number | null;
   outcomeDetail: string;
@@ -66,7 +68,7 @@ export interface MessageSink {
    * Resolves once the message is committed to the store: only then may the 250 go out. Rejects
    * (with an IngestRefusal) when nothing was stored.
    */
-  ingest(message: IncomingMessage): Promise<{ id: string }>;
+  ingest(message: IncomingMessage): Promise<{ id: string; subject?: string }>;
 }
 
 export interface SessionSink {

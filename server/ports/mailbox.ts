@@ -26,6 +26,17 @@ export interface SessionQuery {
   user?: string;
   /** Only sessions that started at or after this time (ms since the epoch). */
   since?: number;
+  /** Only sessions that started before this time (ms since the epoch). */
+  before?: number;
+  /** Case-insensitive substrings of a transaction's MAIL FROM, of a recipient (accepted or refused), of a stored subject. */
+  sender?: string;
+  recipient?: string;
+  subject?: string;
+  /** A substring of any of the three above, or of the user. */
+  text?: string;
+  /** The listener the client connected to. */
+  listener?: { address: string; port: number };
+  scenario?: string;
   /** Only sessions with a transaction that meets every one of these ("the third message got 421"). */
   transaction?: TransactionQuery;
 }

@@ -102,6 +102,7 @@ export class ConnectionDriver {
     const { client, server } = endpointsOf(socket);
     this.state = new SessionState(connection.id, client, server, deps.clock, deps.transcripts);
     this.#persona = new SessionPersona(deps.scenario, deps, this.state, () => this.view());
+    this.state.scenario = this.scenario.name;
     this.state.note(`scenario ${this.scenario.name}`);
     this.tls = new TlsTracker(this.state);
     this.#runner = new DecisionRunner(() => this.#socket, (error) => this.fail('a timed decision', error));
@@ -368,9 +369,9 @@ export class ConnectionDriver {
     const session = this.state.record(false);
     const smtpEnvelope = this.#session?.envelope;
     const storing = this.deps.messages.ingest({ raw, envelope, session }).then(
-      ({ id }) =>
+      ({ id, subject }) =>
         this.contain('storing a message', () => {
-          this.state.stored(id);
+          this.state.stored(id, subject ?? null);
           if (auth) this.deps.authChecks?.remember(id, auth);
           if (this.deps.reports && smtpEnvelope) this.#report(id, session, smtpEnvelope, ctx);
           for (const note of this.deps.faults.delivered(this.scenario, ctx) ?? []) this.state.note(note);

@@ -61,6 +61,7 @@ export class SessionPersona {
     if (!next) return this.state.note(`${where} asks for scenario "${name}", which does not exist; staying with ${this.scenario.name}`);
     this.deps.faults.sessionMoved(this.scenario, next, this.view());
     this.scenario = next;
+    this.state.scenario = next.name;
     this.state.note(`${where} selects scenario ${name} for the rest of the session`);
   }
 }

@@ -19,6 +19,8 @@ export class SessionState {
   readonly started: number;
   helo = '';
   user = '';
+  /** The scenario the session runs under now (the persona moves it on a +scenario- tag). */
+  scenario = '';
   tls: TlsInfo | null = null;
   ended: number | null = null;
   #command = '';
@@ -110,9 +112,9 @@ export class SessionState {
   }
 
   /** The open transaction's message is in the store under this ID. */
-  stored(id: string): void {
+  stored(id: string, subject: string | null = null): void {
     this.note(`message stored as ${id}`);
-    this.#transactions.stored(id);
+    this.#transactions.stored(id, subject);
   }
 
   /**
@@ -173,6 +175,7 @@ export class SessionState {
       helo: this.helo,
       tls: this.tls,
       user: this.user,
+      scenario: this.scenario,
       outcome,
       outcomeCode: code,
       outcomeDetail: detail,

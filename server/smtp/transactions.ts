@@ -18,6 +18,7 @@ interface Tx {
   /** The first refusal (of a recipient, say) that is not a protocol echo of an earlier one. */
   firstRefusal: RecordedReply | null;
   messageId: string | null;
+  subject: string | null;
   size: number;
 }
 
@@ -100,8 +101,11 @@ export class TransactionLog {
     if (this.#open) this.#open.size = bytes;
   }
 
-  stored(id: string): void {
-    if (this.#open) this.#open.messageId = id;
+  stored(id: string, subject: string | null = null): void {
+    if (this.#open) {
+      this.#open.messageId = id;
+      this.#open.subject = subject;
+    }
   }
 
   endOfData(reply: RecordedReply, blackholed: boolean): void {
@@ -127,7 +131,7 @@ export class TransactionLog {
   }
 
   #begin(from: string | null): Tx {
-    const tx: Tx = { index: this.#next++, started: this.clock.now(), ended: null, from, accepted: [], refused: [], outcome: 'open', decided: null, firstRefusal: null, messageId: null, size: 0 };
+    const tx: Tx = { index: this.#next++, started: this.clock.now(), ended: null, from, accepted: [], refused: [], outcome: 'open', decided: null, firstRefusal: null, messageId: null, subject: null, size: 0 };
     this.#open = tx;
     this.#endedAtMail = undefined;
     this.#kept.push(tx);
@@ -182,6 +186,7 @@ function toWire(tx: Tx): SessionTransaction {
     Text: decided ? `${decided.text}${decided.withheld ? ' (withheld: never sent to the client)' : ''}` : '',
     Command: decided?.command ?? '',
     MessageID: tx.messageId,
+    Subject: tx.subject,
     Size: tx.size,
     Fault: decided?.fault ?? null,
     Explanation: decided?.explanation ?? null,

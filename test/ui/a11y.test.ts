@@ -65,6 +65,8 @@ interface View {
   name: string;
   path: () => string;
   ready: (page: Page) => Promise<void>;
+  /** Runs once before the view is checked (the first-run view empties the inbox). */
+  before?: () => Promise<void>;
 }
 
 const tab = (name: string, shown: (page: Page) => Promise<void>): View => ({
@@ -84,10 +86,65 @@ const VIEWS: View[] = [
   tab('Headers', (page) => page.getByRole('row', { name: /^Subject/ }).first().waitFor()),
   tab('Raw', (page) => page.locator('pre.raw').waitFor()),
   tab('Envelope', (page) => page.getByRole('link', { name: 'invoice.csv' }).waitFor()),
+  {
+    name: 'message tags edit',
+    path: () => `/message/${messageId}`,
+    ready: async (page) => {
+      await page.getByRole('heading', { name: 'Your order ✓' }).waitFor();
+      await page.getByRole('button', { name: 'Add tag' }).click();
+      await page.getByLabel('Add tags (comma-separated)').waitFor();
+    },
+  },
   { name: 'sessions', path: () => '/sessions', ready: (page) => page.locator('[data-session]').first().waitFor() },
+  {
+    name: 'sessions search help',
+    path: () => '/sessions?q=to:ann',
+    ready: async (page) => {
+      await page.locator('[data-session]').first().waitFor();
+      await page.getByText('Search help').click();
+      await page.getByRole('table', { name: 'Session search terms' }).waitFor();
+    },
+  },
+  {
+    name: 'inbox search help',
+    path: () => '/?q=tag:x',
+    ready: async (page) => {
+      await page.getByText('Search help').click();
+      await page.getByRole('table', { name: 'Message search terms' }).waitFor();
+    },
+  },
+  {
+    name: 'settings menu',
+    path: () => '/',
+    ready: async (page) => {
+      await page.locator('[data-id]').first().waitFor();
+      await page.getByLabel('Settings', { exact: true }).first().click();
+      await page.getByRole('button', { name: 'Reset everything…' }).click();
+      await page.getByRole('button', { name: 'Yes, reset everything' }).waitFor();
+    },
+  },
+  {
+    name: 'shortcuts overlay',
+    path: () => '/',
+    ready: async (page) => {
+      await page.locator('[data-id]').first().waitFor();
+      // The ? key: a phone has no ? button in the header (the settings menu lists the shortcuts there).
+      await page.keyboard.press('?');
+      await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    },
+  },
   { name: 'session detail', path: () => `/sessions/${sessionId}`, ready: (page) => page.getByRole('table', { name: 'SMTP transcript' }).waitFor() },
   { name: 'scenarios', path: () => '/scenarios', ready: (page) => page.locator('tr[data-listener]').first().waitFor() },
   { name: 'stats', path: () => '/stats', ready: (page) => page.locator('tr[data-code]').first().waitFor() },
+  // Last: it empties the inbox.
+  {
+    name: 'first run',
+    path: () => '/',
+    before: async () => {
+      await fetch(`${sim.url}/api/v1/messages`, { method: 'DELETE' });
+    },
+    ready: (page) => page.locator('pre[data-client]').waitFor(),
+  },
 ];
 
 describe('axe-core on every view (chromium)', () => {
@@ -95,6 +152,7 @@ describe('axe-core on every view (chromium)', () => {
     it(`${view.name}: no serious or critical violation at either width, in either theme`, async () => {
       const sum: Record<Impact, number> = { critical: 0, serious: 0, moderate: 0, minor: 0 };
       const failures: string[] = [];
+      await view.before?.();
       for (const [width, viewport] of Object.entries(WIDTHS)) {
         for (const theme of THEMES) {
           const page = await browser.newPage({ viewport, colorScheme: theme });

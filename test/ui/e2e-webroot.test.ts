@@ -46,7 +46,7 @@ describe('the web UI under --webroot /mail/', () => {
     const messageUrl = page.url();
     await page.getByRole('link', { name: 'Sessions' }).click();
     await page.waitForURL(`${origin}/mail/sessions`);
-    await page.locator('a.client').first().click();
+    await page.locator('[data-session] a').first().click();
     await page.waitForURL(/\/mail\/sessions\/[^/]+$/);
     await page.getByRole('link', { name: 'Stats' }).click();
     await page.waitForURL(`${origin}/mail/stats`);

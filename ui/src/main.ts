@@ -4,5 +4,6 @@ import './app.css';
 import { AppState } from './state/app.svelte.js';
 
 const app = new AppState();
+app.preferences.applyTheme();
 mount(App, { target: document.getElementById('app')!, props: { app } });
 app.start();

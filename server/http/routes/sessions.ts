@@ -5,6 +5,7 @@ import type { SessionOutcome, SessionsList, TransactionOutcome } from '../../pro
 import type { AssertNone, Unlisted } from '../../util/exhaustive-list.js';
 import { parseInput } from '../errors.js';
 import { notFound } from '../../errors/catalogue.js';
+import { parseHostPort } from '../../util/host-port.js';
 
 export const SESSION_OUTCOMES = [
   'active',
@@ -65,6 +66,18 @@ export const sinceParam = z.string().transform((text, ctx) => {
   return at;
 });
 
+/** ?listener=127.0.0.1:2525 or [::1]:2525: the address a client connected to. */
+const listenerParam = z.string().transform((text, ctx) => {
+  const parsed = parseHostPort(text);
+  if (typeof parsed === 'string') {
+    ctx.addIssue({ code: 'custom', message: `expected host:port (127.0.0.1:2525, [::1]:2525): ${parsed}` });
+    return z.NEVER;
+  }
+  return { address: parsed.host, port: parsed.port };
+});
+
+const needle = z.string().trim().min(1).max(500).optional();
+
 const listQuery = z.object({
   start: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(10_000).default(50),
@@ -72,6 +85,14 @@ const listQuery = z.object({
   client: z.string().optional(),
   user: z.string().optional(),
   since: sinceParam.optional(),
+  // The UI's session search: substrings of a transaction's sender, recipients, subject, or any of them and the user.
+  before: sinceParam.optional(),
+  sender: needle,
+  recipient: needle,
+  subject: needle,
+  text: needle,
+  listener: listenerParam.optional(),
+  scenario: z.string().trim().min(1).optional(),
   ...transactionParams,
 });
 
@@ -80,8 +101,9 @@ export function sessionsRouter(mailbox: MailboxPort): Router {
   const router = Router();
 
   router.get('/api/v1/sessions', (req, res) => {
-    const { start, limit, outcome, client, user, since, ...tx } = parseInput(listQuery, req.query, 'query');
-    const { total, sessions } = mailbox.listSessions(start, limit, { outcomes: outcome, client, user, since, transaction: transactionQuery(tx) });
+    const { start, limit, outcome, client, user, since, before, sender, recipient, subject, text, listener, scenario, ...tx } = parseInput(listQuery, req.query, 'query');
+    const filter = { outcomes: outcome, client, user, since, before, sender, recipient, subject, text, listener, scenario, transaction: transactionQuery(tx) };
+    const { total, sessions } = mailbox.listSessions(start, limit, filter);
     res.json({ total, count: sessions.length, start, sessions } satisfies SessionsList);
   });
 

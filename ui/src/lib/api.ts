@@ -103,8 +103,8 @@ export const api = {
       Array.isArray(target) || target === 'all' ? '/api/v1/messages' : `/api/v1/messages?${new URLSearchParams({ tz: timeZone() ?? 'UTC' }).toString()}`,
       { method: 'PUT', json: target === 'all' ? { Read: read } : Array.isArray(target) ? { Read: read, IDs: target } : { Read: read, Search: target.search } },
     ),
-  sessions: (start: number, limit: number, outcomes: string[], signal?: AbortSignal) => {
-    const params = new URLSearchParams({ start: String(start), limit: String(limit) });
+  sessions: (start: number, limit: number, outcomes: string[], search: Record<string, string> = {}, signal?: AbortSignal) => {
+    const params = new URLSearchParams({ start: String(start), limit: String(limit), ...search });
     if (outcomes.length) params.set('outcome', outcomes.join(','));
     return request<SessionsList>(`/api/v1/sessions?${params.toString()}`, { signal });
   },
@@ -125,6 +125,10 @@ export const api = {
   /** Simulated inbound mail for a message: a reply, an auto-reply, or a bounce (each 201 {"ID"}). */
   simulate: (messageId: string, kind: 'reply' | 'auto-reply' | 'bounce', body: Record<string, unknown> = {}) =>
     request<{ ID: string }>(`/api/v1/message/${id(messageId)}/${kind}`, { method: 'POST', json: body }),
+  /** Replaces the tags of the given messages (Mailpit's PUT /api/v1/tags). */
+  setTags: (ids: string[], tags: string[]) => request<string>('/api/v1/tags', { method: 'PUT', json: { IDs: ids, Tags: tags } }),
+  /** Messages, sessions, scenarios back to start-up, counters, faults, chaos and the clock (POST /api/v1/reset). */
+  resetAll: () => request<string>('/api/v1/reset', { method: 'POST' }),
 };
 
 function timeZone(): string | undefined {

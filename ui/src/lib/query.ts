@@ -33,3 +33,18 @@ export const QUICK_FILTERS: ReadonlyArray<{ label: string; query: string }> = [
   { label: 'Last hour', query: 'after:1h' },
   { label: 'Larger than 1 MB', query: 'larger:1MB' },
 ];
+
+/** The search language (Mailpit's), shown next to the inbox's box. */
+export const INBOX_SEARCH_HELP: ReadonlyArray<[string, string]> = [
+  ['from:ann@example.com', 'From contains (also to: cc: bcc: reply-to:)'],
+  ['rcpt:ann', 'an envelope recipient contains'],
+  ['subject:"password reset"', 'the subject contains (quotes keep spaces)'],
+  ['tag:signup', 'has this tag (is:tagged: any tag)'],
+  ['is:unread', 'unread (is:read: read)'],
+  ['has:attachment', 'with an attachment (has:inline: an inline part)'],
+  ['after:1h', 'received in the last hour (before:, a date 2026-01-31, or 30m, 2d)'],
+  ['larger:1MB', 'bigger than 1 MB (smaller:)'],
+  ['message-id:abc@x', 'the Message-ID header contains'],
+  ['-from:noreply', 'a leading minus excludes'],
+  ['invoice', 'any word: headers and body'],
+];

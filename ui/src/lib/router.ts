@@ -1,6 +1,6 @@
 export type Route =
   | { name: 'inbox'; messageId: string | null; query: string }
-  | { name: 'sessions'; sessionId: string | null; outcomes: string[] }
+  | { name: 'sessions'; sessionId: string | null; outcomes: string[]; query: string }
   | { name: 'scenarios' }
   | { name: 'stats' }
   | { name: 'not-found'; path: string };
@@ -20,7 +20,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (parts[0] === 'message' && parts.length === 2) return { name: 'inbox', messageId: parts[1]!, query };
   if (parts[0] === 'sessions' && parts.length <= 2) {
     const outcomes = (params.get('outcome') ?? '').split(',').map((o) => o.trim()).filter(Boolean);
-    return { name: 'sessions', sessionId: parts[1] ?? null, outcomes };
+    return { name: 'sessions', sessionId: parts[1] ?? null, outcomes, query };
   }
   if (parts[0] === 'scenarios' && parts.length === 1) return { name: 'scenarios' };
   if (parts[0] === 'stats' && parts.length === 1) return { name: 'stats' };
@@ -37,7 +37,7 @@ export function routePath(route: Route): string {
     case 'inbox':
       return withQuery(route.messageId ? `/message/${encodeURIComponent(route.messageId)}` : '/', { q: route.query });
     case 'sessions':
-      return withQuery(route.sessionId ? `/sessions/${encodeURIComponent(route.sessionId)}` : '/sessions', { outcome: route.outcomes.join(',') });
+      return withQuery(route.sessionId ? `/sessions/${encodeURIComponent(route.sessionId)}` : '/sessions', { outcome: route.outcomes.join(','), q: route.query });
     case 'scenarios':
       return '/scenarios';
     case 'stats':

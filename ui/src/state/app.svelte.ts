@@ -7,6 +7,7 @@ import { MessageState } from './message.svelte.js';
 import { ScenariosState } from './scenarios.svelte.js';
 import { SessionsState } from './sessions.svelte.js';
 import { StatsState } from './stats.svelte.js';
+import { Preferences } from './preferences.svelte.js';
 
 /** The whole UI's state: the route, the views' states, and the live feed feeding them. */
 export class AppState {
@@ -19,6 +20,9 @@ export class AppState {
   readonly sessions = new SessionsState();
   readonly scenarios = new ScenariosState();
   readonly stats = new StatsState();
+  readonly preferences = new Preferences();
+  /** The keyboard-shortcut overlay is open. */
+  shortcutsOpen = $state(false);
   readonly live: LiveFeed;
 
   constructor() {
@@ -59,9 +63,8 @@ export class AppState {
       void this.message.open(null);
     }
     if (route.name === 'sessions') {
-      if (!this.sessions.paged.loaded || route.outcomes.join(',') !== this.sessions.outcomes.join(',')) {
-        if (route.outcomes.length || this.sessions.outcomes.length) this.sessions.filter(route.outcomes);
-        else void this.sessions.load();
+      if (!this.sessions.paged.loaded || route.outcomes.join(',') !== this.sessions.outcomes.join(',') || route.query !== this.sessions.query) {
+        if (!this.sessions.filter(route.outcomes, route.query) && !this.sessions.paged.loaded) void this.sessions.load();
       }
       void this.sessions.open(route.sessionId);
     }
@@ -78,6 +81,7 @@ export class AppState {
     if (this.sessions.paged.loaded) this.sessions.apply(frames);
     this.scenarios.apply(frames);
     this.stats.apply(frames);
+    this.preferences.apply(frames);
   }
 
   /** After a reconnect: whatever happened meanwhile is reloaded. */

@@ -91,6 +91,8 @@ export class MessageState {
     if (!id) return;
     for (const frame of frames) {
       if (frame.Type === 'truncate' || frame.Type === 'reset' || (frame.Type === 'delete' && frame.Data.ID === id)) this.deleted = true;
+      // Tags set anywhere (this UI, another, the API) show on the open message.
+      if (frame.Type === 'update' && frame.Data.ID === id && 'Tags' in frame.Data && this.message) this.message = { ...this.message, Tags: frame.Data.Tags };
     }
   }
 }

@@ -126,7 +126,7 @@ export class ScenariosState {
     return this.#act(
       listener ? `listener:${listener}` : `scenario:${name}`,
       () => api.useScenario(listener ? { Name: name, Listener: listener } : { Name: name }),
-      `Scenario "${name}" is now active${listener ? ` on ${listener}` : ' on every listener'}.`,
+      listener ? `Scenario "${name}" is now active on ${listener}.` : `Scenario "${name}" is now active on every listener (${this.scenarios.value?.listeners.length ?? 'all'}): ${this.scenarios.value?.listeners.map((l) => (l.Address.includes(':') ? `[${l.Address}]:${l.Port}` : `${l.Address}:${l.Port}`)).join(', ') ?? ''}.`,
     );
   }
 

@@ -2,10 +2,15 @@ import type { Session, SessionSummary } from '../../../server/protocol.js';
 import { api } from '../lib/api.js';
 import type { Frame } from '../lib/frames.js';
 import { PagedList } from './paged-list.svelte.js';
+import { matchesSearch, parseSessionQuery, type SessionSearch, searchParams } from '../lib/session-query.js';
 
 /** Every SMTP connection, open ones first, updated live; plus the one open in the detail pane. */
 export class SessionsState {
   outcomes = $state.raw<string[]>([]);
+  /** The search box's text, what it means, and what is wrong with it. */
+  query = $state('');
+  search = $state.raw<SessionSearch>({ text: [], outcomes: [] });
+  searchError = $state<string | null>(null);
   detail = $state.raw<Session | null>(null);
   detailId = $state<string | null>(null);
   detailError = $state<string | null>(null);
@@ -17,8 +22,9 @@ export class SessionsState {
   constructor() {
     this.paged = new PagedList<SessionSummary>(async (start, limit) => {
       const outcomes = this.outcomes;
-      const answer = await api.sessions(start, limit, outcomes);
-      if (outcomes !== this.outcomes) throw Object.assign(new Error('superseded'), { name: 'AbortError' });
+      const search = this.search;
+      const answer = await api.sessions(start, limit, [...outcomes, ...search.outcomes], searchParams(search));
+      if (outcomes !== this.outcomes || search !== this.search) throw Object.assign(new Error('superseded'), { name: 'AbortError' });
       this.total = answer.total;
       return { items: answer.sessions, total: answer.total };
     });
@@ -28,16 +34,31 @@ export class SessionsState {
     return this.paged.refresh();
   }
 
-  filter(outcomes: string[]): void {
+  /** Filters by outcome buttons and the search box; true when the list is reloaded. */
+  filter(outcomes: string[], query = this.query): boolean {
     const next = [...new Set(outcomes)].sort();
-    if (next.join(',') === this.outcomes.join(',')) return;
+    if (next.join(',') === this.outcomes.join(',') && query === this.query) return false;
+    const parsed = parseSessionQuery(query);
+    this.query = query;
+    if ('error' in parsed) {
+      this.searchError = parsed.error;
+      return false;
+    }
+    this.searchError = null;
     this.outcomes = next;
+    this.search = parsed;
     this.resetCount++;
     void this.paged.reset();
+    return true;
+  }
+
+  get filtered(): boolean {
+    return this.outcomes.length > 0 || this.query.trim() !== '';
   }
 
   #matches(session: SessionSummary): boolean {
-    return !this.outcomes.length || this.outcomes.includes(session.Outcome);
+    const outcomes = [...this.outcomes, ...this.search.outcomes];
+    return (!outcomes.length || outcomes.includes(session.Outcome)) && matchesSearch(session, this.search);
   }
 
   apply(frames: readonly Frame[]): void {
