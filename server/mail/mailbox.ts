@@ -10,7 +10,7 @@ import { type Db, databaseSize } from './database.js';
 import { MaildropStore } from './maildrop-store.js';
 import { MessageOpener } from './message-open.js';
 import { MessageStore } from './message-store.js';
-import { BounceLinks, type BounceFields } from './bounce-links.js';
+import { BounceLinks } from './bounce-links.js';
 import { ParsePool } from './parse-pool.js';
 import { transferable, transferList } from './shared-bytes.js';
 import { parsesCheaply } from './parse-route.js';
