@@ -11,7 +11,6 @@ import { startSim, type SendOptions, type TestSim, type Transporter } from './he
  * fails this file until it is covered here.
  */
 const NOT_YET: Record<string, string> = {
-  sendMessage: 'POST /api/v1/send is not implemented yet',
   releaseMessage: 'POST /api/v1/message/{ID}/release is not implemented yet',
   htmlCheck: 'GET /api/v1/message/{ID}/html-check is not implemented yet',
   linkCheck: 'GET /api/v1/message/{ID}/link-check is not implemented yet',
@@ -181,6 +180,17 @@ const CONTRACT: Record<string, () => Promise<void>> = {
     // Mailpit: a message without an HTML part has no HTML view.
     const text = await send('text only');
     await expect(mailpit.renderMessageHTML(text)).rejects.toThrow(/404/);
+  },
+  async sendMessage() {
+    const { ID } = await mailpit.sendMessage({
+      From: { Email: 'app@example.com', Name: 'App' },
+      To: [{ Email: 'user@example.org', Name: 'User' }],
+      Subject: 'via the API',
+      Text: 'hello',
+      Tags: ['api'],
+    });
+    expect(await mailpit.getMessageSummary(ID)).toMatchObject({ Subject: 'via the API', Tags: ['api'], From: { Address: 'app@example.com', Name: 'App' } });
+    await expect(mailpit.sendMessage({ From: { Email: 'not an address' }, To: [{ Email: 'user@example.org' }] } as never)).rejects.toThrow(/400/);
   },
   async renderMessageText() {
     const id = await send('text');

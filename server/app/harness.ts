@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type Config, type ConfigInput, configSchema } from '../config/config.js';
 import { type Clock, type Endpoint, systemClock } from '../ports/contracts.js';
@@ -23,6 +24,8 @@ import { Certificates } from '../tls/certificates.js';
 import { TlsContexts } from '../tls/contexts.js';
 import { EventHub } from '../ws/hub.js';
 import { Integrations, taggingOptions } from './integrations.js';
+import { ApiSubmitter } from './api-submit.js';
+import { Htpasswd } from '../util/htpasswd.js';
 import { packageRoot, VERSION } from './version.js';
 import { errorFields, type Log } from '../ports/log.js';
 
@@ -59,6 +62,9 @@ export class Harness {
     this.config = configSchema.parse(input);
     // Before anything opens: a bad auth file stops the start with its line named.
     this.#credentials = loadCredentials(this.config);
+    // POST /api/v1/send logs in with an account only this process knows when AUTH is required.
+    const sendLogin = this.#credentials.smtp && { user: 'mailsim-send-api', pass: randomBytes(24).toString('base64url') };
+    if (sendLogin && this.#credentials.smtp) this.#credentials.smtp = Htpasswd.merge([this.#credentials.smtp, Htpasswd.plain(sendLogin.user, sendLogin.pass)]);
     this.bus = new EventBus((error, event) => log.error(`listener of ${event} failed`, errorFields(error)));
     const { maxMessages, maxSessions, maxAge } = this.config;
     this.mailbox = new Mailbox({
@@ -117,7 +123,13 @@ export class Harness {
       activeSessions: () => this.#listeners.reduce((sum, listener) => sum + listener.activeSessions, 0),
       warn: (message) => log.warn(message),
     });
+    const first = this.#listeners[0];
+    const submitter =
+      first &&
+      new ApiSubmitter({ address: () => first.address, mode: first.mode, hostname, ...(sendLogin && { login: sendLogin }) }, this.bus);
     const app = createApp({
+      send: submitter,
+      maxMessageSize,
       integrations: { bus: this.bus, waits: this.integrations.waits, metrics: () => this.integrations.scrape() },
       security,
       mailbox: this.mailbox,

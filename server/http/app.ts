@@ -12,6 +12,7 @@ import { type ScenarioControl, scenariosRouter } from './routes/scenarios.js';
 import { sessionsRouter } from './routes/sessions.js';
 import { tagsRouter } from './routes/tags.js';
 import { waitRouter } from './routes/wait.js';
+import { type SendPort, sendRouter } from './routes/send.js';
 import type { EventBus } from '../events/bus.js';
 import type { WaitRegistry } from './waiting.js';
 import { systemRouter, type SystemDeps } from './routes/system.js';
@@ -24,6 +25,10 @@ export interface AppDeps extends SystemDeps {
   security?: SecurityOptions;
   /** Server-side waits (need the bus) and GET /metrics. */
   integrations?: { bus: EventBus; waits: WaitRegistry; metrics: () => { contentType: string; text: string } };
+  /** POST /api/v1/send: submits over SMTP to mailsim's own listener. */
+  send?: SendPort | undefined;
+  /** --max-message-size: the send API's body limit follows it. */
+  maxMessageSize?: number;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -35,6 +40,8 @@ export function createApp(deps: AppDeps): Express {
   if (deps.security?.cors) app.use(corsMiddleware(deps.security.cors));
   if (deps.security) app.use(securityMiddleware(deps.security));
   app.use(cleanPathRedirect());
+  // Its own body limit (a message with attachments), so before the general one.
+  app.use(sendRouter(deps.send, deps.maxMessageSize ?? 25 * 1024 * 1024));
   // Mailpit clients send DELETE/PUT bodies with or without a JSON content type.
   app.use(jsonBody());
   app.use(systemRouter(deps));
