@@ -1,5 +1,7 @@
 import { MailpitClient } from 'mailpit-api';
+import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSim, type SendOptions, type TestSim, type Transporter } from './helpers/sim.js';
 
@@ -11,7 +13,6 @@ import { startSim, type SendOptions, type TestSim, type Transporter } from './he
  * fails this file until it is covered here.
  */
 const NOT_YET: Record<string, string> = {
-  releaseMessage: 'POST /api/v1/message/{ID}/release is not implemented yet',
   htmlCheck: 'GET /api/v1/message/{ID}/html-check is not implemented yet',
   linkCheck: 'GET /api/v1/message/{ID}/link-check is not implemented yet',
   getAttachmentThumbnail: 'GET /api/v1/message/{ID}/part/{PartID}/thumb is not implemented yet',
@@ -191,6 +192,31 @@ const CONTRACT: Record<string, () => Promise<void>> = {
     });
     expect(await mailpit.getMessageSummary(ID)).toMatchObject({ Subject: 'via the API', Tags: ['api'], From: { Address: 'app@example.com', Name: 'App' } });
     await expect(mailpit.sendMessage({ From: { Email: 'not an address' }, To: [{ Email: 'user@example.org' }] } as never)).rejects.toThrow(/400/);
+  },
+  async releaseMessage() {
+    // This instance has no relay configured: Mailpit's 400. Then one with a relay to a real SMTP server.
+    const id = await send('to release');
+    await expect(mailpit.releaseMessage(id, { To: ['someone@example.net'] })).rejects.toThrow(/400/);
+    await expect(mailpit.releaseMessage('no-such-id', { To: ['someone@example.net'] })).rejects.toThrow(/404/);
+    const received: string[][] = [];
+    const relay = new SMTPServer({ authOptional: true, disabledCommands: ['STARTTLS'], logger: false, onData: (stream, session, done) => {
+      stream.resume();
+      stream.on('end', () => {
+        received.push(session.envelope.rcptTo.map((r) => r.address));
+        done();
+      });
+    } });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const relaying = await startSim({ smtpRelayHost: '127.0.0.1', smtpRelayPort: (relay.server.address() as AddressInfo).port });
+    try {
+      const client = new MailpitClient(relaying.url);
+      await client.sendMessage({ From: { Email: 'app@example.com' }, To: [{ Email: 'user@example.org' }], Subject: 'release me' });
+      expect(await client.releaseMessage('latest', { To: ['someone@example.net'] })).toBe('ok');
+      expect(received).toEqual([['someone@example.net']]);
+    } finally {
+      await relaying.stop();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    }
   },
   async renderMessageText() {
     const id = await send('text');

@@ -25,6 +25,7 @@ import { TlsContexts } from '../tls/contexts.js';
 import { EventHub } from '../ws/hub.js';
 import { Integrations, taggingOptions } from './integrations.js';
 import { ApiSubmitter } from './api-submit.js';
+import { relayEverything, relayFromConfig } from './relay-setup.js';
 import { Htpasswd } from '../util/htpasswd.js';
 import { packageRoot, VERSION } from './version.js';
 import { errorFields, type Log } from '../ports/log.js';
@@ -127,8 +128,11 @@ export class Harness {
     const submitter =
       first &&
       new ApiSubmitter({ address: () => first.address, mode: first.mode, hostname, ...(sendLogin && { login: sendLogin }) }, this.bus);
+    const relay = relayFromConfig(this.config);
+    if (relay && this.config.smtpRelayAll) relayEverything(relay, this.bus, this.mailbox, log);
     const app = createApp({
       send: submitter,
+      relay,
       maxMessageSize,
       integrations: { bus: this.bus, waits: this.integrations.waits, metrics: () => this.integrations.scrape() },
       security,

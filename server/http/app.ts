@@ -13,6 +13,7 @@ import { sessionsRouter } from './routes/sessions.js';
 import { tagsRouter } from './routes/tags.js';
 import { waitRouter } from './routes/wait.js';
 import { type SendPort, sendRouter } from './routes/send.js';
+import { type ReleasePort, releaseRouter } from './routes/release.js';
 import type { EventBus } from '../events/bus.js';
 import type { WaitRegistry } from './waiting.js';
 import { systemRouter, type SystemDeps } from './routes/system.js';
@@ -29,6 +30,8 @@ export interface AppDeps extends SystemDeps {
   send?: SendPort | undefined;
   /** --max-message-size: the send API's body limit follows it. */
   maxMessageSize?: number;
+  /** --smtp-relay-*: POST /api/v1/message/{ID}/release; absent answers 400 as Mailpit does. */
+  relay?: (ReleasePort & { info(): object }) | undefined;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -47,6 +50,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(systemRouter(deps));
   app.use(messagesRouter(deps.mailbox));
   app.use(messageRouter(deps.mailbox));
+  app.use(releaseRouter(deps.mailbox, deps.relay));
   app.use(sessionsRouter(deps.mailbox));
   app.use(scenariosRouter(deps.control));
   app.use(tagsRouter(deps.mailbox));
