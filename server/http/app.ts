@@ -17,6 +17,7 @@ import { type ReleasePort, releaseRouter } from './routes/release.js';
 import type { EventBus } from '../events/bus.js';
 import type { WaitRegistry } from './waiting.js';
 import { systemRouter, type SystemDeps } from './routes/system.js';
+import { openApiDocument } from './openapi.js';
 
 export interface AppDeps extends SystemDeps {
   mailbox: MailboxPort;
@@ -48,6 +49,9 @@ export function createApp(deps: AppDeps): Express {
   // Mailpit clients send DELETE/PUT bodies with or without a JSON content type.
   app.use(jsonBody());
   app.use(systemRouter(deps));
+  app.get('/api/v1/swagger.json', (_req, res) => {
+    res.json(openApiDocument(deps.version));
+  });
   app.use(messagesRouter(deps.mailbox));
   app.use(messageRouter(deps.mailbox));
   app.use(releaseRouter(deps.mailbox, deps.relay));

@@ -65,7 +65,7 @@ export const sinceParam = z.string().transform((text, ctx) => {
   return at;
 });
 
-const listQuery = z.object({
+export const listQuery = z.object({
   start: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(10_000).default(50),
   outcome: outcomeList.optional(),
