@@ -14,7 +14,6 @@ import { startSim, type SendOptions, type TestSim, type Transporter } from './he
  */
 const NOT_YET: Record<string, string> = {
   htmlCheck: 'GET /api/v1/message/{ID}/html-check is not implemented yet',
-  linkCheck: 'GET /api/v1/message/{ID}/link-check is not implemented yet',
   getAttachmentThumbnail: 'GET /api/v1/message/{ID}/part/{PartID}/thumb is not implemented yet',
   spamAssassinCheck: 'GET /api/v1/message/{ID}/sa-check needs SpamAssassin, which mailsim does not run (Mailpit answers it only with --enable-spamassassin)',
 };
@@ -217,6 +216,14 @@ const CONTRACT: Record<string, () => Promise<void>> = {
       await relaying.stop();
       await new Promise<void>((resolve) => relay.close(() => resolve()));
     }
+  },
+  async linkCheck() {
+    // No links: nothing requested. test/link-check.test.ts checks real links on a loopback server.
+    await send('no links');
+    expect(await mailpit.linkCheck()).toEqual({ Errors: 0, Links: [] });
+    // Without --allow-internal-http-requests a loopback link is refused, as in Mailpit.
+    await send('one link', { text: `see ${sim.url}/livez` });
+    expect(await mailpit.linkCheck('latest', true)).toEqual({ Errors: 1, Links: [{ URL: `${sim.url}/livez`, StatusCode: 451, Status: 'Blocked private/reserved address' }] });
   },
   async renderMessageText() {
     const id = await send('text');

@@ -26,6 +26,7 @@ import { EventHub } from '../ws/hub.js';
 import { Integrations, taggingOptions } from './integrations.js';
 import { ApiSubmitter } from './api-submit.js';
 import { relayEverything, relayFromConfig } from './relay-setup.js';
+import { checkMessageLinks } from '../checks/link-check.js';
 import { Htpasswd } from '../util/htpasswd.js';
 import { packageRoot, VERSION } from './version.js';
 import { errorFields, type Log } from '../ports/log.js';
@@ -133,6 +134,9 @@ export class Harness {
     const app = createApp({
       send: submitter,
       relay,
+      links: {
+        check: (html, text, follow) => checkMessageLinks(html, text, { follow, allowInternal: this.config.allowInternalHttpRequests }),
+      },
       maxMessageSize,
       integrations: { bus: this.bus, waits: this.integrations.waits, metrics: () => this.integrations.scrape() },
       security,

@@ -209,6 +209,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: 'loopback names only',
     parse: (text) => must(parseHostList(text)?.filter((h) => h !== '*'), 'allowed-hosts', text, 'host names, comma-separated'),
   },
+  {
+    flag: 'allow-internal-http-requests',
+    key: 'allowInternalHttpRequests',
+    help: "Let the link check (GET /api/v1/message/{ID}/link-check) reach loopback and private addresses, as Mailpit's flag.",
+    defaultText: 'off (451 Blocked private/reserved address)',
+  },
   // --smtp-relay-*: POST /api/v1/message/{ID}/release (Mailpit's relay settings).
   {
     flag: 'smtp-relay-host',

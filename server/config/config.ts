@@ -93,6 +93,8 @@ export const configSchema = z.object({
   tagsUsername: z.boolean().default(false),
   /** Automatic tag sources to turn off (Mailpit's --tags-disable). */
   tagsDisable: z.array(z.enum(['plus-addresses', 'x-tags'])).default([]),
+  /** Mailpit's --allow-internal-http-requests: the link check may reach loopback and private addresses. */
+  allowInternalHttpRequests: z.boolean().default(false),
   /** --smtp-relay-*: where POST /api/v1/message/{ID}/release sends (Mailpit's relay settings). */
   smtpRelayHost: z.string().min(1).optional(),
   smtpRelayPort: z.number().int().min(1).max(65535).default(25),

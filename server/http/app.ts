@@ -18,6 +18,12 @@ import type { EventBus } from '../events/bus.js';
 import type { WaitRegistry } from './waiting.js';
 import { systemRouter, type SystemDeps } from './routes/system.js';
 import { openApiDocument } from './openapi.js';
+import { checksRouter, type LinkCheckPort } from './routes/checks.js';
+import { CodedError } from '../errors/catalogue.js';
+
+const noLinkCheck: LinkCheckPort = {
+  check: () => Promise.reject(new CodedError('UNAVAILABLE', 'the link check is not wired in this app')),
+};
 
 export interface AppDeps extends SystemDeps {
   mailbox: MailboxPort;
@@ -33,6 +39,8 @@ export interface AppDeps extends SystemDeps {
   maxMessageSize?: number;
   /** --smtp-relay-*: POST /api/v1/message/{ID}/release; absent answers 400 as Mailpit does. */
   relay?: (ReleasePort & { info(): object }) | undefined;
+  /** GET /api/v1/message/{ID}/link-check. */
+  links?: LinkCheckPort;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -55,6 +63,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(messagesRouter(deps.mailbox));
   app.use(messageRouter(deps.mailbox));
   app.use(releaseRouter(deps.mailbox, deps.relay));
+  app.use(checksRouter(deps.mailbox, deps.links ?? noLinkCheck));
   app.use(sessionsRouter(deps.mailbox));
   app.use(scenariosRouter(deps.control));
   app.use(tagsRouter(deps.mailbox));

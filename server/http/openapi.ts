@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { viewQuery } from './routes/message.js';
 import { idsShape, readShape } from './routes/messages.js';
 import { releaseRequestSchema } from './routes/release.js';
+import { linkCheckQuery } from './routes/checks.js';
 import { activateBody, clockBody } from './routes/scenarios.js';
 import { sendRequestSchema, sendResponseSchema } from './routes/send.js';
 import { listQuery } from './routes/sessions.js';
@@ -76,6 +77,7 @@ const OPERATIONS: readonly Operation[] = [
   { method: 'get', path: '/api/v1/chaos', tag: 'faults', summary: "Mailpit's chaos triggers, mapped onto the fault engine" },
   { method: 'put', path: '/api/v1/chaos', tag: 'faults', summary: "Set Mailpit's chaos triggers", body: z.record(z.string(), z.unknown()) },
   { method: 'get', path: '/api/v1/wait', tag: 'waits', summary: 'Wait server-side until messages matching a search arrive', query: messagesQuery },
+  { method: 'get', path: '/api/v1/message/:id/link-check', tag: 'message', summary: 'Status of every link and image (Mailpit LinkCheckResponse)', query: linkCheckQuery },
   { method: 'get', path: '/api/v1/sessions/wait', tag: 'waits', summary: 'Wait server-side until sessions matching a filter close', query: sessionsQuery },
 ];
 
