@@ -1,6 +1,7 @@
 import { MailpitClient } from 'mailpit-api';
 import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
+import sharp from 'sharp';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSim, type SendOptions, type TestSim, type Transporter } from './helpers/sim.js';
@@ -14,7 +15,6 @@ import { startSim, type SendOptions, type TestSim, type Transporter } from './he
  */
 const NOT_YET: Record<string, string> = {
   htmlCheck: 'GET /api/v1/message/{ID}/html-check is not implemented yet',
-  getAttachmentThumbnail: 'GET /api/v1/message/{ID}/part/{PartID}/thumb is not implemented yet',
   spamAssassinCheck: 'GET /api/v1/message/{ID}/sa-check needs SpamAssassin, which mailsim does not run (Mailpit answers it only with --enable-spamassassin)',
 };
 
@@ -224,6 +224,14 @@ const CONTRACT: Record<string, () => Promise<void>> = {
     // Without --allow-internal-http-requests a loopback link is refused, as in Mailpit.
     await send('one link', { text: `see ${sim.url}/livez` });
     expect(await mailpit.linkCheck('latest', true)).toEqual({ Errors: 1, Links: [{ URL: `${sim.url}/livez`, StatusCode: 451, Status: 'Blocked private/reserved address' }] });
+  },
+  async getAttachmentThumbnail() {
+    const image = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#00ff00' } }).png().toBuffer();
+    const id = await send('with a picture', { attachments: [{ filename: 'green.png', content: image }] });
+    const { Attachments } = await mailpit.getMessageSummary(id);
+    const blob = (await mailpit.getAttachmentThumbnail(id, Attachments[0]!.PartID)) as unknown as Blob;
+    const meta = await sharp(Buffer.from(await blob.arrayBuffer())).metadata();
+    expect(meta).toMatchObject({ format: 'jpeg', width: 180, height: 120 });
   },
   async renderMessageText() {
     const id = await send('text');

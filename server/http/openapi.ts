@@ -78,6 +78,7 @@ const OPERATIONS: readonly Operation[] = [
   { method: 'put', path: '/api/v1/chaos', tag: 'faults', summary: "Set Mailpit's chaos triggers", body: z.record(z.string(), z.unknown()) },
   { method: 'get', path: '/api/v1/wait', tag: 'waits', summary: 'Wait server-side until messages matching a search arrive', query: messagesQuery },
   { method: 'get', path: '/api/v1/message/:id/link-check', tag: 'message', summary: 'Status of every link and image (Mailpit LinkCheckResponse)', query: linkCheckQuery },
+  { method: 'get', path: '/api/v1/message/:id/part/:partId/thumb', tag: 'message', summary: '180x120 JPEG thumbnail of an image attachment (blank for anything else)', response: 'image/jpeg' },
   { method: 'get', path: '/api/v1/sessions/wait', tag: 'waits', summary: 'Wait server-side until sessions matching a filter close', query: sessionsQuery },
 ];
 
