@@ -118,7 +118,7 @@ describe('provider event webhooks from delivery events', () => {
     );
 
     // --bounce-relay: the same DSN, MAIL FROM:<> to the envelope sender, over SMTP to the second server.
-    await sim.harness.relay!.idle();
+    await sim.harness.bounceRelay!.idle();
     expect(relayed).toHaveLength(1);
     expect(relayed[0]).toMatchObject({ from: '', to: ['bounce@app.example'] });
     const stored = Buffer.from(await (await fetch(`${sim.url}/api/v1/message/${event.bounceId}/raw`)).arrayBuffer()).toString();

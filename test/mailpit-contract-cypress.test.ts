@@ -11,7 +11,6 @@ import { startSim, type SendOptions, type TestSim, type Transporter } from './he
  * it yielded. Commands whose endpoint mailsim lacks are skipped with the reason, never faked.
  */
 const NOT_YET: Record<string, string> = {
-  mailpitSendMail: 'POST /api/v1/send is not implemented yet',
   mailpitGetMailSpamAssassinSummary: 'GET /api/v1/message/{ID}/sa-check needs SpamAssassin, which mailsim does not run',
   mailpitGetMailSpamAssainSummary: 'deprecated alias of mailpitGetMailSpamAssassinSummary (sa-check)',
 };
@@ -59,6 +58,15 @@ const CONTRACT: Record<string, () => Promise<void>> = {
     expect(all).toMatchObject({ total: 2, messages_count: 2 });
     expect((await run('mailpitGetAllMails', 1, 1)).messages.map((m: any) => m.Subject)).toEqual(['a']);
     expect(calls()).toEqual(['GET /api/v1/messages?start=0&limit=50 200', 'GET /api/v1/messages?start=1&limit=1 200']);
+  },
+  async mailpitSendMail() {
+    const sent = await run('mailpitSendMail', { subject: 'from cypress', tags: ['e2e'] });
+    expect(sent.ID).toEqual(expect.any(String));
+    const mail = await run('mailpitGetMail', sent.ID);
+    expect(mail).toMatchObject({ Subject: 'from cypress', Tags: ['e2e'], From: { Address: 'from@example.com' } });
+    // Its defaults: a To, a Cc and a Bcc, each an envelope recipient; the Bcc shown as Mailpit shows it.
+    expect(mail.Bcc).toEqual([expect.objectContaining({ Address: 'bcc@example.com' })]);
+    expect(calls()).toContain('POST /api/v1/send 200');
   },
   async mailpitGetMail() {
     await send('only');

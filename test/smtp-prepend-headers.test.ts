@@ -64,6 +64,15 @@ with smtplib.SMTP('127.0.0.1', int(sys.argv[1])) as s:
       String(port),
     );
     expect(result.stdout.trim()).toBe('{}');
-    expect(stored.map((raw) => raw.toString())).toEqual(['X-Greylist: delayed 300 seconds by postgrey-1.37 at mailsim.test\r\nSubject: hi\r\n\r\nbody\r\n']);
+    // Under the trace fields every stored message gets (Return-Path, Received; a Message-ID when
+    // the sender sent none: test/trace-headers.test.ts), above the bytes received.
+    expect(stored).toHaveLength(1);
+    const lines = stored[0]!.toString().split('\r\n');
+    expect(lines[0]).toBe('Return-Path: <a@example.com>');
+    expect(lines[1]).toMatch(/^Received: from \S+ \(unknown \[127\.0\.0\.1\]\) by mailsim\.test \(mailsim\) with ESMTP for <b@example\.org>; /);
+    expect(lines.slice(2, 3)).toEqual(['X-Greylist: delayed 300 seconds by postgrey-1.37 at mailsim.test']);
+    expect(lines[3]).toMatch(/^Message-ID: <[\w-]+@mailsim\.test>$/);
+    expect(stored[0]!.toString().endsWith('\r\nSubject: hi\r\n\r\nbody\r\n')).toBe(true);
+    expect(lines.some((line) => line.startsWith('Injected'))).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type Config, type ConfigInput, configSchema } from '../config/config.js';
 import { type Clock, type Endpoint, systemClock } from '../ports/contracts.js';
@@ -28,6 +29,10 @@ import { BounceSender } from './bounce-sender.js';
 import { bounceControl } from './bounce-control.js';
 import { BounceRelay } from './bounce-relay.js';
 import { ProviderEvents } from './bounce-provider-events.js';
+import { ApiSubmitter } from './api-submit.js';
+import { relayEverything, relayFromConfig } from './relay-setup.js';
+import { checkMessageLinks } from '../checks/link-check.js';
+import { Htpasswd } from '../util/htpasswd.js';
 import { packageRoot, VERSION } from './version.js';
 import { Pop3Service } from './pop3-service.js';
 import { InboundSimulator } from '../inbound/simulator.js';
@@ -54,7 +59,7 @@ export class Harness {
   /** Fires the bounces (DSNs) the scenarios planned when the scenario clock reaches them. */
   readonly bounces: BounceScheduler;
   /** --bounce-relay: each DSN also delivered over SMTP. */
-  readonly relay: BounceRelay | undefined;
+  readonly bounceRelay: BounceRelay | undefined;
   /** --provider-events: made at start, once the API's address (the SNS certificate URL) is known. */
   providerEvents: ProviderEvents | undefined;
   readonly #scenarioClock: ScenarioClock;
@@ -81,6 +86,9 @@ export class Harness {
     this.config = configSchema.parse(input);
     // Before anything opens: a bad auth file stops the start with its line named.
     this.#credentials = loadCredentials(this.config);
+    // POST /api/v1/send logs in with an account only this process knows when AUTH is required.
+    const sendLogin = this.#credentials.smtp && { user: 'mailsim-send-api', pass: randomBytes(24).toString('base64url') };
+    if (sendLogin && this.#credentials.smtp) this.#credentials.smtp = Htpasswd.merge([this.#credentials.smtp, Htpasswd.plain(sendLogin.user, sendLogin.pass)]);
     this.bus = new EventBus((error, event) => log.error(`listener of ${event} failed`, errorFields(error)));
     const { maxMessages, maxSessions, maxAge } = this.config;
     this.mailbox = new Mailbox({
@@ -110,9 +118,9 @@ export class Harness {
       session: (id) => this.mailbox.getSession(id),
     });
     this.#scenarioClock = scenarioClock;
-    const relay = this.config.bounceRelay ? new BounceRelay({ url: this.config.bounceRelay, log: log.child({ part: 'bounce-relay' }) }) : undefined;
-    this.relay = relay;
-    const sent = relay && ((dsn: { raw: Buffer; envelope: { to: [string] } }, id: string) => relay.deliver(id, dsn.raw, dsn.envelope.to[0]));
+    const bounceRelay = this.config.bounceRelay ? new BounceRelay({ url: this.config.bounceRelay, log: log.child({ part: 'bounce-relay' }) }) : undefined;
+    this.bounceRelay = bounceRelay;
+    const sent = bounceRelay && ((dsn: { raw: Buffer; envelope: { to: [string] } }, id: string) => bounceRelay.deliver(id, dsn.raw, dsn.envelope.to[0]));
     const sender = new BounceSender({ mailbox: this.mailbox, sink: this.mailbox, bus: this.bus, clock: scenarioClock, ...(sent && { sent }) });
     this.bounces = new BounceScheduler({ sender, clock: scenarioClock, bus: this.bus, log: log.child({ part: 'bounces' }) });
     this.#listeners = this.config.smtp.map(
@@ -157,7 +165,19 @@ export class Harness {
       activeSessions: () => this.#listeners.reduce((sum, listener) => sum + listener.activeSessions, 0),
       warn: (message) => log.warn(message),
     });
+    const first = this.#listeners[0];
+    const submitter =
+      first &&
+      new ApiSubmitter({ address: () => first.address, mode: first.mode, hostname, ...(sendLogin && { login: sendLogin }) }, this.bus);
+    const relay = relayFromConfig(this.config);
+    if (relay && this.config.smtpRelayAll) relayEverything(relay, this.bus, this.mailbox, log);
     const app = createApp({
+      send: submitter,
+      relay,
+      links: {
+        check: (html, text, follow) => checkMessageLinks(html, text, { follow, allowInternal: this.config.allowInternalHttpRequests }),
+      },
+      maxMessageSize,
       integrations: { bus: this.bus, waits: this.integrations.waits, metrics: () => this.integrations.scrape() },
       security,
       mailbox: this.mailbox,
@@ -171,7 +191,7 @@ export class Harness {
         providerEvents: () => this.providerEvents?.history() ?? [],
         providerKeys: () => this.providerEvents?.keyInfo() ?? null,
         snsCertificate: () => this.providerEvents?.keys.sns.certificatePem ?? null,
-        relayHistory: () => this.relay?.history() ?? [],
+        relayHistory: () => this.bounceRelay?.history() ?? [],
       }),
       version: VERSION,
       ready: () => this.#ready && this.mailbox.healthy,
@@ -297,7 +317,7 @@ export class Harness {
       this.#http.closeAllConnections();
     });
     this.bounces.close(); // pending bounces are not kept (README, "Bounces")
-    this.relay?.close();
+    this.bounceRelay?.close();
     this.providerEvents?.close();
     this.integrations.close(); // webhooks stop (what is still queued is dropped)
     await this.authChecks.close();

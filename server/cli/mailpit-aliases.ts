@@ -26,7 +26,7 @@ interface MailpitSetting {
 }
 
 const NO_HTTPS = 'the web UI is served over plain HTTP; put a TLS proxy in front';
-const NO_RELAY = 'mailsim does not relay or forward captured mail';
+const NO_RELAY = 'mailsim does not forward captured mail (it can release them: --smtp-relay-host)';
 
 /** Mailpit's limits read 0 as "no limit"; mailsim always keeps one. */
 const positiveOrWarn = (text: string) => (/^0*$/.test(text.trim()) ? `!0 (no limit) has no mailsim equivalent; the default limit stays` : text);
@@ -60,8 +60,8 @@ export const MAILPIT_SETTINGS: readonly MailpitSetting[] = [
   { flag: 'ui-ssl-cert', ignored: NO_HTTPS },
   { flag: 'ui-ssl-key', ignored: NO_HTTPS },
   { flag: 'block-remote-css-and-fonts', env: ['MP_BLOCK_REMOTE_CSS_AND_FONTS'], switch: true, same: 'the preview loads nothing remote until you allow it' },
-  { flag: 'allow-internal-http-requests', env: ['MP_ALLOW_INTERNAL_HTTP_REQUESTS'], switch: true, ignored: 'mailsim has no link checker or screenshots' },
-  { flag: 'disable-link-check-rate-limit', env: ['MP_DISABLE_LINK_CHECK_RATE_LIMIT'], switch: true, ignored: 'mailsim has no link checker' },
+  { env: ['MP_ALLOW_INTERNAL_HTTP_REQUESTS'], switch: true, to: 'allow-internal-http-requests' },
+  { flag: 'disable-link-check-rate-limit', env: ['MP_DISABLE_LINK_CHECK_RATE_LIMIT'], switch: true, ignored: 'the link check bounds how many requests run at once, with no rate limit' },
   { flag: 'enable-spamassassin', env: ['MP_ENABLE_SPAMASSASSIN'], ignored: 'mailsim has no SpamAssassin integration' },
   { flag: 'allow-untrusted-tls', env: ['MP_ALLOW_UNTRUSTED_TLS'], switch: true, ignored: 'mailsim makes no outgoing HTTPS requests for messages' },
   { flag: 'disable-http-compression', env: ['MP_DISABLE_HTTP_COMPRESSION'], switch: true, same: 'mailsim does not compress HTTP responses' },
@@ -88,10 +88,17 @@ export const MAILPIT_SETTINGS: readonly MailpitSetting[] = [
   { flag: 'smtp-ignore-rejected-recipients', env: ['MP_SMTP_IGNORE_REJECTED_RECIPIENTS'], switch: true, ignored: 'use a scenario rule on rcpt' },
   { flag: 'smtp-disable-rdns', env: ['MP_SMTP_DISABLE_RDNS'], switch: true, same: 'mailsim never looks up reverse DNS' },
   // Relay, forwarding, chaos, POP3, tags, metrics, webhooks
-  { flag: 'smtp-relay-config', env: ['MP_SMTP_RELAY_CONFIG'], ignored: NO_RELAY },
-  { flag: 'smtp-relay-all', env: ['MP_SMTP_RELAY_ALL'], switch: true, ignored: NO_RELAY },
-  { flag: 'smtp-relay-matching', env: ['MP_SMTP_RELAY_MATCHING'], ignored: NO_RELAY },
-  { env: ['MP_SMTP_RELAY_HOST', 'MP_SMTP_RELAY_PORT', 'MP_SMTP_RELAY_USERNAME', 'MP_SMTP_RELAY_PASSWORD'], ignored: NO_RELAY },
+  { flag: 'smtp-relay-config', env: ['MP_SMTP_RELAY_CONFIG'], ignored: 'mailsim reads no relay config file: use --smtp-relay-host, --smtp-relay-port, --smtp-relay-auth and the other --smtp-relay-* options' },
+  { env: ['MP_SMTP_RELAY_ALL'], switch: true, to: 'smtp-relay-all' },
+  { flag: 'smtp-relay-matching', env: ['MP_SMTP_RELAY_MATCHING'], ignored: 'use --smtp-relay-all with --smtp-relay-allowed-recipients' },
+  { env: ['MP_SMTP_RELAY_HOST'], to: 'smtp-relay-host' },
+  { env: ['MP_SMTP_RELAY_PORT'], to: 'smtp-relay-port' },
+  { env: ['MP_SMTP_RELAY_STARTTLS'], switch: true, to: 'smtp-relay-starttls' },
+  { env: ['MP_SMTP_RELAY_TLS'], switch: true, to: 'smtp-relay-tls' },
+  { env: ['MP_SMTP_RELAY_ALLOW_INSECURE'], switch: true, to: 'smtp-relay-allow-insecure' },
+  { env: ['MP_SMTP_RELAY_USERNAME'], key: 'smtpRelayUser' },
+  { env: ['MP_SMTP_RELAY_PASSWORD'], key: 'smtpRelayPassword' },
+  { env: ['MP_SMTP_RELAY_ALLOWED_RECIPIENTS'], to: 'smtp-relay-allowed-recipients' },
   { flag: 'smtp-forward-config', env: ['MP_SMTP_FORWARD_CONFIG', 'MP_SMTP_FORWARD_HOST', 'MP_SMTP_FORWARD_TO'], ignored: NO_RELAY },
   { flag: 'enable-chaos', env: ['MP_ENABLE_CHAOS'], switch: true, same: 'faults are always on: scenarios and POST /api/v1/faults' },
   { flag: 'chaos-triggers', env: ['MP_CHAOS_TRIGGERS'], ignored: 'describe faults in a scenario file (--scenarios) or POST /api/v1/faults' },

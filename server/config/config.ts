@@ -119,6 +119,21 @@ export const configSchema = z.object({
   dnsFile: z.string().min(1).optional(),
   /** --dns: names nobody declared are looked up on the network; without it they do not exist. */
   dnsLookups: z.boolean().default(false),
+  /** Mailpit's --allow-internal-http-requests: the link check may reach loopback and private addresses. */
+  allowInternalHttpRequests: z.boolean().default(false),
+  /** --smtp-relay-*: where POST /api/v1/message/{ID}/release sends (Mailpit's relay settings). */
+  smtpRelayHost: z.string().min(1).optional(),
+  smtpRelayPort: z.number().int().min(1).max(65535).default(25),
+  smtpRelayStarttls: z.boolean().default(false),
+  smtpRelayTls: z.boolean().default(false),
+  smtpRelayAllowInsecure: z.boolean().default(false),
+  smtpRelayAuth: z.object({ user: z.string().min(1), password: z.string().min(1) }).optional(),
+  /** MP_SMTP_RELAY_USERNAME / MP_SMTP_RELAY_PASSWORD, the same as --smtp-relay-auth. */
+  smtpRelayUser: z.string().min(1).optional(),
+  smtpRelayPassword: z.string().min(1).optional(),
+  smtpRelayAllowedRecipients: z.string().min(1).optional(),
+  /** Relay every message received to its envelope recipients, as well as storing it. */
+  smtpRelayAll: z.boolean().default(false),
   /** Print no start-up banner. */
   quiet: z.boolean().default(false),
   logLevel: z.enum(LOG_LEVELS).default('info'),
@@ -129,6 +144,14 @@ export const configSchema = z.object({
   // Mailpit refuses the same pair: accepting anyone and checking a file contradict each other.
   message: 'cannot be used with --smtp-auth-file',
   path: ['smtpAuthAcceptAny'],
+})
+.refine((config) => !(config.smtpRelayAll || config.smtpRelayStarttls || config.smtpRelayTls) || config.smtpRelayHost !== undefined, {
+  message: 'needs --smtp-relay-host',
+  path: ['smtpRelayHost'],
+})
+.refine((config) => !(config.smtpRelayStarttls && config.smtpRelayTls), {
+  message: '--smtp-relay-starttls and --smtp-relay-tls exclude each other',
+  path: ['smtpRelayTls'],
 })
 .refine((config) => (config.tlsCert === undefined) === (config.tlsKey === undefined), {
   message: '--tls-cert and --tls-key go together',

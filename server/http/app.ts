@@ -14,11 +14,20 @@ import { type ScenarioControl, scenariosRouter } from './routes/scenarios.js';
 import { sessionsRouter } from './routes/sessions.js';
 import { tagsRouter } from './routes/tags.js';
 import { waitRouter } from './routes/wait.js';
+import { type SendPort, sendRouter } from './routes/send.js';
+import { type ReleasePort, releaseRouter } from './routes/release.js';
 import type { EventBus } from '../events/bus.js';
 import type { WaitRegistry } from './waiting.js';
 import { systemRouter, type SystemDeps } from './routes/system.js';
 import { authCheckRouter } from './routes/auth-check.js';
 import type { AuthChecks } from '../ports/auth-checks.js';
+import { openApiDocument } from './openapi.js';
+import { checksRouter, type LinkCheckPort } from './routes/checks.js';
+import { CodedError } from '../errors/catalogue.js';
+
+const noLinkCheck: LinkCheckPort = {
+  check: () => Promise.reject(new CodedError('UNAVAILABLE', 'the link check is not wired in this app')),
+};
 
 export interface AppDeps extends SystemDeps {
   mailbox: MailboxPort;
@@ -34,6 +43,14 @@ export interface AppDeps extends SystemDeps {
   integrations?: { bus: EventBus; waits: WaitRegistry; metrics: () => { contentType: string; text: string } };
   /** Simulated inbound mail and GET /api/v1/pop3. */
   inbound?: InboundDeps;
+  /** POST /api/v1/send: submits over SMTP to mailsim's own listener. */
+  send?: SendPort | undefined;
+  /** --max-message-size: the send API's body limit follows it. */
+  maxMessageSize?: number;
+  /** --smtp-relay-*: POST /api/v1/message/{ID}/release; absent answers 400 as Mailpit does. */
+  relay?: (ReleasePort & { info(): object }) | undefined;
+  /** GET /api/v1/message/{ID}/link-check. */
+  links?: LinkCheckPort;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -45,14 +62,21 @@ export function createApp(deps: AppDeps): Express {
   if (deps.security?.cors) app.use(corsMiddleware(deps.security.cors));
   if (deps.security) app.use(securityMiddleware(deps.security));
   app.use(cleanPathRedirect());
+  // Its own body limit (a message with attachments), so before the general one.
+  app.use(sendRouter(deps.send, deps.maxMessageSize ?? 25 * 1024 * 1024));
   // Mailpit clients send DELETE/PUT bodies with or without a JSON content type.
   if (deps.inbound) app.use('/api/v1/inbound', rawMessageBody());
   app.use(jsonBody());
   app.use(systemRouter(deps));
+  app.get('/api/v1/swagger.json', (_req, res) => {
+    res.json(openApiDocument(deps.version));
+  });
   app.use(messagesRouter(deps.mailbox));
   if (deps.bounces) app.use(bouncesRouter(deps.bounces));
   app.use(messageRouter(deps.mailbox));
   if (deps.authChecks) app.use(authCheckRouter(deps.authChecks));
+  app.use(releaseRouter(deps.mailbox, deps.relay));
+  app.use(checksRouter(deps.mailbox, deps.links ?? noLinkCheck));
   app.use(sessionsRouter(deps.mailbox));
   app.use(scenariosRouter(deps.control));
   app.use(tagsRouter(deps.mailbox));

@@ -19,9 +19,9 @@ const withBody = new WeakSet<Request>();
  * body into `{}`; Go's decoder answers EOF instead, so the request is marked when it carried
  * anything but white space, and `hasBody` tells the two apart.
  */
-export function jsonBody(): RequestHandler {
+export function jsonBody(limit: number | string = '1mb'): RequestHandler {
   return express.json({
-    limit: '1mb',
+    limit,
     type: () => true,
     strict: false,
     verify: (req, _res, buffer) => {

@@ -25,6 +25,7 @@ import { SessionState } from './session-state.js';
 import { interceptCommands, sendReply, type SMTPConnection, watchErrors, type WireSend } from './smtp-server-seams.js';
 import type { TlsGate } from './tls-gate.js';
 import { TlsTracker } from './tls-tracker.js';
+import { traceHeaders } from './trace-headers.js';
 import type { TranscriptBudget } from './transcript.js';
 import { smtpReply } from '../errors/catalogue.js';
 import type { CredentialCheck } from '../util/htpasswd.js';
@@ -337,7 +338,7 @@ export class ConnectionDriver {
     this.#run('data-end', decision, {
       proceed: () => {
         if (decision.verdict.kind === 'continue' && decision.verdict.bounce) this.#bounces.atDataEnd(decision.verdict.bounce, envelope.to);
-        this.#store(withHeaders(raw, decision.prependHeaders, (line) => this.state.note(`prepended ${line}`)), envelope, ctx, done, auth);
+        this.#store(this.#stamped(raw, envelope, decision.prependHeaders), envelope, ctx, done, auth);
       },
       reply: (r) => done(this.#refusal(r)),
       blackhole: () => {
@@ -362,6 +363,30 @@ export class ConnectionDriver {
     const close = () => this.deps.faults.sessionClosed(this.scenario, this.state.id);
     if (this.#storing) void this.#storing.finally(close);
     else close();
+  }
+
+  /**
+   * The message as stored: Mailpit's trace fields (Return-Path, Received, a Message-ID when
+   * missing; trace-headers.ts) and the engine's own (X-Greylist) on top of the bytes received,
+   * which stay the stored message's tail (the transaction's Size counts them).
+   */
+  #stamped(raw: Buffer, envelope: { from: string; to: string[] }, engine: string[] | undefined): Buffer {
+    const { state } = this;
+    const trace = traceHeaders(raw, {
+      helo: state.helo,
+      greeting: state.greeting,
+      clientAddress: state.client.address,
+      hostname: this.scenario.persona.hostname ?? this.deps.hostname,
+      secure: state.tls !== null,
+      authenticated: state.user !== '',
+      envelopeFrom: envelope.from,
+      recipients: envelope.to,
+      now: this.deps.clock.now(),
+    });
+    const engineLines = withHeaders(engine, (line) => state.note(`prepended ${line}`));
+    if (trace.messageId) state.note(`the message has no Message-ID: added ${trace.messageId}`);
+    const lines = [...trace.top, ...engineLines, ...(trace.messageId ? [`Message-ID: ${trace.messageId}`] : [])];
+    return Buffer.concat([Buffer.from(lines.map((line) => `${line}\r\n`).join(''), 'utf8'), raw]);
   }
 
   #store(raw: Buffer, envelope: { from: string; to: string[] }, ctx: FaultContext, callback: (err: Error | null, message?: string) => void, auth?: AuthCheckResult): void {
@@ -480,13 +505,13 @@ export class ConnectionDriver {
 const HEADER_LINE = /^[!-9;-~]+:[^\r\n]*$/;
 
 /**
- * The message with the engine's trace fields on top (postgrey's X-Greylist, as a Postfix PREPEND
- * puts them); a malformed line is left out, never stored.
+ * The engine's trace fields to put on top (postgrey's X-Greylist, as a Postfix PREPEND puts
+ * them); a malformed line (or a HELO name with a control character) is left out, never stored.
  */
-function withHeaders(raw: Buffer, lines: string[] | undefined, noted: (line: string) => void): Buffer {
+function withHeaders(lines: string[] | undefined, noted: (line: string) => void): string[] {
   const valid = (lines ?? []).filter((line) => HEADER_LINE.test(line));
   for (const line of valid) noted(line);
-  return valid.length ? Buffer.concat([Buffer.from(valid.map((line) => `${line}\r\n`).join(''), 'utf8'), raw]) : raw;
+  return valid;
 }
 
 function wireExplanation({ explanation }: Fired): FaultExplanation | undefined {

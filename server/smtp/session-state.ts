@@ -18,6 +18,8 @@ export class SessionState {
   readonly #transactions: TransactionLog;
   readonly started: number;
   helo = '';
+  /** Which greeting named `helo`: the Received field's RFC 3848 type depends on it. */
+  greeting: 'EHLO' | 'HELO' | '' = '';
   user = '';
   /** The scenario the session runs under now (the persona moves it on a +scenario- tag). */
   scenario = '';
@@ -191,7 +193,10 @@ export class SessionState {
       this.facts.inData = true;
       this.facts.dataBytes = 0;
     }
-    if ((command === 'EHLO' || command === 'HELO') && code === 250) this.helo = this.#commandLine.split(' ')[1] ?? '';
+    if ((command === 'EHLO' || command === 'HELO') && code === 250) {
+      this.helo = this.#commandLine.split(' ')[1] ?? '';
+      this.greeting = command;
+    }
     // A blackholed message gets its 250 too, but was counted as blackholed, not delivered.
     const blackholed = command === 'END-OF-DATA' && code === 250 && this.#blackholing;
     if (command === 'END-OF-DATA' && code === 250) {

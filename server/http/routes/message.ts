@@ -16,7 +16,7 @@ const REMOTE_CSP = "sandbox; default-src 'none'; img-src * data: blob:; style-sr
 /** Raster images are safe to show inline; everything else (SVG and HTML included) downloads. */
 const INLINE_TYPES = /^image\/(png|jpe?g|gif|webp|bmp|avif)$/i;
 
-const viewQuery = z.object({
+export const viewQuery = z.object({
   remote: z.enum(['0', '1']).optional().describe('1 lets the page load remote images, styles and fonts'),
   // Mailpit's value is "1"; anything else means no, as there.
   embed: z.string().optional().describe('1 opens every link in a new tab (target="_blank", rel="noreferrer noopener"), for an iframe'),

@@ -6,8 +6,8 @@ import { badRequest } from '../../errors/catalogue.js';
 import { decodeGoStruct, hasBody } from '../go-json.js';
 import { type Paging, paging, searchParams } from '../paging.js';
 
-const idsShape = { IDs: z.array(z.string()).optional() };
-const readShape = { Read: z.boolean().optional(), IDs: z.array(z.string()).optional(), Search: z.string().optional() };
+export const idsShape = { IDs: z.array(z.string()).optional() };
+export const readShape = { Read: z.boolean().optional(), IDs: z.array(z.string()).optional(), Search: z.string().optional() };
 
 /**
  * An unknown key in a request that would otherwise act on every message is refused: Go would

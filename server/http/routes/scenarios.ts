@@ -22,12 +22,12 @@ export interface ScenarioControl {
   setChaos(triggers: unknown): unknown;
 }
 
-const activateBody = z
+export const activateBody = z
   .object({ Name: z.string().min(1).optional(), Scenario: z.record(z.string(), z.unknown()).optional(), Listener: z.string().optional() })
   .refine((b) => (b.Name === undefined) !== (b.Scenario === undefined), { message: 'give exactly one of Name (a known scenario) or Scenario (an inline definition)' });
 
 const duration = z.string().refine((text) => parseDuration(text) !== undefined, { message: 'a duration such as 90s, 24h or 1h30m (below 2^53 milliseconds)' });
-const clockBody = z
+export const clockBody = z
   .object({ advance: duration.optional(), set: z.iso.datetime({ offset: true }).optional(), reset: z.literal(true).optional() })
   .strict()
   .refine((b) => [b.advance, b.set, b.reset].filter((v) => v !== undefined).length === 1, { message: 'give exactly one of advance, set or reset' });

@@ -78,7 +78,7 @@ const listenerParam = z.string().transform((text, ctx) => {
 
 const needle = z.string().trim().min(1).max(500).optional();
 
-const listQuery = z.object({
+export const listQuery = z.object({
   start: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(10_000).default(50),
   outcome: outcomeList.optional(),

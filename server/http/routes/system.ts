@@ -9,9 +9,11 @@ export interface SystemDeps {
   ready: () => boolean;
   /** Resets everything a test run can leave behind (messages, sessions, counters). */
   reset: () => Promise<void>;
+  /** --smtp-relay-*: Mailpit's MessageRelay block, when a relay is configured. */
+  relay?: { info(): object } | undefined;
 }
 
-export function systemRouter({ mailbox, version, ready, reset }: SystemDeps): Router {
+export function systemRouter({ mailbox, version, ready, reset, relay }: SystemDeps): Router {
   const router = Router();
 
   router.get('/api/v1/info', (_req, res) => {
@@ -32,7 +34,7 @@ export function systemRouter({ mailbox, version, ready, reset }: SystemDeps): Ro
   router.get('/api/v1/webui', (_req, res) => {
     res.json({
       Label: 'mailsim',
-      MessageRelay: { Enabled: false, SMTPServer: '', ReturnPath: '', AllowedRecipients: '', BlockedRecipients: '', OverrideFrom: '', PreserveMessageIDs: false },
+      MessageRelay: relay?.info() ?? { Enabled: false, SMTPServer: '', ReturnPath: '', AllowedRecipients: '', BlockedRecipients: '', OverrideFrom: '', PreserveMessageIDs: false },
       SpamAssassin: false,
       // Mailpit's chaos API (/api/v1/chaos) is always on here, mapped onto the fault engine.
       ChaosEnabled: true,

@@ -4,8 +4,8 @@ import type { MailboxPort } from '../../ports/mailbox.js';
 import { badRequest, notFound } from '../../errors/catalogue.js';
 import { decodeGoStruct, hasBody } from '../go-json.js';
 
-const setShape = { IDs: z.array(z.string()).optional(), Tags: z.array(z.string()).optional() };
-const renameShape = { Name: z.string({ error: 'expected the new tag name as a string' }) };
+export const setShape = { IDs: z.array(z.string()).optional(), Tags: z.array(z.string()).optional() };
+export const renameShape = { Name: z.string({ error: 'expected the new tag name as a string' }) };
 const BODY_REQUIRED = 'invalid body: expected JSON';
 
 /**

@@ -27,7 +27,7 @@ const timeout = z
   });
 const count = z.coerce.number().int().min(1).max(10_000).default(1);
 
-const messagesQuery = z.object({
+export const messagesQuery = z.object({
   query: z.string().trim().optional(),
   tz: z.string().optional(),
   count,
@@ -35,7 +35,7 @@ const messagesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 
-const sessionsQuery = z.object({
+export const sessionsQuery = z.object({
   outcome: outcomeList.optional(),
   client: z.string().optional(),
   user: z.string().optional(),
