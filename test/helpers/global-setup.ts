@@ -33,6 +33,9 @@ async function buildServer(): Promise<void> {
   const info = join(ROOT, 'dist/server.tsbuildinfo');
   const sources = newest(join(ROOT, 'server'), join(ROOT, 'tsconfig.json'), join(ROOT, 'tsconfig.build.json'));
   if (existsSync(join(ROOT, 'dist/server/cli/main.js')) && builtAt(info) >= sources) return;
+  // What the build saw is the sources as they were when it started: a file saved during the
+  // build is newer than this, and the next run builds again.
+  const started = new Date();
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   await new Promise<void>((resolve, reject) => {
     execFile(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT }, (error, stdout, stderr) => {
@@ -41,8 +44,7 @@ async function buildServer(): Promise<void> {
     });
   });
   // tsc leaves the build info alone when nothing changed (a touched file): mark this check done.
-  const now = new Date();
-  utimesSync(info, now, now);
+  utimesSync(info, started, started);
 }
 
 /**
