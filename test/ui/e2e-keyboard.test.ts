@@ -60,7 +60,7 @@ describe('keyboard and screen readers (chromium)', () => {
     expect(ui.problems).toEqual([]);
   });
 
-  it('on a phone, focus lands on the opened message, not on the ui.page body', async () => {
+  it('on a phone, focus lands on the opened message, not on the page body', async () => {
     await sendMany(ui.sim, 3, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Phone ${i}`, text: 'x' }));
     await ui.page.setViewportSize({ width: 390, height: 844 });
     await openLive(ui.page, ui.sim);

@@ -24,7 +24,7 @@ function rowAt(fraction: number): Promise<string | null> {
 }
 
 describe('phone (chromium, 390×844)', () => {
-  for (const how of ['the Back button', 'Escape', 'the ui.browser’s Back'] as const) {
+  for (const how of ['the Back button', 'Escape', 'the browser’s Back'] as const) {
     it(`draws the rows after closing a message with ${how}, where the list was`, async () => {
       await sendMany(ui.sim, 60, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Message ${i}`, text: `body ${i}` }));
       await openLive(ui.page, ui.sim);
