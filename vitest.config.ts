@@ -9,7 +9,8 @@ export default defineConfig({
     maxWorkers: 2,
     // The CLI tests run dist/server and the browser tests dist/ui: rebuild what is stale first;
     // the run gets its own TMPDIR, removed at the end.
-    globalSetup: ['test/helpers/global-setup.ts'],
+    // The browser tests share one chromium, launched on first use (test/helpers/browser-server.ts).
+    globalSetup: ['test/helpers/global-setup.ts', 'test/helpers/browser-server.ts'],
     // Each test process keeps mailsim's data (MAILSIM_HOME, certificates) in that TMPDIR.
     setupFiles: ['test/helpers/worker-setup.ts'],
   },

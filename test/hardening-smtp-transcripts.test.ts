@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session, SessionsList } from '../server/protocol.js';
 import { MIN_SESSION_BYTES, Transcript, TranscriptBudget } from '../server/smtp/transcript.js';
+import { nextEvent } from './helpers/events.js';
 import { halfClose, sendOne } from './helpers/hostile-smtp.js';
 import { getJson, startSim, type TestSim } from './helpers/sim.js';
 
@@ -46,7 +47,9 @@ describe('a transcript within its budget', () => {
   });
 });
 
-describe('30 sessions of 16 KB NOOPs over loopback', () => {
+// A 16 KB line is now refused before mailsim reads it (the next describe); 12,000-byte NOOPs are
+// the longest lines still read (smtp-server's maxCommandLength, RFC 4954 §4's 12,288 octets).
+describe('30 sessions of 12 KB NOOPs over loopback', () => {
   let sim: TestSim;
   beforeAll(async () => {
     // 100 sessions kept, 8 MiB for transcripts in all: a share of 7.4 KiB per session.
@@ -55,7 +58,7 @@ describe('30 sessions of 16 KB NOOPs over loopback', () => {
   afterAll(() => sim.stop());
 
   it('are cut after 120 junk commands, store each within its share, and another client is served', async () => {
-    const noop = `NOOP ${'n'.repeat(16_000)}\r\n`;
+    const noop = `NOOP ${'n'.repeat(12_000)}\r\n`;
     await Promise.all(Array.from({ length: 30 }, () => halfClose(sim.smtpPort, `EHLO flood.test\r\n${noop.repeat(200)}QUIT\r\n`)));
     expect(await sendOne(sim.smtpPort)).toMatch(/^250 /);
     const share = Math.floor((8 * 1024 * 1024) / 1100);
@@ -80,5 +83,34 @@ describe('30 sessions of 16 KB NOOPs over loopback', () => {
       expect(session.Transcript.some((e) => e.Dir === 'S' && /^421 4\.7\.0 mailsim\.test Error: too many errors$/.test(e.Text))).toBe(true);
     }
     expect(total).toBeLessThan(30 * (share + 200));
+  });
+});
+
+describe('a command line past 12,288 octets (issue 9, item 10)', () => {
+  let sim: TestSim;
+  beforeAll(async () => {
+    sim = await startSim();
+  });
+  afterAll(() => sim.stop());
+
+  it('ends the session at its first such line, before mailsim reads it, and another client is served', async () => {
+    const noop = `NOOP ${'n'.repeat(16_000)}\r\n`;
+    const closed = nextEvent(sim.harness.bus, 'session.closed');
+    const received = await halfClose(sim.smtpPort, `EHLO flood.test\r\n${noop.repeat(200)}QUIT\r\n`);
+    // smtp-server answers the over-long line itself and closes: no 250 to any NOOP, no QUIT reply.
+    expect(received.split('\r\n').filter((l) => /^\d{3} /.test(l)).map((l) => l.slice(0, 3))).toEqual(['220', '250', '421']);
+    expect(received).toMatch(/^421 .*Command line too long\r\n$/m);
+    const session = await closed;
+    const commands = (await getJson<Session>(`${sim.url}/api/v1/session/${session.ID}`)).body.Transcript.filter((e) => e.Dir === 'C');
+    expect(commands.map((e) => e.Text)).toEqual(['EHLO flood.test']);
+    expect(await sendOne(sim.smtpPort)).toMatch(/^250 /);
+  });
+
+  it('still reads an AUTH line of 12 KB (RFC 4954 §4 allows 12,288 octets)', async () => {
+    const token = Buffer.from(`\0user\0${'p'.repeat(9_000)}`).toString('base64');
+    expect(token.length).toBeGreaterThan(12_000);
+    const received = await halfClose(sim.smtpPort, `EHLO client.test\r\nAUTH PLAIN ${token}\r\nQUIT\r\n`);
+    expect(received).toMatch(/^235 /m);
+    expect(received).toMatch(/^221 /m);
   });
 });

@@ -57,6 +57,8 @@ const SHUTDOWN_REPLY = `${SHUTDOWN.enhanced} ${SHUTDOWN.text}`;
 const INTERNAL = smtpReply('SMTP_INTERNAL');
 const DEFAULT_MAX_RECIPIENTS = 1000;
 const DEFAULT_DATA_MEMORY = 256 * 1024 * 1024;
+/** RFC 4954 §4: an AUTH command line, the longest a command may have, within 12,288 octets. */
+const MAX_COMMAND_LINE = 12_288;
 
 type Hooked = (error?: Error | null) => void;
 /** Errors smtp-server reports on its 'error' event that a client caused (resets, failed handshakes). */
@@ -113,6 +115,11 @@ export class SmtpListener {
         // smtp-server then parses and checks RET, ENVID, NOTIFY and ORCPT (RFC 3461) into
         // session.envelope.dsn and each recipient's dsn; whether EHLO lists DSN is the persona's call.
         hideDSN: false,
+        // The longest line any command may have: an AUTH line (RFC 4954 §4: 12,288 octets; other
+        // commands 512, RFC 5321 §4.5.3.1.4). A longer one is answered 421 and the connection
+        // closed by smtp-server before the line reaches mailsim: a flood of 16 KB NOOPs (issue 9,
+        // item 10) cost every other client a second and more while each line was handled.
+        maxCommandLength: MAX_COMMAND_LINE,
         socketTimeout: options.idleTimeoutMs,
         closeTimeout: 10_000,
         logger: smtpServerLogger(options.log, (id) => this.#drivers.has(id)) as never,

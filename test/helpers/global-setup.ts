@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILT_THREADS_ENV } from '../../server/mail/thread-spawn.js';
 import { Certificates } from '../../server/tls/certificates.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,6 +33,9 @@ async function buildServer(): Promise<void> {
   const info = join(ROOT, 'dist/server.tsbuildinfo');
   const sources = newest(join(ROOT, 'server'), join(ROOT, 'tsconfig.json'), join(ROOT, 'tsconfig.build.json'));
   if (existsSync(join(ROOT, 'dist/server/cli/main.js')) && builtAt(info) >= sources) return;
+  // What the build saw is the sources as they were when it started: a file saved during the
+  // build is newer than this, and the next run builds again.
+  const started = new Date();
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   await new Promise<void>((resolve, reject) => {
     execFile(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT }, (error, stdout, stderr) => {
@@ -40,8 +44,7 @@ async function buildServer(): Promise<void> {
     });
   });
   // tsc leaves the build info alone when nothing changed (a touched file): mark this check done.
-  const now = new Date();
-  utimesSync(info, now, now);
+  utimesSync(info, started, started);
 }
 
 /**
@@ -69,5 +72,8 @@ export default async function setup(): Promise<() => void> {
   process.env.TMPDIR = scratch;
   const { TLS_TEMPLATE, TEMPLATE_NAMES } = await import('./dirs.js');
   await Promise.all([buildServer(), buildUi(), Certificates.open(TLS_TEMPLATE, [...TEMPLATE_NAMES, hostname()])]);
+  // The store's threads load the build just brought up to date instead of booting tsx each
+  // (MAILSIM_BUILT_THREADS= empty: through tsx, from the sources).
+  process.env[BUILT_THREADS_ENV] ??= join(ROOT, 'dist/server/mail');
   return () => rmSync(scratch, { recursive: true, force: true });
 }

@@ -8,6 +8,7 @@ import { RawSmtp } from '../helpers/raw-smtp.js';
 import { getJson, type TestSim } from '../helpers/sim.js';
 import { countByImpact, describeViolations, type Impact, runAxe } from './helpers/axe.js';
 import { launchBrowser } from './helpers/browser.js';
+import type { PageGlobals } from './helpers/page-globals.js';
 import { startUiSim } from './helpers/ui-sim.js';
 
 /**
@@ -23,6 +24,8 @@ let sessionId: string;
 
 const WIDTHS = { phone: { width: 390, height: 844 }, desktop: { width: 1440, height: 900 } } as const;
 const THEMES = ['light', 'dark'] as const;
+/** The root's background in each theme (`--bg` in ui/src/app.css). */
+const THEME_BACKGROUND = { light: 'rgb(246, 246, 244)', dark: 'rgb(19, 21, 24)' } as const;
 const totals: Record<string, Record<Impact, number>> = {};
 
 beforeAll(async () => {
@@ -147,6 +150,22 @@ const VIEWS: View[] = [
   },
 ];
 
+/**
+ * The theme is the UI's `prefers-color-scheme` media query (ui/src/app.css), which only swaps
+ * colour custom properties: one page per view and width is switched in place, and axe checks it
+ * only once the root's computed background is the theme's (the styles really were recomputed).
+ */
+async function showTheme(page: Page, theme: (typeof THEMES)[number]): Promise<void> {
+  await page.emulateMedia({ colorScheme: theme });
+  await page.waitForFunction(
+    ([dark, background]) => {
+      const { document, getComputedStyle, matchMedia } = globalThis as unknown as PageGlobals;
+      return matchMedia('(prefers-color-scheme: dark)').matches === dark && getComputedStyle(document.documentElement).backgroundColor === background;
+    },
+    [theme === 'dark', THEME_BACKGROUND[theme]] as const,
+  );
+}
+
 describe('axe-core on every view (chromium)', () => {
   for (const view of VIEWS) {
     it(`${view.name}: no serious or critical violation at either width, in either theme`, async () => {
@@ -154,21 +173,22 @@ describe('axe-core on every view (chromium)', () => {
       const failures: string[] = [];
       await view.before?.();
       for (const [width, viewport] of Object.entries(WIDTHS)) {
-        for (const theme of THEMES) {
-          const page = await browser.newPage({ viewport, colorScheme: theme });
-          try {
-            await page.goto(`${sim.url}${view.path()}`);
-            await page.getByRole('status').filter({ hasText: 'Live' }).waitFor({ state: 'attached' });
-            await view.ready(page);
+        const page = await browser.newPage({ viewport, colorScheme: THEMES[0] });
+        try {
+          await page.goto(`${sim.url}${view.path()}`);
+          await page.getByRole('status').filter({ hasText: 'Live' }).waitFor({ state: 'attached' });
+          await view.ready(page);
+          for (const theme of THEMES) {
+            await showTheme(page, theme);
             const violations = await runAxe(page);
             const counts = countByImpact(violations);
             for (const impact of Object.keys(sum) as Impact[]) sum[impact] += counts[impact];
             const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
             if (bad.length) failures.push(`${width} ${theme}:\n${describeViolations(bad)}`);
             if (violations.length) console.log(`${view.name} ${width} ${theme}:\n${describeViolations(violations)}`);
-          } finally {
-            await page.close();
           }
+        } finally {
+          await page.close();
         }
       }
       totals[view.name] = sum;

@@ -1,35 +1,18 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MessagesSummary } from '../../server/protocol.js';
-import { getJson, type TestSim } from '../helpers/sim.js';
-import { launchBrowser, snapshot, watchProblems } from './helpers/browser.js';
-import { openLive, sendMany, startUiSim } from './helpers/ui-sim.js';
+import { getJson } from '../helpers/sim.js';
+import { snapshot } from './helpers/browser.js';
+import { useBrowserSim } from './helpers/browser-sim.js';
+import { openLive, sendMany } from './helpers/ui-sim.js';
 
 /** Controls that change data act on exactly what their label says; search errors are shown once and honestly. */
-let sim: TestSim;
-let browser: Browser;
-let closeBrowser: () => Promise<void>;
-let page: Page;
-let problems: string[];
+const ui = useBrowserSim({ viewport: { width: 1440, height: 900 } });
 
-beforeAll(async () => {
-  [sim, { browser, close: closeBrowser }] = await Promise.all([startUiSim(), launchBrowser()]);
-});
-afterAll(async () => {
-  await Promise.all([closeBrowser(), sim.stop()]);
-});
-beforeEach(async () => {
-  await sim.harness.reset();
-  await page?.close();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  problems = await watchProblems(page);
-});
-
-const summary = () => getJson<MessagesSummary>(`${sim.url}/api/v1/messages?limit=1`).then((r) => r.body);
+const summary = () => getJson<MessagesSummary>(`${ui.sim.url}/api/v1/messages?limit=1`).then((r) => r.body);
 
 /** IDs of the rows at least half inside the list's viewport. */
 function rowsOnScreen(): Promise<string[]> {
-  return page.getByRole('grid', { name: 'Messages, newest first' }).evaluate((grid) => {
+  return ui.page.getByRole('grid', { name: 'Messages, newest first' }).evaluate((grid) => {
     const view = grid.getBoundingClientRect();
     return [...grid.querySelectorAll('[data-id]')].flatMap((row) => {
       const r = row.getBoundingClientRect();
@@ -41,70 +24,70 @@ function rowsOnScreen(): Promise<string[]> {
 
 describe('inbox actions (chromium)', () => {
   it('marks only the searched messages read when a search is active', async () => {
-    await sendMany(sim, 6, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: i < 2 ? `Invoice ${i}` : `Other ${i}`, text: 'x' }));
-    await openLive(page, sim, '/?q=subject:invoice');
-    await expect.poll(() => page.locator('[data-id]').count()).toBe(2);
-    const mark = page.getByRole('button', { name: /^Mark .*read$/ });
+    await sendMany(ui.sim, 6, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: i < 2 ? `Invoice ${i}` : `Other ${i}`, text: 'x' }));
+    await openLive(ui.page, ui.sim, '/?q=subject:invoice');
+    await expect.poll(() => ui.page.locator('[data-id]').count()).toBe(2);
+    const mark = ui.page.getByRole('button', { name: /^Mark .*read$/ });
     expect(await mark.textContent()).toMatch(/Mark 2 matching read/);
-    await snapshot(page, 'inbox-mark-matching-read');
+    await snapshot(ui.page, 'inbox-mark-matching-read');
     await mark.click();
     await expect.poll(async () => (await summary()).unread).toBe(4);
     // Without a search the same control says all, and does all.
-    await page.getByRole('button', { name: 'Clear' }).click();
-    await page.getByRole('button', { name: 'Mark all read' }).click();
+    await ui.page.getByRole('button', { name: 'Clear' }).click();
+    await ui.page.getByRole('button', { name: 'Mark all read' }).click();
     await expect.poll(async () => (await summary()).unread).toBe(0);
-    expect(problems).toEqual([]);
+    expect(ui.problems).toEqual([]);
   });
 
   it('selects only the rows on screen, and Delete removes exactly those', async () => {
-    const ids = await sendMany(sim, 60, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Row ${i}`, text: 'x' }));
-    await openLive(page, sim);
-    await page.locator('[data-id]').first().waitFor();
-    await page.getByRole('grid', { name: 'Messages, newest first' }).evaluate((el) => (el.scrollTop = 58 * 20 + 29));
-    await expect.poll(() => page.locator('[aria-rowindex="22"][data-id]').count()).toBe(1);
+    const ids = await sendMany(ui.sim, 60, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Row ${i}`, text: 'x' }));
+    await openLive(ui.page, ui.sim);
+    await ui.page.locator('[data-id]').first().waitFor();
+    await ui.page.getByRole('grid', { name: 'Messages, newest first' }).evaluate((el) => (el.scrollTop = 58 * 20 + 29));
+    await expect.poll(() => ui.page.locator('[aria-rowindex="22"][data-id]').count()).toBe(1);
     const shown = await rowsOnScreen();
-    const select = page.getByRole('button', { name: /^Select \d+ on screen$/ });
+    const select = ui.page.getByRole('button', { name: /^Select \d+ on screen$/ });
     expect(await select.textContent()).toBe(`Select ${shown.length} on screen`);
     await select.click();
-    await page.getByText(`${shown.length} selected`).waitFor();
-    await snapshot(page, 'inbox-select-on-screen');
-    await page.getByRole('button', { name: `Delete ${shown.length}` }).click();
+    await ui.page.getByText(`${shown.length} selected`).waitFor();
+    await snapshot(ui.page, 'inbox-select-on-screen');
+    await ui.page.getByRole('button', { name: `Delete ${shown.length}` }).click();
     await expect.poll(async () => (await summary()).total).toBe(60 - shown.length);
-    const left = new Set((await getJson<MessagesSummary>(`${sim.url}/api/v1/messages?limit=100`)).body.messages.map((m) => m.ID));
+    const left = new Set((await getJson<MessagesSummary>(`${ui.sim.url}/api/v1/messages?limit=100`)).body.messages.map((m) => m.ID));
     expect(shown.filter((id) => left.has(id))).toEqual([]);
     expect(ids.filter((id) => !left.has(id)).sort()).toEqual([...shown].sort());
-    expect(problems).toEqual([]);
+    expect(ui.problems).toEqual([]);
   });
 
   it('searches an unbalanced quote from the address bar as Mailpit does: no error, no endless Loading', async () => {
-    await sendMany(sim, 2, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Hello ${i}`, text: 'x' }));
+    await sendMany(ui.sim, 2, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Hello ${i}`, text: 'x' }));
     // Mailpit never rejects a search (issue 12): the quote runs to the end, `subject:open` matches none.
-    await openLive(page, sim, `/?q=${encodeURIComponent('subject:"open')}`);
-    expect(await page.getByRole('searchbox').inputValue()).toBe('subject:"open');
-    await expect.poll(() => page.getByText('Loading…').count()).toBe(0);
-    expect(await page.locator('[data-id]').count()).toBe(0);
-    expect(await page.getByRole('alert').count()).toBe(0);
-    await snapshot(page, 'inbox-search-lenient-url');
+    await openLive(ui.page, ui.sim, `/?q=${encodeURIComponent('subject:"open')}`);
+    expect(await ui.page.getByRole('searchbox').inputValue()).toBe('subject:"open');
+    await expect.poll(() => ui.page.getByText('Loading…').count()).toBe(0);
+    expect(await ui.page.locator('[data-id]').count()).toBe(0);
+    expect(await ui.page.getByRole('alert').count()).toBe(0);
+    await snapshot(ui.page, 'inbox-search-lenient-url');
   });
 
   it('keeps the address bar, the box and the list in agreement for queries Mailpit reads leniently', async () => {
-    await sendMany(sim, 3, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Hello ${i}`, text: 'x' }));
-    await openLive(page, sim);
-    await expect.poll(() => page.locator('[data-id]').count()).toBe(3);
+    await sendMany(ui.sim, 3, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Hello ${i}`, text: 'x' }));
+    await openLive(ui.page, ui.sim);
+    await expect.poll(() => ui.page.locator('[data-id]').count()).toBe(3);
     // An unclosed quote (no match) and an unreadable date (ignored: every message matches).
     for (const [query, count] of [['subject:"open', 0], ['before:garbage', 3]] as const) {
-      await page.getByRole('searchbox').fill(query);
-      await page.keyboard.press('Enter');
-      await expect.poll(() => new URL(page.url()).searchParams.get('q')).toBe(query);
-      expect(await page.getByRole('searchbox').inputValue()).toBe(query);
-      await expect.poll(() => page.locator('[data-id]').count()).toBe(count);
-      expect(await page.getByRole('alert').count()).toBe(0);
-      expect(await page.getByText('Loading…').count()).toBe(0);
+      await ui.page.getByRole('searchbox').fill(query);
+      await ui.page.keyboard.press('Enter');
+      await expect.poll(() => new URL(ui.page.url()).searchParams.get('q')).toBe(query);
+      expect(await ui.page.getByRole('searchbox').inputValue()).toBe(query);
+      await expect.poll(() => ui.page.locator('[data-id]').count()).toBe(count);
+      expect(await ui.page.getByRole('alert').count()).toBe(0);
+      expect(await ui.page.getByText('Loading…').count()).toBe(0);
     }
-    await snapshot(page, 'inbox-search-lenient-typed');
-    await page.getByRole('searchbox').fill('subject:hello');
-    await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('[data-id]').count()).toBe(3);
-    expect(await page.getByRole('alert').count()).toBe(0);
+    await snapshot(ui.page, 'inbox-search-lenient-typed');
+    await ui.page.getByRole('searchbox').fill('subject:hello');
+    await ui.page.keyboard.press('Enter');
+    await expect.poll(() => ui.page.locator('[data-id]').count()).toBe(3);
+    expect(await ui.page.getByRole('alert').count()).toBe(0);
   });
 });
