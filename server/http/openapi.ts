@@ -6,6 +6,8 @@ import { linkCheckQuery } from './routes/checks.js';
 import { activateBody, clockBody } from './routes/scenarios.js';
 import { sendRequestSchema, sendResponseSchema } from './routes/send.js';
 import { listQuery } from './routes/sessions.js';
+import { simulateBounceSchema } from './routes/bounces.js';
+import { autoReplyShape, inboundShape, rawQuery, replyShape } from './routes/inbound.js';
 import { renameShape, setShape } from './routes/tags.js';
 import { messagesQuery, sessionsQuery } from './routes/wait.js';
 
@@ -19,7 +21,7 @@ interface Operation {
   method: 'get' | 'post' | 'put' | 'delete';
   /** Express form: /api/v1/message/:id */
   path: string;
-  tag: 'message' | 'messages' | 'tags' | 'sessions' | 'scenarios' | 'faults' | 'waits' | 'application' | 'views';
+  tag: 'message' | 'messages' | 'tags' | 'sessions' | 'scenarios' | 'faults' | 'waits' | 'application' | 'views' | 'bounces' | 'inbound' | 'checks';
   summary: string;
   query?: z.ZodObject;
   body?: z.ZodType;
@@ -79,8 +81,21 @@ const OPERATIONS: readonly Operation[] = [
   { method: 'get', path: '/api/v1/wait', tag: 'waits', summary: 'Wait server-side until messages matching a search arrive', query: messagesQuery },
   { method: 'get', path: '/api/v1/message/:id/link-check', tag: 'message', summary: 'Status of every link and image (Mailpit LinkCheckResponse)', query: linkCheckQuery },
   { method: 'get', path: '/api/v1/message/:id/part/:partId/thumb', tag: 'message', summary: '180x120 JPEG thumbnail of an image attachment (blank for anything else)', response: 'image/jpeg' },
+  { method: 'get', path: '/api/v1/message/:id/auth-check', tag: 'checks', summary: 'DKIM, SPF (MAIL FROM and HELO), DMARC and ARC verdicts with reasons, and sender best practices (MessageAuth)' },
+  { method: 'post', path: '/api/v1/message/:id/bounce', tag: 'bounces', summary: 'Simulate a bounce (an RFC 3464 DSN to the envelope sender) for a stored message', body: simulateBounceSchema },
+  { method: 'get', path: '/api/v1/provider-events', tag: 'bounces', summary: 'Every provider event webhook post (--provider-events) with its HTTP status' },
+  { method: 'get', path: '/api/v1/provider-events/keys', tag: 'bounces', summary: 'What a receiver verifies the provider event posts with' },
+  { method: 'get', path: '/api/v1/provider-events/sns-certificate.pem', tag: 'bounces', summary: 'The certificate SNS-format posts name as SigningCertURL', response: 'application/x-pem-file' },
+  { method: 'get', path: '/api/v1/bounce-relay', tag: 'bounces', summary: 'Every --bounce-relay delivery attempt, oldest first' },
+  { method: 'post', path: '/api/v1/message/:id/reply', tag: 'inbound', summary: 'Simulate a reply to a stored message (threaded, to Reply-To or From)', body: z.object(replyShape) },
+  { method: 'post', path: '/api/v1/message/:id/auto-reply', tag: 'inbound', summary: 'Simulate an RFC 3834 auto-reply or out-of-office to a stored message', body: z.object(autoReplyShape) },
+  { method: 'post', path: '/api/v1/inbound', tag: 'inbound', summary: 'Put a message into a mailbox: JSON fields, or raw RFC 5322 (message/rfc822) with ?mailbox=', query: rawQuery, body: z.object(inboundShape) },
+  { method: 'get', path: '/api/v1/pop3', tag: 'inbound', summary: 'The --pop3 listener: address, mode, and whether logins need a password' },
   { method: 'get', path: '/api/v1/sessions/wait', tag: 'waits', summary: 'Wait server-side until sessions matching a filter close', query: sessionsQuery },
 ];
+
+/** POSTs that answer 201 Created with the new object's ID. */
+const CREATED = new Set(['/api/v1/faults', '/api/v1/message/:id/bounce', '/api/v1/message/:id/reply', '/api/v1/message/:id/auto-reply', '/api/v1/inbound']);
 
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
@@ -107,7 +122,7 @@ function operation(op: Operation): Record<string, unknown> {
     ...(pathParams.length + queryParams.length > 0 && { parameters: [...pathParams, ...queryParams] }),
     ...(op.body && { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } }),
     responses: {
-      [op.method === 'post' && op.path === '/api/v1/faults' ? '201' : '200']: success,
+      [op.method === 'post' && CREATED.has(op.path) ? '201' : '200']: success,
       '400': { $ref: '#/components/responses/Error' },
       '404': { $ref: '#/components/responses/Error' },
     },

@@ -16,18 +16,18 @@ const address = oneLine.min(3).max(998);
 const addressList = z.union([address, z.array(address).min(1).max(1000)]).transform((v) => (Array.isArray(v) ? v : [v]));
 const text = z.string().max(10 * 1024 * 1024);
 
-const replyShape = {
+export const replyShape = {
   From: address.optional().describe('who replies; the original\'s first To address by default'),
   Subject: oneLine.max(998).optional().describe('"Re: <original subject>" by default'),
   Text: text.optional().describe('plain-text body; a short reply quoting the original by default'),
   HTML: text.optional().describe('HTML body'),
 };
-const autoReplyShape = {
+export const autoReplyShape = {
   ...replyShape,
   Style: z.enum(AUTO_REPLY_STYLES).optional().describe('rfc3834 (default, "Auto: " subject), outlook ("Automatic reply: ") or gmail (vacation responder)'),
   Force: z.boolean().optional().describe('answer even a message RFC 3834 says not to answer (null sender, Auto-Submitted)'),
 };
-const inboundShape = {
+export const inboundShape = {
   From: address.optional(),
   To: addressList.optional(),
   Cc: addressList.optional(),
@@ -39,7 +39,7 @@ const inboundShape = {
   Mailbox: addressList.optional().describe('the envelope recipients (the maildrops it lands in); To and Cc by default'),
   Raw: z.string().min(1).max(30 * 1024 * 1024).optional().describe('a whole RFC 5322 message instead of the fields'),
 };
-const rawQuery = z.object({
+export const rawQuery = z.object({
   mailbox: z.union([address, z.array(address)]).optional().transform((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((m) => m.split(',')).map((m) => m.trim()).filter(Boolean))),
   from: oneLine.optional(),
 });
