@@ -193,6 +193,15 @@ export class InboxState {
     this.selected = new Set();
   }
 
+  /**
+   * Opening a message marks it read on the server (Mailpit's GET /api/v1/message/{ID}); the list
+   * says so at once rather than only when the update frame comes: a page whose list was fetched
+   * before the open showed the row unread, and the message view offered "Mark read".
+   */
+  noteOpened(id: string): void {
+    if (this.paged.list.update([id], (m) => (m.Read ? m : { ...m, Read: true }))) this.paged.touch();
+  }
+
   async markRead(ids: string[], read: boolean): Promise<void> {
     await api.setRead(read, ids);
   }
