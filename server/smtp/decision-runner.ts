@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Decision, Reply } from '../faults/decision.js';
 import { dripNextWrites } from './drip-writer.js';
+import { flushReplies } from './reply-batching.js';
 
 /** How to carry out each verdict at one decision point. */
 export interface Carry {
@@ -114,6 +115,8 @@ export class DecisionRunner {
 
   disconnect(partialReply?: string, reset = false): void {
     if (partialReply) this.socket.write(partialReply);
+    // Replies to pipelined RCPT written earlier in this turn go out first, as they would have unbatched.
+    flushReplies(this.socket);
     // A reset (RST) is what the client of a rejecting firewall sees; TLS sockets have no handle to reset.
     const socket = this.socket;
     if (reset && typeof socket.resetAndDestroy === 'function' && !('encrypted' in socket)) socket.resetAndDestroy();

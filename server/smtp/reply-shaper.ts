@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Reply } from '../faults/decision.js';
 import type { Persona, Phase } from '../faults/schema.js';
+import { batchReplies } from './reply-batching.js';
 import { interceptReplies, type SMTPConnection, type WireSend } from './smtp-server-seams.js';
 
 export interface ShaperHooks {
@@ -60,6 +61,8 @@ export function shapeReplies(connection: SMTPConnection, socket: () => Socket, h
       withheld = hooks.withhold(preview(shaped[0], shaped[1]));
     });
     if (withheld) return;
+    // A 421 closes the connection (smtp-server ends the socket, which sends what is held anyway).
+    if (hooks.phase() === 'rcpt' && shaped[0] !== 421) batchReplies(socket());
     const payload = send(...reply);
     if (payload !== undefined) hooks.contain(() => hooks.sent(payload));
   });
