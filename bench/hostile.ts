@@ -19,6 +19,15 @@ import { type HostileInput, INPUTS } from './hostile-inputs.js';
 import { livez, loop, transaction } from './hostile-sender.js';
 
 const CLI = 'dist/server/cli/main.js';
+/**
+ * MAILSIM_BENCH_CLIS="main=/tmp/main/dist/server/cli/main.js,branch=dist/server/cli/main.js"
+ * runs each input against each build in turn, one table: on a loaded machine only the ratio
+ * between builds measured in the same run means something.
+ */
+const BUILDS = (process.env.MAILSIM_BENCH_CLIS ?? `=${CLI}`).split(',').map((entry) => {
+  const [label, path] = entry.includes('=') ? (entry.split('=', 2) as [string, string]) : ['', entry];
+  return { label, path };
+});
 /** An input still running after this is abandoned (a frozen server never finishes it). */
 const INPUT_DEADLINE_MS = 60_000;
 const TARGET_BLOCK_MS = 100;
@@ -33,10 +42,12 @@ interface Server {
   dir: string;
 }
 
-async function start(extra: string[]): Promise<Server> {
+async function start(cli: string, extra: string[]): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'mailsim-hostile-'));
-  const flags = /^#!.*\bnode\b(.*)$/.exec(readFileSync(CLI, 'utf8').split('\n', 1)[0] ?? '')?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
-  const args = [...flags, CLI, '--smtp', '127.0.0.1:0', '--http', '127.0.0.1:0', '--db', join(dir, 'm.db'), '--tls-dir', join(tmpdir(), 'mailsim-hostile-tls'), '--hostname', 'bench.test', ...extra];
+  const flags = /^#!.*\bnode\b(.*)$/.exec(readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '')?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+  // MAILSIM_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles each server.
+  const extraFlags = (process.env.MAILSIM_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const args = [...flags, ...extraFlags, cli, '--smtp', '127.0.0.1:0', '--http', '127.0.0.1:0', '--db', join(dir, 'm.db'), '--tls-dir', join(tmpdir(), 'mailsim-hostile-tls'), '--hostname', 'bench.test', ...extra];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -61,11 +72,22 @@ async function recentBlock(url: string): Promise<number> {
   return line ? Number(line.split(' ')[1]) * 1000 : NaN;
 }
 
+/** CPU seconds the server process has used so far (Linux /proc; NaN elsewhere): a ratio that load does not skew as much as wall time. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 /** The recent window must not still hold the start-up's blocks (module loading, the store's thread). */
 const SETTLE_MS = 12_000;
 
 interface Row {
   input: HostileInput;
+  build: string;
   baseline: number;
   worst: number;
   block: string;
@@ -73,6 +95,8 @@ interface Row {
   /** The recent worst block just before the input: what the machine does anyway. */
   idleBlock: number;
   livez: number;
+  /** Server CPU seconds while the input ran. */
+  cpu: number;
   survived: boolean;
   note: string;
 }
@@ -93,14 +117,15 @@ async function wellBehaved(port: number, url: string) {
   };
 }
 
-async function measure(input: HostileInput): Promise<Row> {
-  const server = await start(input.args ?? []);
+async function measure(input: HostileInput, build: { label: string; path: string }): Promise<Row> {
+  const server = await start(build.path, input.args ?? []);
   const ready = performance.now();
   try {
     const sender = await wellBehaved(server.port, server.url);
     const { baseline } = sender;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, SETTLE_MS - (performance.now() - ready))));
     const idleBlock = await recentBlock(server.url);
+    const cpuBefore = cpuSeconds(server.child.pid);
     sender.go();
     const blocks = loop(() => recentBlock(server.url), 1_000);
     let note: string;
@@ -115,6 +140,7 @@ async function measure(input: HostileInput): Promise<Row> {
     // The sender keeps going a moment longer: a freeze may come when the input has finished.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const [measured] = await Promise.all([sender.stop(), Promise.race([blocks.stop(), new Promise((resolve) => setTimeout(resolve, 35_000))])]);
+    const cpu = cpuSeconds(server.child.pid) - cpuBefore;
     const alive = !server.exited() && (await livez(server.url).then(() => true, () => false));
     const served = alive && (await transaction(server.port, 10_000).then(() => true, () => false));
     const after = alive ? await recentBlock(server.url).catch(() => NaN) : NaN;
@@ -124,26 +150,33 @@ async function measure(input: HostileInput): Promise<Row> {
     const blockMs = Math.max(blocks.state.worst, Number.isNaN(after) ? 0 : after);
     return {
       input,
+      build: build.label,
       baseline,
       worst: measured.worst,
       block: blocks.state.count === 0 && Number.isNaN(after) ? '?' : blockMs.toFixed(0),
       blockMs,
       idleBlock,
       livez: measured.livez,
+      cpu,
       survived: alive && served,
       note,
     };
   } finally {
+    // A clean stop first, so that a --cpu-prof profile is written; a frozen server is killed.
+    if (!server.exited()) {
+      server.child.kill('SIGTERM');
+      await Promise.race([new Promise((resolve) => server.child.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    }
     server.child.kill('SIGKILL');
     rmSync(server.dir, { recursive: true, force: true });
   }
 }
 
 function table(rows: Row[]): string {
-  const head = ['item', 'input', 'sender worst ms (median)', 'loop block ms (idle)', '/livez worst ms', 'survived', 'on target', 'what happened'];
+  const head = ['item', 'build', 'input', 'sender worst ms (median)', 'loop block ms (idle)', '/livez worst ms', 'server CPU s', 'survived', 'on target', 'what happened'];
   const body = rows.map((r) => {
     const ok = r.survived && r.blockMs <= TARGET_BLOCK_MS && r.worst - r.baseline <= TARGET_DELAY_MS;
-    return [r.input.item, r.input.name, `${r.worst.toFixed(0)} (${r.baseline.toFixed(1)})`, `${r.block} (${r.idleBlock.toFixed(0)})`, r.livez.toFixed(0), r.survived ? 'yes' : 'NO', ok ? 'yes' : 'no', r.note];
+    return [r.input.item, r.build, r.input.name, `${r.worst.toFixed(0)} (${r.baseline.toFixed(1)})`, `${r.block} (${r.idleBlock.toFixed(0)})`, r.livez.toFixed(0), r.cpu.toFixed(1), r.survived ? 'yes' : 'NO', ok ? 'yes' : 'no', r.note];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
@@ -151,13 +184,15 @@ function table(rows: Row[]): string {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm run bench:hostile does)`);
+  for (const { path } of BUILDS) if (!existsSync(path)) throw new Error(`${path} is missing: run "npm run build" first (npm run bench:hostile does)`);
   const only = process.argv.slice(2);
   const inputs = only.length ? INPUTS.filter((i) => only.includes(i.item)) : INPUTS;
   const rows: Row[] = [];
   for (const input of inputs) {
-    process.stderr.write(`item ${input.item}: ${input.name}...\n`);
-    rows.push(await measure(input));
+    for (const build of BUILDS) {
+      process.stderr.write(`item ${input.item}${build.label && ` (${build.label})`}: ${input.name}...\n`);
+      rows.push(await measure(input, build));
+    }
   }
   console.log(`\nTargets: event-loop block <= ${TARGET_BLOCK_MS} ms, another client's 250 delayed <= ${TARGET_DELAY_MS} ms (worst minus median).\n`);
   console.log(table(rows));
