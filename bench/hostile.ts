@@ -82,6 +82,16 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** The server's peak resident memory so far, in MiB (Linux /proc VmHWM; NaN elsewhere). */
+function peakRssMiB(pid: number | undefined): number {
+  try {
+    const kib = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kib ? Number(kib) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 /** The recent window must not still hold the start-up's blocks (module loading, the store's thread). */
 const SETTLE_MS = 12_000;
 
@@ -97,6 +107,8 @@ interface Row {
   livez: number;
   /** Server CPU seconds while the input ran. */
   cpu: number;
+  /** Peak RSS before the input and at its end, MiB. */
+  rss: [number, number];
   survived: boolean;
   note: string;
 }
@@ -126,6 +138,7 @@ async function measure(input: HostileInput, build: { label: string; path: string
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, SETTLE_MS - (performance.now() - ready))));
     const idleBlock = await recentBlock(server.url);
     const cpuBefore = cpuSeconds(server.child.pid);
+    const rssBefore = peakRssMiB(server.child.pid);
     sender.go();
     const blocks = loop(() => recentBlock(server.url), 1_000);
     let note: string;
@@ -141,6 +154,7 @@ async function measure(input: HostileInput, build: { label: string; path: string
     await new Promise((resolve) => setTimeout(resolve, 500));
     const [measured] = await Promise.all([sender.stop(), Promise.race([blocks.stop(), new Promise((resolve) => setTimeout(resolve, 35_000))])]);
     const cpu = cpuSeconds(server.child.pid) - cpuBefore;
+    const rss: [number, number] = [rssBefore, peakRssMiB(server.child.pid)];
     const alive = !server.exited() && (await livez(server.url).then(() => true, () => false));
     const served = alive && (await transaction(server.port, 10_000).then(() => true, () => false));
     const after = alive ? await recentBlock(server.url).catch(() => NaN) : NaN;
@@ -158,6 +172,7 @@ async function measure(input: HostileInput, build: { label: string; path: string
       idleBlock,
       livez: measured.livez,
       cpu,
+      rss,
       survived: alive && served,
       note,
     };
@@ -173,10 +188,10 @@ async function measure(input: HostileInput, build: { label: string; path: string
 }
 
 function table(rows: Row[]): string {
-  const head = ['item', 'build', 'input', 'sender worst ms (median)', 'loop block ms (idle)', '/livez worst ms', 'server CPU s', 'survived', 'on target', 'what happened'];
+  const head = ['item', 'build', 'input', 'sender worst ms (median)', 'loop block ms (idle)', '/livez worst ms', 'server CPU s', 'peak RSS MiB', 'survived', 'on target', 'what happened'];
   const body = rows.map((r) => {
     const ok = r.survived && r.blockMs <= TARGET_BLOCK_MS && r.worst - r.baseline <= TARGET_DELAY_MS;
-    return [r.input.item, r.build, r.input.name, `${r.worst.toFixed(0)} (${r.baseline.toFixed(1)})`, `${r.block} (${r.idleBlock.toFixed(0)})`, r.livez.toFixed(0), r.cpu.toFixed(1), r.survived ? 'yes' : 'NO', ok ? 'yes' : 'no', r.note];
+    return [r.input.item, r.build, r.input.name, `${r.worst.toFixed(0)} (${r.baseline.toFixed(1)})`, `${r.block} (${r.idleBlock.toFixed(0)})`, r.livez.toFixed(0), r.cpu.toFixed(1), `${r.rss[0].toFixed(0)} -> ${r.rss[1].toFixed(0)}`, r.survived ? 'yes' : 'NO', ok ? 'yes' : 'no', r.note];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
