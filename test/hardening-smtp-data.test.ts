@@ -15,6 +15,7 @@ import { RawSmtp } from './helpers/raw-smtp.js';
 const MiB = 1024 * 1024;
 const budget = new MemoryBudget(2.5 * MiB);
 const stored: number[] = [];
+let lastRaw: Buffer | undefined;
 // A message with Subject "slow" waits for its decision long enough to hang up meanwhile.
 const scenario = { ...scenarioSchema.parse({ rules: [{ when: { phase: 'data-end', subject: 'slow' }, action: { delay: '1h' } }] }), name: 'default' };
 const listener = new SmtpListener({
@@ -31,6 +32,7 @@ const listener = new SmtpListener({
   messages: {
     ingest: ({ raw }) => {
       stored.push(raw.length);
+      lastRaw = raw;
       return Promise.resolve({ id: `m${stored.length}` });
     },
   },
@@ -103,6 +105,16 @@ describe('--max-data-memory', () => {
     client.close();
     while (budget.used > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(await sendOne(port)).toMatch(/^250 /);
+  });
+
+  it('stores a large message whole, trace fields on top, in shared memory (no copy on the event loop)', async () => {
+    const client = await inData(2 * MiB, 'whole');
+    expect(await client.command('.')).toMatch(/^250 /);
+    await client.command('QUIT');
+    const text = lastRaw!.toString('latin1');
+    expect(lastRaw!.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(text).toMatch(/^Return-Path: <a@example.com>\r\nReceived: from big.test /);
+    expect(text.endsWith(body(2 * MiB, 'whole').replace(/\r\n$/, '') + '\r\n')).toBe(true);
   });
 
   it('is an option and an environment variable', () => {

@@ -12,7 +12,7 @@ import { formatSize } from '../util/size.js';
 import { commandGate } from './command-gate.js';
 import type { DeliveryReports } from '../ports/delivery-reports.js';
 import { acceptedMessage, dsnNote, TransactionBounces } from './delivery-plan.js';
-import { collectData } from './data-collector.js';
+import { collectData, prepend } from './data-collector.js';
 import { type Carry, DecisionRunner } from './decision-runner.js';
 import { endpointsOf } from './endpoints.js';
 import type { FaultPort, ScenarioLookup } from './fault-port.js';
@@ -370,7 +370,7 @@ export class ConnectionDriver {
    * missing; trace-headers.ts) and the engine's own (X-Greylist) on top of the bytes received,
    * which stay the stored message's tail (the transaction's Size counts them).
    */
-  #stamped(raw: Buffer, envelope: { from: string; to: string[] }, engine: string[] | undefined): Buffer {
+  #stamped(raw: Buffer, envelope: { from: string; to: string[] }, engine: string[] | undefined): Promise<Buffer> {
     const { state } = this;
     const trace = traceHeaders(raw, {
       helo: state.helo,
@@ -386,14 +386,26 @@ export class ConnectionDriver {
     const engineLines = withHeaders(engine, (line) => state.note(`prepended ${line}`));
     if (trace.messageId) state.note(`the message has no Message-ID: added ${trace.messageId}`);
     const lines = [...trace.top, ...engineLines, ...(trace.messageId ? [`Message-ID: ${trace.messageId}`] : [])];
-    return Buffer.concat([Buffer.from(lines.map((line) => `${line}\r\n`).join(''), 'utf8'), raw]);
+    // A slice per turn into shared memory, as the message itself was assembled: one 20 MiB
+    // Buffer.concat here, and the copy the store's threads then needed of a buffer not shared,
+    // held the event loop twice per large message.
+    return new Promise((resolve) => prepend(Buffer.from(lines.map((line) => `${line}\r\n`).join(''), 'utf8'), raw, resolve));
   }
 
-  #store(raw: Buffer, envelope: { from: string; to: string[] }, ctx: FaultContext, callback: (err: Error | null, message?: string) => void, auth?: AuthCheckResult): void {
+  #store(stamped: Promise<Buffer>, envelope: { from: string; to: string[] }, ctx: FaultContext, callback: (err: Error | null, message?: string) => void, auth?: AuthCheckResult): void {
     // The store writes the session's row with the message; its transcript comes at close.
     const session = this.state.record(false);
     const smtpEnvelope = this.#session?.envelope;
-    const storing = this.deps.messages.ingest({ raw, envelope, session }).then(
+    const ingest = (raw: Buffer) => {
+      try {
+        return this.deps.messages.ingest({ raw, envelope, session });
+      } catch (error) {
+        // mailsim's bug, not a refusal: 421 and the stack, as in any hook (the refusal path below is then skipped).
+        this.fail('storing a message', error);
+        throw error;
+      }
+    };
+    const storing = stamped.then(ingest).then(
       ({ id, subject }) =>
         this.contain('storing a message', () => {
           this.state.stored(id, subject ?? null);

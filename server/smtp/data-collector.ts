@@ -115,6 +115,16 @@ export function assemble(chunks: Buffer[], bytes: number, done: (raw: Buffer) =>
   if (!pumping) pump();
 }
 
+/**
+ * `prefix` then `raw`, assembled as `assemble` does: a large message a slice per turn into
+ * shared memory (a single chunk of 20 MiB would otherwise be copied in one go).
+ */
+export function prepend(prefix: Buffer, raw: Buffer, done: (stamped: Buffer) => void): void {
+  const pieces = [prefix];
+  for (let at = 0; at < raw.length; at += COPY_SLICE) pieces.push(raw.subarray(at, at + COPY_SLICE));
+  assemble(pieces, prefix.length + raw.length, done);
+}
+
 function pump(): void {
   pumping = true;
   try {
