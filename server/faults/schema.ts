@@ -6,6 +6,7 @@ import { replySchema } from './reply-schema.js';
 import { contradictions } from './contradictions.js';
 import { authConditionSchema } from './auth-facts.js';
 import { dnsRecordsSchema } from './dns-schema.js';
+import { bouncesOver, OVER_BOUNCE_PHASES, overSchema } from './limit-over.js';
 import { durationSchema, regexMatcherSchema, SPAN_BOUND, timeZoneSchema, WAIT_BOUND } from './schema-fields.js';
 
 export type { DurationInput } from './schema-fields.js';
@@ -167,17 +168,23 @@ export const limitSchema = z.discriminatedUnion('kind', [
         .enum(['messages', 'recipients'])
         .default('messages')
         .describe('what a stored message adds: 1, or one per recipient (Amazon SES quotas count recipients; not with phase mail, where none are known yet)'),
+      over: overSchema,
     })
     .strict()
     .refine((limit) => !(limit.count === 'recipients' && limit.phase === 'mail'), {
       message: 'count: recipients cannot be checked at phase mail (no recipient is known yet); use rcpt, data-start or data-end',
       path: ['count'],
+    })
+    .refine((limit) => !bouncesOver(limit.over) || (OVER_BOUNCE_PHASES as readonly string[]).includes(limit.phase), {
+      message: `over: bounce plans a bounce for the message's recipients, so it needs phase ${OVER_BOUNCE_PHASES.join(' or ')} (at mail or data-start there is no accepted recipient to bounce)`,
+      path: ['over'],
     }),
   z
     .object({
       ...limitBase,
       kind: z.literal('recipients'),
       max: z.number().int().positive().describe('recipients per message; the next RCPT gets the reply'),
+      over: overSchema,
     })
     .strict(),
   z
