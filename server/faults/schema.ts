@@ -334,7 +334,7 @@ export const personaSchema = z
     hostname: z.string().min(1).optional().describe('name in the banner and EHLO reply; defaults to --hostname'),
     banner: z.string().default('{hostname} ESMTP mailsim').describe('text after "220 "'),
     ehlo: z.string().default('{hostname} Nice to meet you, {clientIp}').describe('first line of the EHLO reply'),
-    extensions: z.array(z.enum(EXTENSIONS)).default(['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'SIZE', 'AUTH']),
+    extensions: z.array(z.enum(EXTENSIONS)).default(['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'DSN', 'SIZE', 'AUTH']),
     size: z.number().int().positive().optional().describe('SIZE limit in bytes; defaults to --max-message-size'),
     sizeReply: replySchema.default({ code: 552, enhanced: '5.3.4', text: 'Message size exceeds fixed maximum message size' }),
     auth: authSchema.default(authSchema.parse({})),
