@@ -7,6 +7,7 @@ import type { ProviderEvent } from '../provider-events/provider-event.js';
 import { sendgridVerificationKey } from '../provider-events/sendgrid.js';
 import { generateProviderKeys, type ProviderKeys } from '../provider-events/signing-keys.js';
 import { headerMap } from '../util/headers.js';
+import { DROPPED_TAG } from './bounce-sender.js';
 
 export interface ProviderTarget {
   provider: ProviderName;
@@ -121,6 +122,8 @@ export function providerEvent(event: DeliveryEvent, mailbox: Pick<MailboxReader,
     ...(event.reply && { reply: event.reply }),
     ...(event.status && { status: event.status }),
     ...(event.attempt !== undefined && { attempt: event.attempt }),
-    ...(summary?.Tags.length && { tags: summary.Tags }),
+    // mailsim's own mark (the drop action) is not one of the application's categories.
+    ...(summary?.Tags.some((t) => t !== DROPPED_TAG) && { tags: summary.Tags.filter((t) => t !== DROPPED_TAG) }),
+    ...(event.feedbackType && { feedbackType: event.feedbackType }),
   };
 }

@@ -121,7 +121,7 @@ export class Harness {
     const bounceRelay = this.config.bounceRelay ? new BounceRelay({ url: this.config.bounceRelay, log: log.child({ part: 'bounce-relay' }) }) : undefined;
     this.bounceRelay = bounceRelay;
     const sent = bounceRelay && ((dsn: { raw: Buffer; envelope: { to: [string] } }, id: string) => bounceRelay.deliver(id, dsn.raw, dsn.envelope.to[0]));
-    const sender = new BounceSender({ mailbox: this.mailbox, sink: this.mailbox, bus: this.bus, clock: scenarioClock, ...(sent && { sent }) });
+    const sender = new BounceSender({ mailbox: this.mailbox, sink: this.mailbox, tags: this.mailbox, bus: this.bus, clock: scenarioClock, ...(sent && { sent }) });
     this.bounces = new BounceScheduler({ sender, clock: scenarioClock, bus: this.bus, log: log.child({ part: 'bounces' }) });
     this.#listeners = this.config.smtp.map(
       ({ host, port, scenario, mode }) =>

@@ -46,7 +46,8 @@ export interface BouncePlan {
   /** Globs; undefined: every recipient of the message. */
   recipients?: string[];
   afterMs: number;
-  kind: 'failed' | 'delayed';
+  /** dropped: the drop action (drop.ts): not delivered, no DSN, `reply` is the reason. */
+  kind: 'failed' | 'delayed' | 'dropped';
   reply?: string;
   status?: string;
   style?: (typeof DSN_STYLE_NAMES)[number];
