@@ -7,6 +7,7 @@ import { contradictions } from './contradictions.js';
 import { authConditionSchema } from './auth-facts.js';
 import { dnsRecordsSchema } from './dns-schema.js';
 import { bouncesOver, OVER_BOUNCE_PHASES, overSchema } from './limit-over.js';
+import { providerTargetSchema } from './provider-targets.js';
 import { durationSchema, regexMatcherSchema, SPAN_BOUND, timeZoneSchema, WAIT_BOUND } from './schema-fields.js';
 
 export type { DurationInput } from './schema-fields.js';
@@ -372,6 +373,10 @@ export const scenarioSchema = z
     rules: z.array(ruleSchema).default([]),
     limits: z.array(limitSchema).default([]),
     dns: dnsRecordsSchema.optional(),
+    providerEvents: z
+      .array(providerTargetSchema)
+      .default([])
+      .describe("provider event webhooks for the messages this scenario accepts (delivered, deferred, bounced, dropped, spam), besides --provider-events"),
   })
   .strict()
   .superRefine((scenario, ctx) => {
