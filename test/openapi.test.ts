@@ -45,7 +45,7 @@ describe('GET /api/v1/swagger.json', () => {
       send: { send: async () => ({ id: '' }) },
       // Every optional router too, so that a route added behind a flag cannot go undocumented.
       authChecks: harness.authChecks,
-      bounces: { simulate: async () => 'not-found', providerEvents: () => [], providerKeys: () => null, snsCertificate: () => null, relayHistory: () => [] },
+      bounces: { simulate: async () => 'not-found', complaint: () => 'not-found', providerEvents: () => [], providerKeys: () => null, snsCertificate: () => null, relayHistory: () => [] },
       inbound: { simulator: {} as never, pop3: () => harness.pop3.info() },
       integrations: { bus: harness.bus, waits: harness.integrations.waits, metrics: () => ({ contentType: 'text/plain', text: '' }) },
     });

@@ -135,7 +135,7 @@ describe('Amazon SES notifications through SNS', () => {
     expect(delivery.delivery).toMatchObject({ processingTimeMillis: 5000, smtpResponse: '250 2.0.0 OK' });
     const complaint = JSON.parse(JSON.parse(sesPayload(event('spam'), seededRandom(), options, AT)!.body).Message);
     expect(complaint.notificationType).toBe('Complaint');
-    expect(shape(complaint.complaint)).toEqual({ userAgent: 'string', complainedRecipients: 'array', complaintFeedbackType: 'string', arrivalDate: 'string', timestamp: 'string', feedbackId: 'string' });
+    expect(shape(complaint.complaint)).toEqual({ userAgent: 'string', complainedRecipients: 'array', complaintFeedbackType: 'string', complaintSubType: 'null', arrivalDate: 'string', timestamp: 'string', feedbackId: 'string' });
     const dropped = JSON.parse(JSON.parse(sesPayload(event('dropped'), seededRandom(), options, AT)!.body).Message);
     expect(dropped.bounce).toMatchObject({ bounceType: 'Permanent', bounceSubType: 'OnAccountSuppressionList' });
     expect(sesPayload(event('deferred'), seededRandom(), options, AT)).toBeNull();

@@ -32,7 +32,7 @@ async function opened(): Promise<{ smtp: RawSmtp; closed: Promise<SessionSummary
   const closed = closing(smtp);
   expect(await smtp.reply()).toBe('220 mailsim.test ESMTP mailsim');
   const ehlo = (await smtp.command('EHLO client.test')).split('\r\n').map((line) => line.slice(4));
-  expect(ehlo).toEqual(['mailsim.test Nice to meet you, 127.0.0.1', 'PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'SIZE 10000', 'AUTH PLAIN LOGIN CRAM-MD5']);
+  expect(ehlo).toEqual(['mailsim.test Nice to meet you, 127.0.0.1', 'PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'DSN', 'SIZE 10000', 'AUTH PLAIN LOGIN CRAM-MD5']);
   return { smtp, closed };
 }
 

@@ -21,6 +21,23 @@ export function bounceControl(deps: BounceControlDeps): BounceControl {
     providerKeys: deps.providerKeys,
     snsCertificate: deps.snsCertificate,
     relayHistory: deps.relayHistory,
+    complaint(id, request) {
+      const stored = deps.mailbox.get(id);
+      if (!stored) return 'not-found';
+      const { summary } = stored;
+      const accepted = deps.scheduler.acceptedMessage(summary.ID);
+      const recipients = request.Recipients ?? summary.Envelope.To;
+      deps.sender.complaint({
+        originalId: summary.ID,
+        sessionId: summary.SessionID,
+        envelopeFrom: summary.Envelope.From,
+        acceptedAt: Date.parse(summary.Created),
+        scenario: accepted?.scenario ?? '',
+        recipients,
+        feedbackType: request.FeedbackType,
+      });
+      return { Recipients: recipients, FeedbackType: request.FeedbackType };
+    },
     async simulate(id: string, request: SimulateBounce): Promise<SimulateResult> {
       const stored = deps.mailbox.get(id);
       if (!stored) return 'not-found';

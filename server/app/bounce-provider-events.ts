@@ -7,10 +7,15 @@ import type { ProviderEvent } from '../provider-events/provider-event.js';
 import { sendgridVerificationKey } from '../provider-events/sendgrid.js';
 import { generateProviderKeys, type ProviderKeys } from '../provider-events/signing-keys.js';
 import { headerMap } from '../util/headers.js';
+import { DROPPED_TAG } from './bounce-sender.js';
 
 export interface ProviderTarget {
   provider: ProviderName;
   url: string;
+  /** mailgun: this target's signing key instead of the shared one. */
+  signingKey?: string | undefined;
+  /** ses: SNS SignatureVersion. */
+  signatureVersion?: '1' | '2' | undefined;
 }
 
 export interface ProviderEventsOptions {
@@ -24,6 +29,8 @@ export interface ProviderEventsOptions {
   clock: Clock;
   warn: (message: string) => void;
   fetch?: typeof fetch;
+  /** The providerEvents of the scenario a delivery event's message was accepted under. */
+  scenarioTargets?: (scenario: string) => readonly ProviderTarget[];
 }
 
 /** What a receiver needs to verify the posts (GET /api/v1/provider-events/keys). */
@@ -81,18 +88,22 @@ export class ProviderEvents {
   }
 
   #publish(event: DeliveryEvent): void {
-    this.#queue.publish(providerEvent(event, this.options.mailbox));
+    const own = this.options.scenarioTargets?.(event.scenario) ?? [];
+    this.#queue.publish(
+      providerEvent(event, this.options.mailbox),
+      own.map((target) => destinationFor(target, this.keys, this.options.apiBase)),
+    );
   }
 }
 
-function destinationFor({ provider, url }: ProviderTarget, keys: ProviderKeys, apiBase: string): Destination {
+function destinationFor({ provider, url, signingKey, signatureVersion }: ProviderTarget, keys: ProviderKeys, apiBase: string): Destination {
   switch (provider) {
     case 'sendgrid':
       return { provider, url, options: { privateKey: keys.sendgrid } };
     case 'ses':
-      return { provider, url, options: { ...SES, signingCertUrl: `${apiBase}${SNS_CERT_PATH}`, unsubscribeUrl: `${apiBase}/api/v1/provider-events/unsubscribe`, privateKey: keys.sns.key } };
+      return { provider, url, options: { ...SES, signingCertUrl: `${apiBase}${SNS_CERT_PATH}`, unsubscribeUrl: `${apiBase}/api/v1/provider-events/unsubscribe`, privateKey: keys.sns.key, ...(signatureVersion && { signatureVersion }) } };
     case 'mailgun':
-      return { provider, url, options: { signingKey: keys.mailgunSigningKey, storageUrl: (id) => `${apiBase}/api/v1/message/${id}/raw` } };
+      return { provider, url, options: { signingKey: signingKey ?? keys.mailgunSigningKey, storageUrl: (id) => `${apiBase}/api/v1/message/${id}/raw` } };
     case 'postmark':
       return { provider, url, options: {} };
   }
@@ -121,6 +132,8 @@ export function providerEvent(event: DeliveryEvent, mailbox: Pick<MailboxReader,
     ...(event.reply && { reply: event.reply }),
     ...(event.status && { status: event.status }),
     ...(event.attempt !== undefined && { attempt: event.attempt }),
-    ...(summary?.Tags.length && { tags: summary.Tags }),
+    // mailsim's own mark (the drop action) is not one of the application's categories.
+    ...(summary?.Tags.some((t) => t !== DROPPED_TAG) && { tags: summary.Tags.filter((t) => t !== DROPPED_TAG) }),
+    ...(event.feedbackType && { feedbackType: event.feedbackType }),
   };
 }

@@ -62,8 +62,10 @@ export class BounceScheduler {
     }
     // One report per due time, action and style, as an MTA reports the recipients of one queue run together.
     const groups = new Map<string, { plan: PlannedBounce; recipients: AcceptedRecipient[] }>();
+    const dropped = message.recipients.filter((r) => r.bounce?.kind === 'dropped');
+    if (dropped.length) this.#drop(message, acceptedAt, dropped);
     for (const r of message.recipients) {
-      if (!r.bounce) continue;
+      if (!r.bounce || r.bounce.kind === 'dropped') continue;
       const key = JSON.stringify([r.bounce.afterMs, r.bounce.kind, r.bounce.style, r.bounce.then?.afterMs, r.bounce.dsn]);
       const group = groups.get(key) ?? { plan: r.bounce, recipients: [] };
       group.recipients.push(r);
@@ -87,6 +89,11 @@ export class BounceScheduler {
       this.#add({ due: acceptedAt + plan.afterMs, request, ...(then && { then }) });
     }
     this.#check();
+  }
+
+  #drop(message: AcceptedMessage, acceptedAt: number, recipients: AcceptedRecipient[]): void {
+    const request = { originalId: message.id, sessionId: message.session.id, envelopeFrom: message.envelopeFrom, acceptedAt, scenario: message.scenario, recipients: recipients.map((r) => ({ address: r.address, reason: r.bounce?.reply ?? 'Bounced Address' })) };
+    this.deps.sender.drop(request).catch((error: unknown) => this.deps.log.error(`dropping message ${message.id} failed`, errorFields(error)));
   }
 
   /** The DSN parameters and scenario of a recent message (null when not seen since the start). */

@@ -3,7 +3,7 @@ import type { DsnAction, DsnRecipient } from '../bounces/dsn-request.js';
 import { DSN_STYLES } from '../bounces/styles.js';
 import type { DeliveryEvent, EventBus } from '../events/bus.js';
 import type { Clock, MessageSink } from '../ports/contracts.js';
-import type { MailboxReader } from '../ports/mailbox.js';
+import type { MailboxReader, MailboxWriter } from '../ports/mailbox.js';
 import type { BounceDetails } from '../protocol.js';
 import { DSN_STYLE_NAMES, type DsnStyleName } from '../util/dsn-styles.js';
 import { DAY_MS } from '../util/duration.js';
@@ -52,6 +52,21 @@ export interface BounceSenderDeps {
   clock: Clock;
   /** Each stored DSN, e.g. for --bounce-relay. */
   sent?: (dsn: BuiltDsn, id: string) => void;
+  /** Tags a dropped message (the drop action); without it a drop only publishes its events. */
+  tags?: Pick<MailboxWriter, 'setTags'>;
+}
+
+/** The tag a message the provider accepted and did not deliver (the drop action) carries. */
+export const DROPPED_TAG = 'dropped';
+
+/** Recipients of one message the provider accepted and will never deliver, and why. */
+export interface DropRequest {
+  originalId: string;
+  sessionId: string | null;
+  envelopeFrom: string;
+  acceptedAt: number;
+  recipients: Array<{ address: string; reason: string }>;
+  scenario: string;
 }
 
 /** 5.0.0 or 4.0.0 when neither the scenario nor the reply says (RFC 3463 §3.1: X.0.0, undefined). */
@@ -100,6 +115,48 @@ export class BounceSender {
       this.#publish(request, known, now, sent.id);
     }
     return sent;
+  }
+
+  /**
+   * Accepted, never delivered (SendGrid's dropped): the captured message stays, tagged dropped,
+   * and each recipient gets a dropped event with its reason; no DSN (the provider tells the
+   * application by webhook only).
+   */
+  async drop(request: DropRequest): Promise<void> {
+    const stored = this.deps.mailbox.get(request.originalId);
+    if (stored && this.deps.tags && !stored.summary.Tags.includes(DROPPED_TAG)) await this.deps.tags.setTags([request.originalId], [...stored.summary.Tags, DROPPED_TAG]);
+    const at = this.deps.clock.now();
+    for (const r of request.recipients) {
+      this.deps.bus.publish('delivery.event', {
+        kind: 'dropped',
+        messageId: request.originalId,
+        sessionId: request.sessionId ?? '',
+        recipient: r.address,
+        envelopeFrom: request.envelopeFrom,
+        acceptedAt: request.acceptedAt,
+        at,
+        reply: r.reason,
+        scenario: request.scenario,
+      });
+    }
+  }
+
+  /** Recipients marked the message as spam (a feedback loop report reached the provider): a spam event each, no mail. */
+  complaint(request: Omit<DropRequest, 'recipients'> & { recipients: string[]; feedbackType: string }): void {
+    const at = this.deps.clock.now();
+    for (const recipient of request.recipients) {
+      this.deps.bus.publish('delivery.event', {
+        kind: 'spam',
+        messageId: request.originalId,
+        sessionId: request.sessionId ?? '',
+        recipient,
+        envelopeFrom: request.envelopeFrom,
+        acceptedAt: request.acceptedAt,
+        at,
+        scenario: request.scenario,
+        feedbackType: request.feedbackType,
+      });
+    }
   }
 
   #recipient(request: ReportRequest, r: ReportRecipient, now: number): DsnRecipient {

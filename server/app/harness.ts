@@ -75,6 +75,8 @@ export class Harness {
   readonly authChecks: AuthChecker;
   #watcher: ScenarioWatcher | undefined;
   #ready = false;
+  #apiBase = '';
+  #providerEventsStarting: Promise<ProviderEvents> | undefined;
   #sweeper: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -121,7 +123,7 @@ export class Harness {
     const bounceRelay = this.config.bounceRelay ? new BounceRelay({ url: this.config.bounceRelay, log: log.child({ part: 'bounce-relay' }) }) : undefined;
     this.bounceRelay = bounceRelay;
     const sent = bounceRelay && ((dsn: { raw: Buffer; envelope: { to: [string] } }, id: string) => bounceRelay.deliver(id, dsn.raw, dsn.envelope.to[0]));
-    const sender = new BounceSender({ mailbox: this.mailbox, sink: this.mailbox, bus: this.bus, clock: scenarioClock, ...(sent && { sent }) });
+    const sender = new BounceSender({ mailbox: this.mailbox, sink: this.mailbox, tags: this.mailbox, bus: this.bus, clock: scenarioClock, ...(sent && { sent }) });
     this.bounces = new BounceScheduler({ sender, clock: scenarioClock, bus: this.bus, log: log.child({ part: 'bounces' }) });
     this.#listeners = this.config.smtp.map(
       ({ host, port, scenario, mode }) =>
@@ -227,18 +229,9 @@ export class Harness {
     const smtp = await Promise.all(this.#listeners.map((listener) => listener.listen()));
     const pop3 = await this.pop3.start(tls);
     const http = await listen(this.#http, this.config.http.host, this.config.http.port);
-    if (this.config.providerEvents.length) {
-      const host = http.address.includes(':') ? `[${http.address}]` : http.address;
-      this.providerEvents = await ProviderEvents.create({
-        targets: this.config.providerEvents,
-        mailgunSigningKey: this.config.mailgunSigningKey,
-        apiBase: `http://${host}:${http.port}${this.config.webroot.slice(0, -1)}`,
-        bus: this.bus,
-        mailbox: this.mailbox,
-        clock: this.#scenarioClock,
-        warn: (message) => this.log.warn(message),
-      });
-    }
+    const host = http.address.includes(':') ? `[${http.address}]` : http.address;
+    this.#apiBase = `http://${host}:${http.port}${this.config.webroot.slice(0, -1)}`;
+    if (this.config.providerEvents.length || this.scenarios.names().some((name) => this.#declaresProviderEvents(name))) await this.#startProviderEvents();
     if (!isLoopbackAddress(http.address) && !this.#credentials.ui) {
       this.log.warn(
         `the web UI and API on ${http.address}:${http.port} are reachable from other machines without a password: anyone who can reach it reads every captured mail; set --ui-auth USER:PASSWORD or --ui-auth-file FILE, or listen on 127.0.0.1`,
@@ -288,7 +281,30 @@ export class Harness {
     }
   }
 
+  #declaresProviderEvents(name: string): boolean {
+    return (this.scenarios.get(name)?.providerEvents.length ?? 0) > 0;
+  }
+
+  /** Provider event webhooks: for --provider-events, and for every scenario's own providerEvents (made once, when the first is needed). */
+  #startProviderEvents(): Promise<ProviderEvents> {
+    this.#providerEventsStarting ??= ProviderEvents.create({
+      targets: this.config.providerEvents,
+      mailgunSigningKey: this.config.mailgunSigningKey,
+      apiBase: this.#apiBase,
+      bus: this.bus,
+      mailbox: this.mailbox,
+      clock: this.#scenarioClock,
+      warn: (message) => this.log.warn(message),
+      scenarioTargets: (name) => this.scenarios.get(name)?.providerEvents ?? [],
+    }).then((events) => (this.providerEvents = events));
+    return this.#providerEventsStarting;
+  }
+
   #scenarioChanged(info: ScenarioInfo): void {
+    // A scenario uploaded or edited after start-up may be the first to declare providerEvents.
+    if (this.#ready && !this.#providerEventsStarting && this.#declaresProviderEvents(info.Name)) {
+      this.#startProviderEvents().catch((error: unknown) => this.log.error('starting the provider event webhooks failed', errorFields(error)));
+    }
     const error = info.Error;
     if (error) {
       const kept = this.scenarios.has(info.Name) ? 'the last valid version stays active' : 'not loaded';
@@ -318,6 +334,7 @@ export class Harness {
     });
     this.bounces.close(); // pending bounces are not kept (README, "Bounces")
     this.bounceRelay?.close();
+    await this.#providerEventsStarting?.catch(() => undefined);
     this.providerEvents?.close();
     this.integrations.close(); // webhooks stop (what is still queued is dropped)
     await this.authChecks.close();

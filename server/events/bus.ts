@@ -41,6 +41,8 @@ export interface DeliveryEvent {
   attempt?: number;
   /** The scenario in force when the message was accepted. */
   scenario: string;
+  /** spam: the complaint's RFC 5965 Feedback-Type (abuse, fraud, …). */
+  feedbackType?: string;
 }
 
 export type EventName = keyof EventMap;

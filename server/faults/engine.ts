@@ -5,6 +5,7 @@ import { attempt, brokenLimit, contained } from './contained.js';
 import type { FaultContext, SessionView } from './context.js';
 import { DecisionBuilder, type Contribution } from './decision-builder.js';
 import { durationMs } from './duration-ms.js';
+import { overBouncePlan } from './limit-over.js';
 import { createLimit, type CounterState, type LimitRuntime } from './limits.js';
 import { OpenSessions } from './open-sessions.js';
 import { checkPersona } from './persona-checks.js';
@@ -33,6 +34,8 @@ export class FaultEngine {
   private readonly limits: LimitRuntime[];
   private readonly sessions = new OpenSessions();
   private readonly failureDelayMs: number;
+  /** Per session: the limits that accepted this transaction over their max and planned its bounce (not counted when it is stored). */
+  private readonly bouncedBy = new Map<string, Set<LimitRuntime>>();
 
   constructor(
     readonly scenario: Scenario,
@@ -130,6 +133,7 @@ export class FaultEngine {
   }
 
   private releaseHolds(sessionId: string): void {
+    this.bouncedBy.delete(sessionId);
     this.feedLimits((limit) => limit.release?.(sessionId));
   }
 
@@ -145,6 +149,13 @@ export class FaultEngine {
     const hit = limit.check(ctx, now);
     if (!hit) return undefined;
     const explanation = limit.limit.explain ?? hit.explanation;
+    const over = 'over' in limit.limit ? overBouncePlan(limit.limit.over, hit.reply, hit.extra) : undefined;
+    if (over) {
+      const bounced = this.bouncedBy.get(ctx.session.id) ?? new Set();
+      this.bouncedBy.set(ctx.session.id, bounced.add(limit));
+      const reason = `${hit.reason}; over the limit: accepted with 250, a ${over.kind} bounce planned in ${formatDuration(over.afterMs)} of scenario-clock time (over: bounce)`;
+      return { fired: { source: 'limit', name: limit.limit.name, phase: ctx.phase, reason, ...(explanation && { explanation }) }, delayMs: 0, verdict: { kind: 'continue', bounce: over } };
+    }
     const fired = { source: 'limit' as const, name: limit.limit.name, phase: ctx.phase, reason: hit.reason, ...(explanation && { explanation }) };
     return replyContribution(fired, hit.reply, (text) => this.render(text, ctx, hit.extra));
   }
@@ -161,7 +172,15 @@ export class FaultEngine {
   delivered(ctx: FaultContext): string[] {
     const now = this.deps.clock.now();
     const notes: string[] = [];
+    const bounced = this.bouncedBy.get(ctx.session.id);
+    this.bouncedBy.delete(ctx.session.id);
     this.feedLimits((limit) => {
+      // Past its max the provider accepted the message only to bounce it: it was not sent, so it does not count.
+      if (bounced?.has(limit)) {
+        limit.release?.(ctx.session.id);
+        notes.push(`limit '${limit.limit.name}' did not count the message: it was over the limit, accepted and bounced`);
+        return;
+      }
       const note = limit.delivered?.(ctx, now);
       if (note) notes.push(note);
     });

@@ -6,6 +6,8 @@ import { replySchema } from './reply-schema.js';
 import { contradictions } from './contradictions.js';
 import { authConditionSchema } from './auth-facts.js';
 import { dnsRecordsSchema } from './dns-schema.js';
+import { bouncesOver, OVER_BOUNCE_PHASES, overSchema } from './limit-over.js';
+import { providerTargetSchema } from './provider-targets.js';
 import { durationSchema, regexMatcherSchema, SPAN_BOUND, timeZoneSchema, WAIT_BOUND } from './schema-fields.js';
 
 export type { DurationInput } from './schema-fields.js';
@@ -167,17 +169,23 @@ export const limitSchema = z.discriminatedUnion('kind', [
         .enum(['messages', 'recipients'])
         .default('messages')
         .describe('what a stored message adds: 1, or one per recipient (Amazon SES quotas count recipients; not with phase mail, where none are known yet)'),
+      over: overSchema,
     })
     .strict()
     .refine((limit) => !(limit.count === 'recipients' && limit.phase === 'mail'), {
       message: 'count: recipients cannot be checked at phase mail (no recipient is known yet); use rcpt, data-start or data-end',
       path: ['count'],
+    })
+    .refine((limit) => !bouncesOver(limit.over) || (OVER_BOUNCE_PHASES as readonly string[]).includes(limit.phase), {
+      message: `over: bounce plans a bounce for the message's recipients, so it needs phase ${OVER_BOUNCE_PHASES.join(' or ')} (at mail or data-start there is no accepted recipient to bounce)`,
+      path: ['over'],
     }),
   z
     .object({
       ...limitBase,
       kind: z.literal('recipients'),
       max: z.number().int().positive().describe('recipients per message; the next RCPT gets the reply'),
+      over: overSchema,
     })
     .strict(),
   z
@@ -327,7 +335,7 @@ export const personaSchema = z
     hostname: z.string().min(1).optional().describe('name in the banner and EHLO reply; defaults to --hostname'),
     banner: z.string().default('{hostname} ESMTP mailsim').describe('text after "220 "'),
     ehlo: z.string().default('{hostname} Nice to meet you, {clientIp}').describe('first line of the EHLO reply'),
-    extensions: z.array(z.enum(EXTENSIONS)).default(['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'SIZE', 'AUTH']),
+    extensions: z.array(z.enum(EXTENSIONS)).default(['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'DSN', 'SIZE', 'AUTH']),
     size: z.number().int().positive().optional().describe('SIZE limit in bytes; defaults to --max-message-size'),
     sizeReply: replySchema.default({ code: 552, enhanced: '5.3.4', text: 'Message size exceeds fixed maximum message size' }),
     auth: authSchema.default(authSchema.parse({})),
@@ -365,6 +373,10 @@ export const scenarioSchema = z
     rules: z.array(ruleSchema).default([]),
     limits: z.array(limitSchema).default([]),
     dns: dnsRecordsSchema.optional(),
+    providerEvents: z
+      .array(providerTargetSchema)
+      .default([])
+      .describe("provider event webhooks for the messages this scenario accepts (delivered, deferred, bounced, dropped, spam), besides --provider-events"),
   })
   .strict()
   .superRefine((scenario, ctx) => {

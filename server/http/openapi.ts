@@ -6,7 +6,7 @@ import { linkCheckQuery } from './routes/checks.js';
 import { activateBody, clockBody } from './routes/scenarios.js';
 import { sendRequestSchema, sendResponseSchema } from './routes/send.js';
 import { listQuery } from './routes/sessions.js';
-import { simulateBounceSchema } from './routes/bounces.js';
+import { simulateBounceSchema, simulateComplaintSchema } from './routes/bounces.js';
 import { autoReplyShape, inboundShape, rawQuery, replyShape } from './routes/inbound.js';
 import { renameShape, setShape } from './routes/tags.js';
 import { messagesQuery, sessionsQuery } from './routes/wait.js';
@@ -83,6 +83,7 @@ const OPERATIONS: readonly Operation[] = [
   { method: 'get', path: '/api/v1/message/:id/part/:partId/thumb', tag: 'message', summary: '180x120 JPEG thumbnail of an image attachment (blank for anything else)', response: 'image/jpeg' },
   { method: 'get', path: '/api/v1/message/:id/auth-check', tag: 'checks', summary: 'DKIM, SPF (MAIL FROM and HELO), DMARC and ARC verdicts with reasons, and sender best practices (MessageAuth)' },
   { method: 'post', path: '/api/v1/message/:id/bounce', tag: 'bounces', summary: 'Simulate a bounce (an RFC 3464 DSN to the envelope sender) for a stored message', body: simulateBounceSchema },
+  { method: 'post', path: '/api/v1/message/:id/complaint', tag: 'bounces', summary: 'Simulate a spam complaint for a stored message: a spam delivery event per recipient, posted in each provider\'s format (--provider-events)', body: simulateComplaintSchema },
   { method: 'get', path: '/api/v1/provider-events', tag: 'bounces', summary: 'Every provider event webhook post (--provider-events) with its HTTP status' },
   { method: 'get', path: '/api/v1/provider-events/keys', tag: 'bounces', summary: 'What a receiver verifies the provider event posts with' },
   { method: 'get', path: '/api/v1/provider-events/sns-certificate.pem', tag: 'bounces', summary: 'The certificate SNS-format posts name as SigningCertURL', response: 'application/x-pem-file' },

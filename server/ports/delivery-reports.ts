@@ -7,7 +7,8 @@ import type { SessionRecord } from './contracts.js';
 
 /** A bounce the scenario planned for one recipient; texts already rendered. */
 export interface PlannedBounce {
-  kind: 'failed' | 'delayed';
+  /** dropped: accepted and never delivered (the drop action): a dropped event, no DSN; `reply` is the reason. */
+  kind: 'failed' | 'delayed' | 'dropped';
   /** Scenario-clock ms after acceptance. */
   afterMs: number;
   /** The remote reply the DSN quotes ("550 5.1.1 <x>: user unknown"); the style's own when absent. */

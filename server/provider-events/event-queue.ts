@@ -51,21 +51,32 @@ function payloadFor(destination: Destination, event: ProviderEvent, random: Rand
 export class ProviderEventQueue {
   readonly #queues = new Map<string, DeliveryQueue>();
   readonly #history: ProviderPostRecord[] = [];
+  readonly #settings: QueueSettings;
 
   constructor(private readonly options: ProviderEventQueueOptions) {
-    const settings = { ...DEFAULT_QUEUE_SETTINGS, ...options.settings };
-    for (const { url } of options.destinations) {
-      if (this.#queues.has(url)) continue;
-      this.#queues.set(url, new DeliveryQueue(url, settings, { fetch: options.fetch, warn: options.warn, clock: options.clock, record: (record) => this.#record(record) }));
+    this.#settings = { ...DEFAULT_QUEUE_SETTINGS, ...options.settings };
+    for (const { url } of options.destinations) this.#queueFor(url);
+  }
+
+  /**
+   * Posts the event to every fixed destination and to `extra` ones (a scenario's own
+   * providerEvents): one ordered, retrying queue per URL, made on first use and kept.
+   */
+  publish(event: ProviderEvent, extra: readonly Destination[] = []): void {
+    const now = this.options.clock.now();
+    for (const destination of [...this.options.destinations, ...extra]) {
+      const payload = payloadFor(destination, event, this.options.random, now);
+      if (payload) this.#queueFor(destination.url).enqueue(payload);
     }
   }
 
-  publish(event: ProviderEvent): void {
-    const now = this.options.clock.now();
-    for (const destination of this.options.destinations) {
-      const payload = payloadFor(destination, event, this.options.random, now);
-      if (payload) this.#queues.get(destination.url)!.enqueue(payload);
+  #queueFor(url: string): DeliveryQueue {
+    let queue = this.#queues.get(url);
+    if (!queue) {
+      queue = new DeliveryQueue(url, this.#settings, { fetch: this.options.fetch, warn: this.options.warn, clock: this.options.clock, record: (record) => this.#record(record) });
+      this.#queues.set(url, queue);
     }
+    return queue;
   }
 
   history(): ProviderPostRecord[] {

@@ -31,11 +31,24 @@ function shape(event: ProviderEvent): Shape {
     case 'bounced':
       return { event: 'failed', logLevel: 'error', severity: 'permanent', reason: 'bounce', status: { tls: true, 'mx-host': event.remoteMta ?? 'mx.example.net', 'attempt-no': 1, description: '', 'session-seconds': 0.5, utf8: true, code: code ?? 550, message, 'certificate-verified': true } };
     case 'dropped':
-      // A previously bounced address: code 605 and no SMTP session (the sanitized samples).
-      return { event: 'failed', logLevel: 'error', severity: 'permanent', reason: 'suppress-bounce', status: { 'attempt-no': 1, message: '', code: 605, description: 'Not delivering to previously bounced address', 'session-seconds': 0 } };
+      return { event: 'failed', logLevel: 'error', severity: 'permanent', ...suppression(event.reply) };
     case 'spam':
       return { event: 'complained', logLevel: 'warn' };
   }
+}
+
+/**
+ * A send Mailgun did not attempt, by the drop's reason: the suppress-bounce / -unsubscribe /
+ * -complaint reasons of a permanent failure (event types page). Code 605 and the bounce
+ * description are the sanitized samples'; the other two descriptions are mailsim's (not verified).
+ */
+function suppression(reason: string | undefined): Pick<Shape, 'reason' | 'status'> {
+  const [name, description] = /unsubscri/i.test(reason ?? '')
+    ? ['suppress-unsubscribe', 'Not delivering to unsubscribed address']
+    : /spam|complain/i.test(reason ?? '')
+      ? ['suppress-complaint', 'Not delivering to a user who marked your messages as spam']
+      : ['suppress-bounce', 'Not delivering to previously bounced address'];
+  return { reason: name, status: { 'attempt-no': 1, message: '', code: 605, description, 'session-seconds': 0 } };
 }
 
 function mailgunEventData(event: ProviderEvent, random: RandomSource, options: MailgunOptions): Record<string, unknown> {

@@ -33,6 +33,8 @@ export interface ProviderEvent {
   metadata?: Record<string, string>;
   /** The client address that submitted the message. */
   sourceIp?: string;
+  /** spam: the complaint's RFC 5965 Feedback-Type. */
+  feedbackType?: string;
 }
 
 /** A webhook request ready to POST. */

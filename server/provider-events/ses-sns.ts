@@ -92,7 +92,19 @@ function sesNotification(event: ProviderEvent, random: RandomSource, options: Se
       return {
         notificationType: 'Complaint',
         mail,
-        complaint: { userAgent: 'mailsim Feedback Loop (V0.01)', complainedRecipients: [{ emailAddress: event.recipient }], complaintFeedbackType: 'abuse', arrivalDate: iso(event.at), timestamp: iso(event.at), feedbackId },
+        // complaintSubType: null, or OnAccountSuppressionList when SES did not send at all (the
+        // Complaint object, https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_Complaint.html);
+        // userAgent, complaintFeedbackType and arrivalDate come from the ISP's feedback report
+        // (RFC 5965 Feedback-Type). The userAgent text is mailsim's (each ISP writes its own).
+        complaint: {
+          userAgent: 'mailsim Feedback Loop (V0.01)',
+          complainedRecipients: [{ emailAddress: event.recipient }],
+          complaintFeedbackType: event.feedbackType ?? 'abuse',
+          complaintSubType: null,
+          arrivalDate: iso(event.at),
+          timestamp: iso(event.at),
+          feedbackId,
+        },
       };
     case 'deferred':
       return null;

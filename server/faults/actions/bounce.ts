@@ -18,29 +18,36 @@ const finalFailureSchema = z
   })
   .strict();
 
+/** The bounce's settings, shared with a limit's `over: {bounce: …}` (server/faults/limit-over.ts). */
+export const bounceFields = {
+  recipients: globsSchema.optional(),
+  after: durationSchema({ bound: SPAN_BOUND, description: 'scenario-clock time after the 250 when the report is sent (advance the clock instead of waiting)' }).default('30s'),
+  kind: z.enum(['failed', 'delayed']).default('failed').describe('failed: a failure report (5.x.x, Action: failed); delayed: a delay report (4.x.x, Action: delayed)'),
+  reply: z.string().min(1).optional().describe('the remote server\'s reply the report quotes in Diagnostic-Code ("550 5.1.1 <{recipient}>: user unknown"); the style\'s usual one when absent'),
+  status: statusSchema.optional().describe('the RFC 3463 status; from the reply\'s enhanced code, else 5.0.0 (failed) or 4.0.0 (delayed)'),
+  style: z.enum(DSN_STYLE_NAMES).optional().describe("whose MAILER-DAEMON writes the report; the scenario's bounceStyle when absent"),
+  then: finalFailureSchema.optional().describe('delayed only: a final failure report this long after the delay report'),
+  dsn: z
+    .boolean()
+    .default(true)
+    .describe('false: no DSN reaches the sender, only the delivery events (provider webhooks): SendGrid and Mailgun put their own bounce address in the envelope and tell the application by webhook'),
+};
+
+export const THEN_NEEDS_DELAYED = { message: 'then (a final failure after a delay report) needs kind: delayed', path: ['then'] };
+
 const bounceObject = z
-  .object({
-    recipients: globsSchema.optional(),
-    after: durationSchema({ bound: SPAN_BOUND, description: 'scenario-clock time after the 250 when the report is sent (advance the clock instead of waiting)' }).default('30s'),
-    kind: z.enum(['failed', 'delayed']).default('failed').describe('failed: a failure report (5.x.x, Action: failed); delayed: a delay report (4.x.x, Action: delayed)'),
-    reply: z.string().min(1).optional().describe('the remote server\'s reply the report quotes in Diagnostic-Code ("550 5.1.1 <{recipient}>: user unknown"); the style\'s usual one when absent'),
-    status: statusSchema.optional().describe('the RFC 3463 status; from the reply\'s enhanced code, else 5.0.0 (failed) or 4.0.0 (delayed)'),
-    style: z.enum(DSN_STYLE_NAMES).optional().describe("whose MAILER-DAEMON writes the report; the scenario's bounceStyle when absent"),
-    then: finalFailureSchema.optional().describe('delayed only: a final failure report this long after the delay report'),
-    dsn: z
-      .boolean()
-      .default(true)
-      .describe('false: no DSN reaches the sender, only the delivery events (provider webhooks): SendGrid and Mailgun put their own bounce address in the envelope and tell the application by webhook'),
-  })
+  .object(bounceFields)
   .strict()
-  .refine((b) => b.kind === 'delayed' || b.then === undefined, { message: 'then (a final failure after a delay report) needs kind: delayed', path: ['then'] });
+  .refine((b) => b.kind === 'delayed' || b.then === undefined, THEN_NEEDS_DELAYED);
+export type BounceSettings = z.output<typeof bounceObject>;
 
 /** A planned bounce as the engine hands it to the SMTP adapter: durations in ms, templates unrendered. */
 export interface BouncePlan {
   /** Globs; undefined: every recipient of the message. */
   recipients?: string[];
   afterMs: number;
-  kind: 'failed' | 'delayed';
+  /** dropped: the drop action (drop.ts): not delivered, no DSN, `reply` is the reason. */
+  kind: 'failed' | 'delayed' | 'dropped';
   reply?: string;
   status?: string;
   style?: (typeof DSN_STYLE_NAMES)[number];
@@ -64,10 +71,11 @@ export const bounce = defineAction({
   terminal: true,
   phases: ['rcpt', 'data-end'],
   explanation: 'answers 250 as normal, then sends a bounce (an RFC 3464 DSN, failed or delayed) to the envelope sender after a delay on the scenario clock',
-  effect: (value) => ({ verdict: { kind: 'continue', bounce: toPlan(value === true ? bounceObject.parse({}) : value) } }),
+  effect: (value) => ({ verdict: { kind: 'continue', bounce: bouncePlanOf(value === true ? bounceObject.parse({}) : value) } }),
 });
 
-function toPlan(value: z.output<typeof bounceObject>): BouncePlan {
+/** The plan of a bounce's settings: the action's, and a limit's `over: {bounce: …}` alike. */
+export function bouncePlanOf(value: BounceSettings): BouncePlan {
   const recipients = value.recipients === undefined ? undefined : Array.isArray(value.recipients) ? value.recipients : [value.recipients];
   return {
     ...(recipients && { recipients }),

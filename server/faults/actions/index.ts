@@ -6,6 +6,7 @@ import { blackhole } from './blackhole.js';
 import { bounce } from './bounce.js';
 import { delay } from './delay.js';
 import { disconnect } from './disconnect.js';
+import { drop } from './drop.js';
 import { lostReply } from './lost-reply.js';
 import { reply } from './reply.js';
 import { stall } from './stall.js';
@@ -16,7 +17,7 @@ import { tarpit } from './tarpit.js';
  * write its module (see action-module.ts) and list it here; the schema, the JSON Schema for
  * editors, validation and the engine all follow from this list.
  */
-export const ACTIONS = [delay, reply, stall, disconnect, tarpit, blackhole, accept, lostReply, bounce] as const;
+export const ACTIONS = [delay, reply, stall, disconnect, tarpit, blackhole, accept, lostReply, bounce, drop] as const;
 
 type Registered = (typeof ACTIONS)[number];
 type Shape = { [M in Registered as M['name']]: z.ZodOptional<M['schema']> };

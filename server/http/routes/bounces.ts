@@ -16,11 +16,25 @@ export const simulateBounceSchema = z
   .strict();
 export type SimulateBounce = z.infer<typeof simulateBounceSchema>;
 
+/** RFC 5965 §7.3 feedback types (the ARF Feedback-Type an ISP's report carries; SES passes it on as complaintFeedbackType). */
+export const FEEDBACK_TYPES = ['abuse', 'auth-failure', 'fraud', 'not-spam', 'other', 'virus'] as const;
+
+export const simulateComplaintSchema = z
+  .object({
+    Recipients: z.array(z.string().min(1)).min(1).optional().describe("the recipients who marked it as spam; all of the message's envelope recipients when absent"),
+    FeedbackType: z.enum(FEEDBACK_TYPES).default('abuse').describe('the feedback report\'s Feedback-Type (RFC 5965)'),
+  })
+  .strict();
+export type SimulateComplaint = z.infer<typeof simulateComplaintSchema>;
+export type ComplaintResult = { Recipients: string[]; FeedbackType: string } | 'not-found';
+
 export type SimulateResult = { ID: string; Bounce: BounceDetails } | 'not-found' | { refused: string };
 
 /** What the bounce routes need; server/app/bounce-control.ts implements it. */
 export interface BounceControl {
   simulate(id: string, request: SimulateBounce): Promise<SimulateResult>;
+  /** A recipient marked the message as spam: a spam delivery event per recipient (provider webhooks map it). */
+  complaint(id: string, request: SimulateComplaint): ComplaintResult;
   /** Every provider event webhook post so far, oldest first. */
   providerEvents(): unknown[];
   /** What a receiver verifies the posts with; null without --provider-events. */
@@ -33,7 +47,8 @@ export interface BounceControl {
 
 /**
  * POST /api/v1/message/{ID}/bounce: a bounce for any stored message, now, as if the provider had
- * reported a failure (or a delay) for it; GET /api/v1/provider-events: the provider webhook posts.
+ * reported a failure (or a delay) for it; POST /api/v1/message/{ID}/complaint: as if a recipient
+ * had marked it as spam (a feedback loop report reaching the provider); GET /api/v1/provider-events: the provider webhook posts.
  */
 export function bouncesRouter(control: BounceControl): Router {
   const router = Router();
@@ -43,6 +58,12 @@ export function bouncesRouter(control: BounceControl): Router {
     if (result === 'not-found') throw notFound(`message ${req.params.id}`);
     if ('refused' in result) throw badRequest(result.refused);
     res.status(201).json({ ID: result.ID, IsBounce: true, Bounce: result.Bounce });
+  });
+  router.post('/api/v1/message/:id/complaint', (req, res) => {
+    const request = parseInput(simulateComplaintSchema, req.body ?? {}, 'body');
+    const result = control.complaint(req.params.id, request);
+    if (result === 'not-found') throw notFound(`message ${req.params.id}`);
+    res.json(result);
   });
   router.get('/api/v1/provider-events', (_req, res) => {
     res.json(control.providerEvents());

@@ -125,6 +125,9 @@ export const api = {
   /** Simulated inbound mail for a message: a reply, an auto-reply, or a bounce (each 201 {"ID"}). */
   simulate: (messageId: string, kind: 'reply' | 'auto-reply' | 'bounce', body: Record<string, unknown> = {}) =>
     request<{ ID: string }>(`/api/v1/message/${id(messageId)}/${kind}`, { method: 'POST', json: body }),
+  /** As if recipients had marked the message as spam: spam delivery events, posted to provider webhooks. */
+  complain: (messageId: string, body: Record<string, unknown> = {}) =>
+    request<{ Recipients: string[]; FeedbackType: string }>(`/api/v1/message/${id(messageId)}/complaint`, { method: 'POST', json: body }),
   /** Replaces the tags of the given messages (Mailpit's PUT /api/v1/tags). */
   setTags: (ids: string[], tags: string[]) => request<string>('/api/v1/tags', { method: 'PUT', json: { IDs: ids, Tags: tags } }),
   /** Messages, sessions, scenarios back to start-up, counters, faults, chaos and the clock (POST /api/v1/reset). */
