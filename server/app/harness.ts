@@ -32,6 +32,7 @@ import { ProviderEvents } from './bounce-provider-events.js';
 import { ApiSubmitter } from './api-submit.js';
 import { relayEverything, relayFromConfig } from './relay-setup.js';
 import { checkMessageLinks } from '../checks/link-check.js';
+import { HtmlCheckPool } from '../checks/html-check-pool.js';
 import { Htpasswd } from '../util/htpasswd.js';
 import { packageRoot, VERSION } from './version.js';
 import { Pop3Service } from './pop3-service.js';
@@ -73,6 +74,7 @@ export class Harness {
   readonly pop3: Pop3Service;
   /** DKIM/SPF/DMARC checks: for rules at the end of DATA, and GET /api/v1/message/{ID}/auth-check. */
   readonly authChecks: AuthChecker;
+  readonly #htmlChecks = new HtmlCheckPool();
   #watcher: ScenarioWatcher | undefined;
   #ready = false;
   #sweeper: NodeJS.Timeout | undefined;
@@ -177,6 +179,7 @@ export class Harness {
       links: {
         check: (html, text, follow) => checkMessageLinks(html, text, { follow, allowInternal: this.config.allowInternalHttpRequests }),
       },
+      html: this.#htmlChecks,
       maxMessageSize,
       integrations: { bus: this.bus, waits: this.integrations.waits, metrics: () => this.integrations.scrape() },
       security,
@@ -321,6 +324,7 @@ export class Harness {
     this.providerEvents?.close();
     this.integrations.close(); // webhooks stop (what is still queued is dropped)
     await this.authChecks.close();
+    await this.#htmlChecks.close();
     await this.mailbox.close();
   }
 }
