@@ -30,7 +30,7 @@ import { bounceControl } from './bounce-control.js';
 import { BounceRelay } from './bounce-relay.js';
 import { ProviderEvents } from './bounce-provider-events.js';
 import { ApiSubmitter } from './api-submit.js';
-import { relayEverything, relayFromConfig } from './relay-setup.js';
+import { relayEverything, relayFromConfig, relayMatching } from './relay-setup.js';
 import { checkMessageLinks } from '../checks/link-check.js';
 import { HtmlCheckPool } from '../checks/html-check-pool.js';
 import { Htpasswd } from '../util/htpasswd.js';
@@ -171,8 +171,10 @@ export class Harness {
     const submitter =
       first &&
       new ApiSubmitter({ address: () => first.address, mode: first.mode, hostname, ...(sendLogin && { login: sendLogin }) }, this.bus);
-    const relay = relayFromConfig(this.config);
-    if (relay && this.config.smtpRelayAll) relayEverything(relay, this.bus, this.mailbox, log);
+    const warn = (message: string) => log.warn(message);
+    const relay = relayFromConfig(this.config, warn);
+    const matching = relayMatching(this.config, warn);
+    if (relay && (this.config.smtpRelayAll || matching)) relayEverything(relay, this.bus, this.mailbox, log, matching);
     const app = createApp({
       send: submitter,
       relay,
