@@ -109,6 +109,29 @@ describe('message authentication (DKIM, SPF, DMARC by mailauth)', { timeout: 60_
     expect(auth.DNS.find((lookup) => lookup.Name === '_dmarc.example.com')).toMatchObject({ Source: 'declared' });
   });
 
+  it('checks the bytes as received, not the stored trace fields: no Message-ID fails the best practice at end of DATA and via the API', async () => {
+    // Signed and sent without a Message-ID: the store adds one (as Mailpit does), with Return-Path and Received.
+    const raw = await signed(MESSAGE('news@example.com').replace('Message-ID: <1@example.com>\r\n', ''));
+    const messageIdCheck = (auth: MessageAuth) => auth.BestPractice.find((item) => item.Check === 'message-id');
+    // Via the API: the default rules never look at auth facts, so the message is first checked on request.
+    const api = await withDns();
+    await transport(api).sendMail({ envelope: { from: 'news@example.com', to: ['you@gmail.com'] }, raw });
+    const id = await latestId(api);
+    const stored = await fetch(`${api.url}/api/v1/message/${id}/raw`).then((r) => r.text());
+    expect(stored).toMatch(/^Return-Path: <news@example.com>\r\nReceived: .*\r\nMessage-ID: <[^>]+>\r\n/);
+    const viaApi = await authOf(api, id);
+    expect(messageIdCheck(viaApi)).toMatchObject({ Result: 'fail', Detail: 'no Message-ID header (RFC 5322 §3.6.4)' });
+    expect(viaApi.DKIM.Result).toBe('pass');
+    // At end of DATA: a rule on auth facts makes the adapter check before the scenario decides.
+    sim = await startSim({ scenarios: scenarioDir({ dns: DNS, rules: [{ when: { phase: 'data-end', auth: { dkim: 'fail' } }, action: { reply: { code: 550, text: 'unsigned' } } }] }), scenario: 'auth' });
+    await transport(sim).sendMail({ envelope: { from: 'news@example.com', to: ['you@gmail.com'] }, raw });
+    const atData = await authOf(sim, await latestId(sim));
+    expect(messageIdCheck(atData)).toMatchObject({ Result: 'fail' });
+    expect(atData.DKIM.Result).toBe('pass');
+    // The other client is still served.
+    expect((await fetch(`${api.url}/livez`)).status).toBe(200);
+  });
+
   it('aligns DMARC through SPF alone, and reports an undeclared From domain as none without asking the network', async () => {
     const sim = await withDns();
     await transport(sim).sendMail({ envelope: { from: 'bounce@example.com', to: ['you@gmail.com'] }, raw: MESSAGE('news@example.com') });

@@ -13,10 +13,7 @@ import { startSim, type SendOptions, type TestSim, type Transporter } from './he
  * faked. `CLIENT_METHODS` is checked against the client's prototype, so a new client method
  * fails this file until it is covered here.
  */
-const NOT_YET: Record<string, string> = {
-  htmlCheck: 'GET /api/v1/message/{ID}/html-check is not implemented yet',
-  spamAssassinCheck: 'GET /api/v1/message/{ID}/sa-check needs SpamAssassin, which mailsim does not run (Mailpit answers it only with --enable-spamassassin)',
-};
+const NOT_YET: Record<string, string> = {};
 
 let sim: TestSim;
 let mailpit: MailpitClient;
@@ -224,6 +221,39 @@ const CONTRACT: Record<string, () => Promise<void>> = {
     // Without --allow-internal-http-requests a loopback link is refused, as in Mailpit.
     await send('one link', { text: `see ${sim.url}/livez` });
     expect(await mailpit.linkCheck('latest', true)).toEqual({ Errors: 1, Links: [{ URL: `${sim.url}/livez`, StatusCode: 451, Status: 'Blocked private/reserved address' }] });
+  },
+  async htmlCheck() {
+    const html = '<!DOCTYPE html><html><head><style>a:hover { color: red }</style></head><body><div style="display: flex"><svg width="4" height="4"></svg></div></body></html>';
+    const id = await send('html check', { html });
+    const report = await mailpit.htmlCheck(id);
+    expect(report.Warnings.map((w) => w.Slug)).toEqual(expect.arrayContaining(['html-style', 'css-display-flex', 'html-svg', 'css-pseudo-class-hover', 'html-body']));
+    const flex = report.Warnings.find((w) => w.Slug === 'css-display-flex')!;
+    expect(flex).toMatchObject({ Title: 'display:flex', URL: 'https://www.caniemail.com/features/css-display-flex/', Category: 'css', Score: { Found: 1 } });
+    // caniemail: Outlook for Windows has never rendered flexbox; Apple Mail always has.
+    expect(flex.Results).toContainEqual(expect.objectContaining({ Family: 'outlook', Platform: 'windows', Version: '2016', Support: 'no' }));
+    expect(flex.Results).toContainEqual(expect.objectContaining({ Family: 'apple-mail', Platform: 'macos', Support: 'yes' }));
+    expect(flex.Score.Supported + flex.Score.Partial + flex.Score.Unsupported).toBeCloseTo(100);
+    // Notes come as HTML (the data set's Markdown), keyed by the number a result cites.
+    const noted = report.Warnings.flatMap((w) => w.Results.filter((r) => r.NoteNumber).map((r) => w.NotesByNumber[r.NoteNumber]));
+    expect(noted.length).toBeGreaterThan(0);
+    expect(noted.every((note) => typeof note === 'string' && note.length > 0)).toBe(true);
+    expect(report.Platforms.windows).toContain('Outlook');
+    expect(report.Total).toMatchObject({ Nodes: 4 }); // style, body, div, svg (Mailpit leaves out html, head and meta)
+    expect(report.Total.Supported).toBeLessThan(100);
+    expect(report.Total.Supported + report.Total.Partial + report.Total.Unsupported).toBeCloseTo(100);
+    // Checking does not mark the message read (Mailpit reads the raw message, as /view does).
+    expect((await mailpit.listMessages(0, 1)).messages[0]!.Read).toBe(false);
+    // A text-only message: Mailpit's 400 "message does not contain HTML"; an unknown ID: 404.
+    await send('text only');
+    await expect(mailpit.htmlCheck()).rejects.toThrow(/400 .*message does not contain HTML/);
+    await expect(mailpit.htmlCheck('no-such-id')).rejects.toThrow(/404/);
+  },
+  async spamAssassinCheck() {
+    // mailsim runs no SpamAssassin: it answers as Mailpit without --enable-spamassassin, which
+    // registers no sa-check route (404) and tells its web UI SpamAssassin is off.
+    await send('spam?');
+    await expect(mailpit.spamAssassinCheck()).rejects.toThrow(/404/);
+    expect((await mailpit.getConfiguration()).SpamAssassin).toBe(false);
   },
   async getAttachmentThumbnail() {
     const image = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#00ff00' } }).png().toBuffer();

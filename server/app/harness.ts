@@ -30,8 +30,9 @@ import { bounceControl } from './bounce-control.js';
 import { BounceRelay } from './bounce-relay.js';
 import { ProviderEvents } from './bounce-provider-events.js';
 import { ApiSubmitter } from './api-submit.js';
-import { relayEverything, relayFromConfig } from './relay-setup.js';
+import { relayEverything, relayFromConfig, relayMatching } from './relay-setup.js';
 import { checkMessageLinks } from '../checks/link-check.js';
+import { HtmlCheckPool } from '../checks/html-check-pool.js';
 import { Htpasswd } from '../util/htpasswd.js';
 import { packageRoot, VERSION } from './version.js';
 import { Pop3Service } from './pop3-service.js';
@@ -73,6 +74,7 @@ export class Harness {
   readonly pop3: Pop3Service;
   /** DKIM/SPF/DMARC checks: for rules at the end of DATA, and GET /api/v1/message/{ID}/auth-check. */
   readonly authChecks: AuthChecker;
+  readonly #htmlChecks = new HtmlCheckPool();
   #watcher: ScenarioWatcher | undefined;
   #ready = false;
   #apiBase = '';
@@ -171,14 +173,17 @@ export class Harness {
     const submitter =
       first &&
       new ApiSubmitter({ address: () => first.address, mode: first.mode, hostname, ...(sendLogin && { login: sendLogin }) }, this.bus);
-    const relay = relayFromConfig(this.config);
-    if (relay && this.config.smtpRelayAll) relayEverything(relay, this.bus, this.mailbox, log);
+    const warn = (message: string) => log.warn(message);
+    const relay = relayFromConfig(this.config, warn);
+    const matching = relayMatching(this.config, warn);
+    if (relay && (this.config.smtpRelayAll || matching)) relayEverything(relay, this.bus, this.mailbox, log, matching);
     const app = createApp({
       send: submitter,
       relay,
       links: {
         check: (html, text, follow) => checkMessageLinks(html, text, { follow, allowInternal: this.config.allowInternalHttpRequests }),
       },
+      html: this.#htmlChecks,
       maxMessageSize,
       integrations: { bus: this.bus, waits: this.integrations.waits, metrics: () => this.integrations.scrape() },
       security,
@@ -338,6 +343,7 @@ export class Harness {
     this.providerEvents?.close();
     this.integrations.close(); // webhooks stop (what is still queued is dropped)
     await this.authChecks.close();
+    await this.#htmlChecks.close();
     await this.mailbox.close();
   }
 }

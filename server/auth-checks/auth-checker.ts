@@ -20,6 +20,18 @@ export interface AuthCheckerDeps {
   session(id: string): Session | undefined;
 }
 
+/**
+ * The bytes the client sent, as the end-of-DATA check saw them: the store keeps mailsim's trace
+ * fields (Return-Path, Received, a Message-ID when missing: smtp/trace-headers.ts) on top of
+ * them, and the transaction's Size says how long the tail received is. Checking the stored bytes
+ * would always pass the Message-ID best practice and show DKIM fields it never signed. Without
+ * the session (no longer kept, or mail that never came over SMTP) the stored bytes are all there is.
+ */
+export function asReceived(raw: Buffer, id: string, session: Session | undefined): Buffer {
+  const size = session?.Transactions.find((tx) => tx.MessageID === id)?.Size ?? 0;
+  return size > 0 && size <= raw.length ? raw.subarray(raw.length - size) : raw;
+}
+
 /** Verdicts kept in memory: a message checked once (at DATA or on the first request) is not checked again. */
 const CACHE_ENTRIES = 1_000;
 
@@ -61,7 +73,7 @@ export class AuthChecker implements AuthChecks {
     if (known) return known;
     const session = message.summary.SessionID ? this.deps.session(message.summary.SessionID) : undefined;
     const checking = this.check({
-      raw: message.raw,
+      raw: asReceived(message.raw, realId, session),
       sender: message.summary.Envelope.From,
       recipients: message.summary.Envelope.To.length,
       // A message whose session is no longer kept is checked as from loopback, the only client it can have come from in tests.

@@ -88,9 +88,9 @@ export const MAILPIT_SETTINGS: readonly MailpitSetting[] = [
   { flag: 'smtp-ignore-rejected-recipients', env: ['MP_SMTP_IGNORE_REJECTED_RECIPIENTS'], switch: true, ignored: 'use a scenario rule on rcpt' },
   { flag: 'smtp-disable-rdns', env: ['MP_SMTP_DISABLE_RDNS'], switch: true, same: 'mailsim never looks up reverse DNS' },
   // Relay, forwarding, chaos, POP3, tags, metrics, webhooks
-  { flag: 'smtp-relay-config', env: ['MP_SMTP_RELAY_CONFIG'], ignored: 'mailsim reads no relay config file: use --smtp-relay-host, --smtp-relay-port, --smtp-relay-auth and the other --smtp-relay-* options' },
+  { env: ['MP_SMTP_RELAY_CONFIG'], to: 'smtp-relay-config' },
   { env: ['MP_SMTP_RELAY_ALL'], switch: true, to: 'smtp-relay-all' },
-  { flag: 'smtp-relay-matching', env: ['MP_SMTP_RELAY_MATCHING'], ignored: 'use --smtp-relay-all with --smtp-relay-allowed-recipients' },
+  { env: ['MP_SMTP_RELAY_MATCHING'], to: 'smtp-relay-matching' },
   { env: ['MP_SMTP_RELAY_HOST'], to: 'smtp-relay-host' },
   { env: ['MP_SMTP_RELAY_PORT'], to: 'smtp-relay-port' },
   { env: ['MP_SMTP_RELAY_STARTTLS'], switch: true, to: 'smtp-relay-starttls' },

@@ -257,6 +257,21 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: 'any recipient',
   },
   { flag: 'smtp-relay-all', key: 'smtpRelayAll', help: 'Also relay every message received to its envelope recipients (allowed ones only).', defaultText: 'off' },
+  // Mailpit's relay config file and auto-relay by recipient (html-check branch).
+  {
+    flag: 'smtp-relay-config',
+    key: 'smtpRelayConfig',
+    value: 'FILE',
+    help: "Mailpit's relay config (YAML: host, port, starttls, tls, allow-insecure, auth, username, password, secret, return-path, override-from, allowed-recipients, blocked-recipients, preserve-message-ids), instead of --smtp-relay-host and the rest.",
+    defaultText: 'off',
+  },
+  {
+    flag: 'smtp-relay-matching',
+    key: 'smtpRelayMatching',
+    value: 'REGEX',
+    help: 'Also relay each message received to those of its envelope recipients matching this regex (RE2 syntax, case-sensitive); ignored with --smtp-relay-all.',
+    defaultText: 'off',
+  },
   {
     flag: 'tls-cert',
     key: 'tlsCert',

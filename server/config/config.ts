@@ -134,6 +134,10 @@ export const configSchema = z.object({
   smtpRelayAllowedRecipients: z.string().min(1).optional(),
   /** Relay every message received to its envelope recipients, as well as storing it. */
   smtpRelayAll: z.boolean().default(false),
+  /** Mailpit's --smtp-relay-config: the relay settings as a YAML file (instead of --smtp-relay-host and the rest). */
+  smtpRelayConfig: z.string().min(1).optional(),
+  /** Mailpit's --smtp-relay-matching: relay each message received to its recipients matching this (RE2). */
+  smtpRelayMatching: z.string().min(1).optional(),
   /** Print no start-up banner. */
   quiet: z.boolean().default(false),
   logLevel: z.enum(LOG_LEVELS).default('info'),
@@ -145,9 +149,18 @@ export const configSchema = z.object({
   message: 'cannot be used with --smtp-auth-file',
   path: ['smtpAuthAcceptAny'],
 })
-.refine((config) => !(config.smtpRelayAll || config.smtpRelayStarttls || config.smtpRelayTls) || config.smtpRelayHost !== undefined, {
+.refine((config) => !(config.smtpRelayStarttls || config.smtpRelayTls) || config.smtpRelayHost !== undefined, {
   message: 'needs --smtp-relay-host',
   path: ['smtpRelayHost'],
+})
+.refine((config) => !(config.smtpRelayAll || config.smtpRelayMatching) || config.smtpRelayHost !== undefined || config.smtpRelayConfig !== undefined, {
+  // Mailpit: "a relay configuration must be set to auto-relay any messages".
+  message: 'needs --smtp-relay-host or --smtp-relay-config',
+  path: ['smtpRelayHost'],
+})
+.refine((config) => !(config.smtpRelayConfig && config.smtpRelayHost), {
+  message: 'give the relay either as --smtp-relay-config FILE or as --smtp-relay-host and the other --smtp-relay-* options, not both',
+  path: ['smtpRelayConfig'],
 })
 .refine((config) => !(config.smtpRelayStarttls && config.smtpRelayTls), {
   message: '--smtp-relay-starttls and --smtp-relay-tls exclude each other',

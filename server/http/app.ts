@@ -22,11 +22,14 @@ import { systemRouter, type SystemDeps } from './routes/system.js';
 import { authCheckRouter } from './routes/auth-check.js';
 import type { AuthChecks } from '../ports/auth-checks.js';
 import { openApiDocument } from './openapi.js';
-import { checksRouter, type LinkCheckPort } from './routes/checks.js';
+import { checksRouter, type HtmlCheckPort, type LinkCheckPort } from './routes/checks.js';
 import { CodedError } from '../errors/catalogue.js';
 
 const noLinkCheck: LinkCheckPort = {
   check: () => Promise.reject(new CodedError('UNAVAILABLE', 'the link check is not wired in this app')),
+};
+const noHtmlCheck: HtmlCheckPort = {
+  check: () => Promise.reject(new CodedError('UNAVAILABLE', 'the html check is not wired in this app')),
 };
 
 export interface AppDeps extends SystemDeps {
@@ -51,6 +54,8 @@ export interface AppDeps extends SystemDeps {
   relay?: (ReleasePort & { info(): object }) | undefined;
   /** GET /api/v1/message/{ID}/link-check. */
   links?: LinkCheckPort;
+  /** GET /api/v1/message/{ID}/html-check. */
+  html?: HtmlCheckPort;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -76,7 +81,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(messageRouter(deps.mailbox));
   if (deps.authChecks) app.use(authCheckRouter(deps.authChecks));
   app.use(releaseRouter(deps.mailbox, deps.relay));
-  app.use(checksRouter(deps.mailbox, deps.links ?? noLinkCheck));
+  app.use(checksRouter(deps.mailbox, deps.links ?? noLinkCheck, deps.html ?? noHtmlCheck));
   app.use(sessionsRouter(deps.mailbox));
   app.use(scenariosRouter(deps.control));
   app.use(tagsRouter(deps.mailbox));

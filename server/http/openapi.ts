@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { viewQuery } from './routes/message.js';
 import { idsShape, readShape } from './routes/messages.js';
 import { releaseRequestSchema } from './routes/release.js';
-import { linkCheckQuery } from './routes/checks.js';
+import { htmlCheckResponse, linkCheckQuery } from './routes/checks.js';
 import { activateBody, clockBody } from './routes/scenarios.js';
 import { sendRequestSchema, sendResponseSchema } from './routes/send.js';
 import { listQuery } from './routes/sessions.js';
@@ -80,6 +80,7 @@ const OPERATIONS: readonly Operation[] = [
   { method: 'put', path: '/api/v1/chaos', tag: 'faults', summary: "Set Mailpit's chaos triggers", body: z.record(z.string(), z.unknown()) },
   { method: 'get', path: '/api/v1/wait', tag: 'waits', summary: 'Wait server-side until messages matching a search arrive', query: messagesQuery },
   { method: 'get', path: '/api/v1/message/:id/link-check', tag: 'message', summary: 'Status of every link and image (Mailpit LinkCheckResponse)', query: linkCheckQuery },
+  { method: 'get', path: '/api/v1/message/:id/html-check', tag: 'message', summary: 'HTML compatibility per email client, from caniemail.com (Mailpit HTMLCheckResponse); 400 without an HTML body', response: htmlCheckResponse },
   { method: 'get', path: '/api/v1/message/:id/part/:partId/thumb', tag: 'message', summary: '180x120 JPEG thumbnail of an image attachment (blank for anything else)', response: 'image/jpeg' },
   { method: 'get', path: '/api/v1/message/:id/auth-check', tag: 'checks', summary: 'DKIM, SPF (MAIL FROM and HELO), DMARC and ARC verdicts with reasons, and sender best practices (MessageAuth)' },
   { method: 'post', path: '/api/v1/message/:id/bounce', tag: 'bounces', summary: 'Simulate a bounce (an RFC 3464 DSN to the envelope sender) for a stored message', body: simulateBounceSchema },

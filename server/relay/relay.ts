@@ -16,8 +16,18 @@ export interface RelayOptions {
   /** Mailpit's allow-insecure: accept any certificate. */
   allowInsecure: boolean;
   auth?: { user: string; pass: string };
+  /** The relay config's `auth: cram-md5` (nodemailer picks PLAIN or LOGIN as offered otherwise). */
+  authMethod?: 'PLAIN' | 'LOGIN' | 'CRAM-MD5';
   /** Only recipients matching this (RE2 syntax, case-sensitive as Go's regexp) may be released to. */
   allowedRecipients?: string;
+  /** Recipients matching this are never released to (the relay config's blocked-recipients). */
+  blockedRecipients?: string;
+  /** The envelope sender (and Return-Path) of every release (return-path). */
+  returnPath?: string;
+  /** The From header and envelope sender of every relayed message (override-from). */
+  overrideFrom?: string;
+  /** Keep the message's Message-ID instead of a new one (preserve-message-ids). */
+  preserveMessageIds?: boolean;
   /** PEM certificates trusted besides the system's: mailsim's own CA, so a second mailsim verifies. */
   ca: string[];
   /** Our EHLO name. */
@@ -45,25 +55,22 @@ const TIMEOUT_MS = 30_000;
  */
 export class SmtpRelay {
   readonly #allowed: LinearRegex | undefined;
+  readonly #blocked: LinearRegex | undefined;
 
   constructor(private readonly options: RelayOptions) {
-    const pattern = options.allowedRecipients;
-    if (pattern !== undefined) {
-      const problem = regexProblem(pattern, '');
-      if (problem) throw new CodedError('BAD_REQUEST', `--smtp-relay-allowed-recipients: ${problem}`);
-      this.#allowed = compileRegex(pattern, '');
-    }
+    this.#allowed = compiled(options.allowedRecipients, '--smtp-relay-allowed-recipients');
+    this.#blocked = compiled(options.blockedRecipients, 'blocked-recipients');
   }
 
   info(): RelayInfo {
     return {
       Enabled: true,
       SMTPServer: `${this.options.host}:${this.options.port}`,
-      ReturnPath: '',
+      ReturnPath: this.options.returnPath ?? '',
       AllowedRecipients: this.options.allowedRecipients ?? '',
-      BlockedRecipients: '',
-      OverrideFrom: '',
-      PreserveMessageIDs: false,
+      BlockedRecipients: this.options.blockedRecipients ?? '',
+      OverrideFrom: this.options.overrideFrom ?? '',
+      PreserveMessageIDs: this.options.preserveMessageIds ?? false,
     };
   }
 
@@ -77,6 +84,9 @@ export class SmtpRelay {
     const allowed = this.#allowed;
     const notAllowed = allowed ? to.filter((_, i) => !allowed.test(addresses[i]!)) : [];
     if (notAllowed.length) throw badRequest(`Failed: ${notAllowed.length === 1 ? 'Address' : 'Addresses'} do not match the allowlist: ${notAllowed.join(', ')}`);
+    const blocked = this.#blocked;
+    const refused = blocked ? to.filter((_, i) => blocked.test(addresses[i]!)) : [];
+    if (refused.length) throw badRequest(`Failed: ${refused.length === 1 ? 'Address' : 'Addresses'} found on blocklist: ${refused.join(', ')}`);
     if (addresses.length === 0) throw badRequest('No valid addresses found');
     return addresses;
   }
@@ -84,24 +94,38 @@ export class SmtpRelay {
   /** Sends the message; rejects with a 400 naming the server's reply. */
   async release(raw: Buffer, to: string[], senderHeaders: { from?: string; sender?: string }): Promise<void> {
     const recipients = this.recipients(to);
-    const from = addressOf(senderHeaders.sender ?? '') ?? addressOf(senderHeaders.from ?? '');
-    if (!from) throw badRequest('No From header found');
+    const sender = addressOf(senderHeaders.sender ?? '') ?? addressOf(senderHeaders.from ?? '');
+    if (!sender) throw badRequest('No From header found');
+    const { returnPath, preserveMessageIds } = this.options;
     const message = editHeaders(raw, {
       remove: ['Bcc'],
-      set: { Date: rfc5322Now(), 'Message-ID': `<${newId()}@${this.options.hostname}>` },
+      set: {
+        Date: rfc5322Now(),
+        ...(!preserveMessageIds && { 'Message-ID': `<${newId()}@${this.options.hostname}>` }),
+        ...(returnPath && { 'Return-Path': `<${returnPath}>` }),
+      },
     });
-    await this.send(from, recipients, message);
+    await this.send(returnPath || sender, recipients, message);
   }
 
-  /** --smtp-relay-all: a message as received, to its envelope recipients (those the allowlist lets through). */
-  async forward(raw: Buffer, from: string, to: string[]): Promise<void> {
+  /**
+   * --smtp-relay-all / --smtp-relay-matching: a message as received, to its envelope recipients
+   * (those the allowlist lets through, the blocklist does not stop, and `matching` matches).
+   */
+  async forward(raw: Buffer, from: string, to: string[], matching?: LinearRegex): Promise<string[]> {
     const allowed = this.#allowed;
-    const recipients = allowed ? to.filter((address) => allowed.test(address)) : to;
+    const blocked = this.#blocked;
+    const recipients = to.filter((address) => (!allowed || allowed.test(address)) && !blocked?.test(address) && (!matching || matching.test(address)));
     if (recipients.length) await this.send(from, recipients, raw);
+    return recipients;
   }
 
   async send(from: string, to: string[], raw: Buffer): Promise<void> {
-    const { host, port, starttls, tls, allowInsecure, auth, ca, hostname } = this.options;
+    const { host, port, starttls, tls, allowInsecure, auth, authMethod, ca, hostname, overrideFrom } = this.options;
+    if (overrideFrom) {
+      raw = editHeaders(raw, { set: { From: overrideFrom } });
+      from = overrideFrom;
+    }
     const transport = nodemailer.createTransport({
       host,
       port,
@@ -112,6 +136,7 @@ export class SmtpRelay {
       name: hostname,
       tls: { rejectUnauthorized: !allowInsecure, ...(ca.length && { ca: [...defaultCas(), ...ca] }), servername: host },
       ...(auth && { auth }),
+      ...(authMethod && { authMethod }),
       connectionTimeout: TIMEOUT_MS,
       greetingTimeout: TIMEOUT_MS,
       socketTimeout: TIMEOUT_MS,
@@ -125,6 +150,13 @@ export class SmtpRelay {
       transport.close();
     }
   }
+}
+
+function compiled(pattern: string | undefined, what: string): LinearRegex | undefined {
+  if (!pattern) return undefined;
+  const problem = regexProblem(pattern, '');
+  if (problem) throw new CodedError('BAD_REQUEST', `${what}: ${problem}`);
+  return compileRegex(pattern, '');
 }
 
 /** The addr-spec of "Name <a@b>" or "a@b"; undefined when there is none. */

@@ -89,6 +89,7 @@ const VIEWS: View[] = [
   tab('Headers', (page) => page.getByRole('row', { name: /^Subject/ }).first().waitFor()),
   tab('Raw', (page) => page.locator('pre.raw').waitFor()),
   tab('Envelope', (page) => page.getByRole('link', { name: 'invoice.csv' }).waitFor()),
+  tab('Compatibility', (page) => page.getByRole('status').filter({ hasText: 'supported' }).waitFor()),
   {
     name: 'message tags edit',
     path: () => `/message/${messageId}`,

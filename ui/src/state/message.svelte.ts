@@ -2,7 +2,7 @@ import type { Message } from '../../../server/protocol.js';
 import { api, type RawHead } from '../lib/api.js';
 import type { Frame } from '../lib/frames.js';
 
-export type MessageTab = 'html' | 'text' | 'headers' | 'raw' | 'details' | 'auth' | 'links';
+export type MessageTab = 'html' | 'text' | 'headers' | 'raw' | 'details' | 'auth' | 'links' | 'compat';
 export type PreviewWidth = 'desktop' | 'tablet' | 'phone';
 
 export const WIDTHS: Record<PreviewWidth, number | null> = { desktop: null, tablet: 768, phone: 375 };
