@@ -27,6 +27,8 @@ const THEMES = ['light', 'dark'] as const;
 /** The root's background in each theme (`--bg` in ui/src/app.css). */
 const THEME_BACKGROUND = { light: 'rgb(246, 246, 244)', dark: 'rgb(19, 21, 24)' } as const;
 const totals: Record<string, Record<Impact, number>> = {};
+/** The same per width and theme: "view width theme" → counts (test-artifacts/axe-cells.json). */
+const cells: Record<string, Record<Impact, number>> = {};
 
 beforeAll(async () => {
   [sim, { browser, close: closeBrowser }] = await Promise.all([startUiSim(), launchBrowser()]);
@@ -61,6 +63,7 @@ afterAll(async () => {
   const dir = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}axe-totals.json`, `${JSON.stringify(totals, null, 2)}\n`);
+  writeFileSync(`${dir}axe-cells.json`, `${JSON.stringify(cells, null, 2)}\n`);
   console.log(['axe-core totals per view (critical/serious/moderate/minor, summed over both widths and themes):', ...Object.entries(totals).map(([view, c]) => `  ${view.padEnd(20)} ${c.critical}/${c.serious}/${c.moderate}/${c.minor}`)].join('\n'));
 });
 
@@ -183,6 +186,7 @@ describe('axe-core on every view (chromium)', () => {
             await showTheme(page, theme);
             const violations = await runAxe(page);
             const counts = countByImpact(violations);
+            cells[`${view.name} ${width} ${theme}`] = counts;
             for (const impact of Object.keys(sum) as Impact[]) sum[impact] += counts[impact];
             const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
             if (bad.length) failures.push(`${width} ${theme}:\n${describeViolations(bad)}`);

@@ -1,40 +1,26 @@
 import nodemailer from 'nodemailer';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { TestSim, Transporter } from '../helpers/sim.js';
-import { launchBrowser, snapshot, watchProblems } from './helpers/browser.js';
-import { openLive, startUiSim, visibleHeight } from './helpers/ui-sim.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Transporter } from '../helpers/sim.js';
+import { snapshot } from './helpers/browser.js';
+import { openLive, visibleHeight } from './helpers/ui-sim.js';
+import { useBrowserSim } from './helpers/browser-sim.js';
 
 /** The message view: long headers, big sources, inline images, encoded headers. */
-let sim: TestSim;
 let transport: Transporter;
-let browser: Browser;
-let closeBrowser: () => Promise<void>;
-let page: Page;
-let problems: string[];
 
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1440, height: 900 };
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
-beforeAll(async () => {
-  [sim, { browser, close: closeBrowser }] = await Promise.all([startUiSim(), launchBrowser()]);
-  transport = nodemailer.createTransport({ host: '127.0.0.1', port: sim.smtpPort, ignoreTLS: true });
-});
-afterAll(async () => {
-  transport.close();
-  await Promise.all([closeBrowser(), sim.stop()]);
-});
-beforeEach(async () => {
-  await sim.harness.reset();
-  await page?.close();
-});
+// Each test opens its page at its own size (ui.newPage).
+const ui = useBrowserSim();
 
-async function newPage(viewport: { width: number; height: number }): Promise<void> {
-  await page?.close();
-  page = await browser.newPage({ viewport });
-  problems = await watchProblems(page);
-}
+beforeAll(() => {
+  transport = nodemailer.createTransport({ host: '127.0.0.1', port: ui.sim.smtpPort, ignoreTLS: true });
+});
+afterAll(() => {
+  transport.close();
+});
 
 async function send(options: Parameters<Transporter['sendMail']>[0]): Promise<string> {
   const sent = await transport.sendMail(options);
@@ -46,54 +32,54 @@ const recipients = (n: number) => Array.from({ length: n }, (_, i) => `Recipient
 describe('message view (chromium)', () => {
   for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
     it(`collapses 65 recipients and keeps the body reachable (${name})`, async () => {
-      await newPage(viewport);
+      await ui.newPage(viewport);
       const id = await send({ from: 'app@example.com', to: recipients(65), subject: 'Newsletter to many', text: 'The body everyone must be able to read.\n'.repeat(40) });
-      await openLive(page, sim, `/message/${id}`);
-      await page.getByRole('heading', { name: 'Newsletter to many' }).waitFor();
-      const more = page.getByRole('button', { name: /^\+\d+ more/ });
+      await openLive(ui.page, ui.sim, `/message/${id}`);
+      await ui.page.getByRole('heading', { name: 'Newsletter to many' }).waitFor();
+      const more = ui.page.getByRole('button', { name: /^\+\d+ more/ });
       await more.waitFor();
-      expect(await page.locator('.message header').evaluate((el) => el.getBoundingClientRect().height)).toBeLessThan(260);
-      expect(await visibleHeight(page, 'pre.text')).toBeGreaterThan(250);
-      await snapshot(page, `message-65-recipients-${name}`);
+      expect(await ui.page.locator('.message header').evaluate((el) => el.getBoundingClientRect().height)).toBeLessThan(260);
+      expect(await visibleHeight(ui.page, 'pre.text')).toBeGreaterThan(250);
+      await snapshot(ui.page, `message-65-recipients-${name}`);
 
       await more.click();
-      await page.getByText('recipient.64@example.org').waitFor();
-      expect(await page.getByRole('button', { name: /^Show fewer/ }).getAttribute('aria-expanded')).toBe('true');
+      await ui.page.getByText('recipient.64@example.org').waitFor();
+      expect(await ui.page.getByRole('button', { name: /^Show fewer/ }).getAttribute('aria-expanded')).toBe('true');
       // Expanded, the header is tall; the detail scrolls as a whole (wheel, as a user does) to the body.
-      const header = (await page.locator('.message header').boundingBox())!;
-      await page.mouse.move(header.x + header.width / 2, Math.min(header.y + 200, viewport.height - 50));
-      for (let i = 0; i < 12 && (await visibleHeight(page, 'pre.text')) < 250; i++) await page.mouse.wheel(0, 400);
-      await expect.poll(() => visibleHeight(page, 'pre.text')).toBeGreaterThan(250);
-      await snapshot(page, `message-65-recipients-expanded-${name}`);
-      expect(problems).toEqual([]);
+      const header = (await ui.page.locator('.message header').boundingBox())!;
+      await ui.page.mouse.move(header.x + header.width / 2, Math.min(header.y + 200, viewport.height - 50));
+      for (let i = 0; i < 12 && (await visibleHeight(ui.page, 'pre.text')) < 250; i++) await ui.page.mouse.wheel(0, 400);
+      await expect.poll(() => visibleHeight(ui.page, 'pre.text')).toBeGreaterThan(250);
+      await snapshot(ui.page, `message-65-recipients-expanded-${name}`);
+      expect(ui.problems).toEqual([]);
     });
   }
 
   it('shows the head of a big source with the whole message a download away', async () => {
-    await newPage(DESKTOP);
+    await ui.newPage(DESKTOP);
     const big = 'x'.repeat(76) + '\r\n';
     const id = await send({ from: 'app@example.com', to: 'ann@example.org', subject: 'Big source', text: 'big', attachments: [{ filename: 'big.txt', content: big.repeat(40_000), contentType: 'text/plain' }] });
     const rawSizes: number[] = [];
-    page.on('response', (response) => {
+    ui.page.on('response', (response) => {
       if (/\/raw(\?|$)/.test(response.url())) void response.body().then((body) => rawSizes.push(body.length), () => undefined);
     });
-    await openLive(page, sim, `/message/${id}`);
-    await page.getByRole('tab', { name: 'Raw' }).click();
-    const pre = page.locator('pre.raw');
+    await openLive(ui.page, ui.sim, `/message/${id}`);
+    await ui.page.getByRole('tab', { name: 'Raw' }).click();
+    const pre = ui.page.locator('pre.raw');
     await pre.waitFor();
     expect(await pre.evaluate((el) => el.textContent!.length)).toBeLessThanOrEqual(256 * 1024);
     expect(await pre.textContent()).toContain('Subject: Big source');
-    const rest = page.getByRole('link', { name: /Download the whole message/ });
+    const rest = ui.page.getByRole('link', { name: /Download the whole message/ });
     expect(await rest.getAttribute('href')).toMatch(/\/raw\?dl=1$/);
-    await page.getByText(/Showing the first 256 KB of /).waitFor();
+    await ui.page.getByText(/Showing the first 256 KB of /).waitFor();
     await expect.poll(() => rawSizes.length).toBeGreaterThan(0);
     expect(Math.max(...rawSizes)).toBeLessThanOrEqual(256 * 1024);
-    await snapshot(page, 'message-raw-head');
-    expect(problems).toEqual([]);
+    await snapshot(ui.page, 'message-raw-head');
+    expect(ui.problems).toEqual([]);
   });
 
   it('does not count inline cid: images as remote content', async () => {
-    await newPage(DESKTOP);
+    await ui.newPage(DESKTOP);
     const id = await send({
       from: 'app@example.com',
       to: 'ann@example.org',
@@ -101,11 +87,11 @@ describe('message view (chromium)', () => {
       html: '<p id="hello">Hello</p><img alt="logo" src="cid:logo@mailsim"><img alt="logo2" src=\'cid:logo@mailsim\'>',
       attachments: [{ filename: 'logo.png', cid: 'logo@mailsim', content: PNG }],
     });
-    await openLive(page, sim, `/message/${id}`);
-    const frame = page.frameLocator('iframe[title^="HTML body"]');
+    await openLive(ui.page, ui.sim, `/message/${id}`);
+    const frame = ui.page.frameLocator('iframe[title^="HTML body"]');
     await expect.poll(() => frame.locator('img[alt="logo"]').evaluate((img: { naturalWidth: number }) => img.naturalWidth)).toBe(1);
-    expect(await page.getByText(/remote (resource|resources) (is|are) blocked/).count()).toBe(0);
-    await snapshot(page, 'message-cid-no-banner');
+    expect(await ui.page.getByText(/remote (resource|resources) (is|are) blocked/).count()).toBe(0);
+    await snapshot(ui.page, 'message-cid-no-banner');
 
     const mixed = await send({
       from: 'app@example.com',
@@ -114,12 +100,12 @@ describe('message view (chromium)', () => {
       html: '<img alt="logo" src="cid:logo@mailsim"><img alt="t" src="http://127.0.0.1:9/pixel.gif">',
       attachments: [{ filename: 'logo.png', cid: 'logo@mailsim', content: PNG }],
     });
-    await page.goto(`${sim.url}/message/${mixed}`);
-    await page.getByText('1 remote resource is blocked', { exact: false }).waitFor();
+    await ui.page.goto(`${ui.sim.url}/message/${mixed}`);
+    await ui.page.getByText('1 remote resource is blocked', { exact: false }).waitFor();
   });
 
   it('shows encoded headers decoded, with the raw form a click away, and no stray From line', async () => {
-    await newPage(DESKTOP);
+    await ui.newPage(DESKTOP);
     const id = await send({
       from: '"Zoë Tester" <zoe@example.com>',
       to: 'ann@example.org',
@@ -127,21 +113,21 @@ describe('message view (chromium)', () => {
       text: 'x',
       attachments: [{ filename: 'a.txt', content: 'a' }],
     });
-    await openLive(page, sim, `/message/${id}`);
-    await page.getByRole('tab', { name: 'Headers' }).click();
-    const subject = page.getByRole('row', { name: /^Subject/ });
+    await openLive(ui.page, ui.sim, `/message/${id}`);
+    await ui.page.getByRole('tab', { name: 'Headers' }).click();
+    const subject = ui.page.getByRole('row', { name: /^Subject/ });
     await subject.waitFor();
     expect(await subject.textContent()).toContain('Café déjà vu ✓ — a long subject that nodemailer folds into several encoded words');
-    expect(await page.getByRole('row', { name: /^From/ }).textContent()).toContain('Zoë Tester');
-    await snapshot(page, 'message-headers-decoded');
-    await page.getByRole('radio', { name: 'Raw' }).check();
-    expect(await page.getByRole('row', { name: /^Subject/ }).textContent()).toMatch(/=\?UTF-8\?[QB]\?/i);
-    await snapshot(page, 'message-headers-raw');
+    expect(await ui.page.getByRole('row', { name: /^From/ }).textContent()).toContain('Zoë Tester');
+    await snapshot(ui.page, 'message-headers-decoded');
+    await ui.page.getByRole('radio', { name: 'Raw' }).check();
+    expect(await ui.page.getByRole('row', { name: /^Subject/ }).textContent()).toMatch(/=\?UTF-8\?[QB]\?/i);
+    await snapshot(ui.page, 'message-headers-raw');
 
-    await page.getByRole('tab', { name: /^Envelope/ }).click();
-    await page.getByRole('link', { name: 'a.txt' }).waitFor();
-    expect(await page.locator('.details').getByText(/^From: /).count()).toBe(0);
-    await snapshot(page, 'message-details-no-from-line');
-    expect(problems).toEqual([]);
+    await ui.page.getByRole('tab', { name: /^Envelope/ }).click();
+    await ui.page.getByRole('link', { name: 'a.txt' }).waitFor();
+    expect(await ui.page.locator('.details').getByText(/^From: /).count()).toBe(0);
+    await snapshot(ui.page, 'message-details-no-from-line');
+    expect(ui.problems).toEqual([]);
   });
 });

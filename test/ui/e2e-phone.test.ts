@@ -13,17 +13,30 @@ const ui = useBrowserSim({
   },
 });
 
-/** The message row drawn at a point of the list, or null where the list is blank. */
-function rowAt(fraction: number): Promise<string | null> {
-  return ui.page.getByRole('grid', { name: 'Messages, newest first' }).evaluate((grid, f) => {
-    const { document } = globalThis as unknown as PageGlobals;
-    const r = grid.getBoundingClientRect();
-    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height * f);
-    return hit?.closest('[data-id]')?.getAttribute('data-id') ?? null;
-  }, fraction);
+/**
+ * Waits until a message row is drawn at each of these points of the list (fractions of its
+ * height), checked on each of the page's animation frames, so after the list has rendered rather
+ * than after a fixed time: under load, the scroll, the page of rows it fetches and the render take
+ * what they take. Returns the ID of the row at the first point.
+ */
+async function rowsDrawnAt(...fractions: number[]): Promise<string> {
+  const found = await ui.page.waitForFunction(
+    (points) => {
+      const { document } = globalThis as unknown as PageGlobals;
+      const grid = document.querySelector('[role="grid"][aria-label="Messages, newest first"]');
+      if (!grid) return null;
+      const r = grid.getBoundingClientRect();
+      const ids = points.map((f: number) => document.elementFromPoint(r.left + r.width / 2, r.top + r.height * f)?.closest('[data-id]')?.getAttribute('data-id') ?? null);
+      return ids.every(Boolean) ? ids[0] : null;
+    },
+    fractions,
+    { polling: 'raf' },
+  );
+  return (await found.jsonValue()) as string;
 }
 
-describe('phone (chromium, 390×844)', () => {
+// Sixty messages over SMTP and two page loads per test: seconds on a loaded machine, not milliseconds.
+describe('phone (chromium, 390×844)', { timeout: 60_000 }, () => {
   for (const how of ['the Back button', 'Escape', 'the browser’s Back'] as const) {
     it(`draws the rows after closing a message with ${how}, where the list was`, async () => {
       await sendMany(ui.sim, 60, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Message ${i}`, text: `body ${i}` }));
@@ -31,17 +44,15 @@ describe('phone (chromium, 390×844)', () => {
       const grid = ui.page.getByRole('grid', { name: 'Messages, newest first' });
       await ui.page.locator('[data-id]').first().waitFor();
       await grid.evaluate((el) => (el.scrollTop = 1500));
-      await expect.poll(() => rowAt(0.5)).not.toBeNull();
-      const opened = (await rowAt(0.5))!;
+      const opened = await rowsDrawnAt(0.5);
       await ui.page.locator(`[data-id="${opened}"]`).click();
       await ui.page.getByRole('heading', { name: /^Message \d+$/ }).waitFor();
       if (how === 'the Back button') await ui.page.getByRole('button', { name: /^Back/ }).click();
       else if (how === 'Escape') await ui.page.keyboard.press('Escape');
       else await ui.page.goBack();
       await grid.waitFor();
-      // Without any scrolling: the rows are drawn, and the one just read is where it was.
-      await expect.poll(() => rowAt(0.1), { timeout: 2000 }).not.toBeNull();
-      expect(await rowAt(0.9)).not.toBeNull();
+      // Without any scrolling: the rows are drawn, top to bottom, and the one just read is where it was.
+      await rowsDrawnAt(0.1, 0.9);
       const box = await ui.page.locator(`[data-id="${opened}"]`).boundingBox();
       expect(box && box.y > 0 && box.y < PHONE.height).toBe(true);
       await snapshot(ui.page, `phone-back-${how.replace(/\W+/g, '-')}`);

@@ -1,31 +1,19 @@
 import nodemailer from 'nodemailer';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { getJson, type TestSim, type Transporter } from '../helpers/sim.js';
-import { launchBrowser, snapshot, watchProblems } from './helpers/browser.js';
-import { openLive, startUiSim } from './helpers/ui-sim.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getJson, type Transporter } from '../helpers/sim.js';
+import { snapshot } from './helpers/browser.js';
+import { openLive } from './helpers/ui-sim.js';
+import { useBrowserSim } from './helpers/browser-sim.js';
 
 /** The message view's Simulate menu (issue 13 item 4): reply, out-of-office and bounce, in chromium. */
-let sim: TestSim;
 let transport: Transporter;
-let browser: Browser;
-let closeBrowser: () => Promise<void>;
-let page: Page;
-let problems: string[];
+const ui = useBrowserSim({ viewport: { width: 1280, height: 800 } });
 
-beforeAll(async () => {
-  [sim, { browser, close: closeBrowser }] = await Promise.all([startUiSim(), launchBrowser()]);
-  transport = nodemailer.createTransport({ host: '127.0.0.1', port: sim.smtpPort, ignoreTLS: true });
+beforeAll(() => {
+  transport = nodemailer.createTransport({ host: '127.0.0.1', port: ui.sim.smtpPort, ignoreTLS: true });
 });
-afterAll(async () => {
+afterAll(() => {
   transport.close();
-  await Promise.all([closeBrowser(), sim.stop()]);
-});
-beforeEach(async () => {
-  await sim.harness.reset();
-  await page?.close();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  problems = await watchProblems(page);
 });
 
 async function sendOriginal(): Promise<string> {
@@ -42,55 +30,55 @@ async function sendOriginal(): Promise<string> {
 
 async function simulate(item: string): Promise<void> {
   // The menu is a <details>: open it unless it is still open from the last action.
-  if (!(await page.locator('details.simulate').evaluate((el) => (el as unknown as { open: boolean }).open))) await page.getByText('Simulate', { exact: true }).click();
-  await page.getByRole('button', { name: item, exact: true }).click();
+  if (!(await ui.page.locator('details.simulate').evaluate((el) => (el as unknown as { open: boolean }).open))) await ui.page.getByText('Simulate', { exact: true }).click();
+  await ui.page.getByRole('button', { name: item, exact: true }).click();
 }
 
 describe('Simulate menu (chromium)', () => {
   it('a reply is stored, announced and opened; it went to the Reply-To', async () => {
     const id = await sendOriginal();
-    await openLive(page, sim, `/message/${id}`);
-    await page.getByRole('heading', { name: 'Quote S00042' }).waitFor();
+    await openLive(ui.page, ui.sim, `/message/${id}`);
+    await ui.page.getByRole('heading', { name: 'Quote S00042' }).waitFor();
     await simulate('Reply');
-    await page.getByRole('status').filter({ hasText: 'Reply stored.' }).waitFor();
-    await page.getByRole('button', { name: 'Open it' }).click();
-    await page.getByRole('heading', { name: 'Re: Quote S00042' }).waitFor();
-    await page.getByText('catchall@app.example').first().waitFor();
-    const { body } = await getJson(`${sim.url}/api/v1/messages`);
+    await ui.page.getByRole('status').filter({ hasText: 'Reply stored.' }).waitFor();
+    await ui.page.getByRole('button', { name: 'Open it' }).click();
+    await ui.page.getByRole('heading', { name: 'Re: Quote S00042' }).waitFor();
+    await ui.page.getByText('catchall@app.example').first().waitFor();
+    const { body } = await getJson(`${ui.sim.url}/api/v1/messages`);
     expect(body.messages.map((m: { Subject: string; Tags: string[] }) => [m.Subject, m.Tags])).toEqual([['Re: Quote S00042', ['simulated']], ['Quote S00042', []]]);
-    expect(problems).toEqual([]);
+    expect(ui.problems).toEqual([]);
   });
 
   it("an Outlook out-of-office goes to the envelope sender; a bounce is stored or its absence explained", async () => {
     const id = await sendOriginal();
-    await openLive(page, sim, `/message/${id}`);
-    await page.getByRole('heading', { name: 'Quote S00042' }).waitFor();
+    await openLive(ui.page, ui.sim, `/message/${id}`);
+    await ui.page.getByRole('heading', { name: 'Quote S00042' }).waitFor();
     await simulate('Out-of-office (Outlook)');
-    await page.getByRole('status').filter({ hasText: 'Out-of-office reply stored.' }).waitFor();
-    const { body } = await getJson(`${sim.url}/api/v1/message/latest`);
+    await ui.page.getByRole('status').filter({ hasText: 'Out-of-office reply stored.' }).waitFor();
+    const { body } = await getJson(`${ui.sim.url}/api/v1/message/latest`);
     expect(body).toMatchObject({ Subject: 'Automatic reply: Quote S00042', To: [{ Address: 'bounce@app.example' }] });
 
     // POST /api/v1/message/{ID}/bounce comes with bounce simulation (the contract in PLAN-S18.md);
     // without it the menu says so instead of failing silently.
-    const probe = await fetch(`${sim.url}/api/v1/message/${id}/bounce`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"Recipients": []}' });
+    const probe = await fetch(`${ui.sim.url}/api/v1/message/${id}/bounce`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"Recipients": []}' });
     await simulate('Bounce for this message');
     if (probe.status === 404) {
-      await page.getByRole('alert').filter({ hasText: 'This mailsim cannot simulate bounces' }).waitFor();
+      await ui.page.getByRole('alert').filter({ hasText: 'This mailsim cannot simulate bounces' }).waitFor();
     } else {
-      await page.getByRole('status').filter({ hasText: 'Bounce stored.' }).waitFor();
+      await ui.page.getByRole('status').filter({ hasText: 'Bounce stored.' }).waitFor();
     }
-    expect(problems.filter((p) => !/\b404\b|\b400\b/.test(p))).toEqual([]);
+    expect(ui.problems.filter((p) => !/\b404\b|\b400\b/.test(p))).toEqual([]);
   });
 
   it('on a phone the open menu stays on the screen', async () => {
-    await page.setViewportSize({ width: 390, height: 844 });
+    await ui.page.setViewportSize({ width: 390, height: 844 });
     const id = await sendOriginal();
-    await openLive(page, sim, `/message/${id}`);
-    await page.getByRole('heading', { name: 'Quote S00042' }).waitFor();
-    await page.getByText('Simulate', { exact: true }).click();
-    const box = (await page.locator('details.simulate .panel').boundingBox())!;
+    await openLive(ui.page, ui.sim, `/message/${id}`);
+    await ui.page.getByRole('heading', { name: 'Quote S00042' }).waitFor();
+    await ui.page.getByText('Simulate', { exact: true }).click();
+    const box = (await ui.page.locator('details.simulate .panel').boundingBox())!;
     expect(box.x).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width).toBeLessThanOrEqual(390);
-    await snapshot(page, 'message-simulate-menu-phone');
+    await snapshot(ui.page, 'message-simulate-menu-phone');
   });
 });

@@ -6,12 +6,18 @@ import { launchBrowser, watchProblems } from './browser.js';
 import { startUiSim } from './ui-sim.js';
 
 export interface BrowserSimOptions {
-  /** The mailsim's configuration (startSim's defaults apply: free loopback ports, in-memory store). */
-  config?: ConfigInput;
+  /**
+   * The mailsim's configuration (startSim's defaults apply: free loopback ports, in-memory store);
+   * a function is called in beforeAll, after the file's own earlier beforeAll hooks (servers the
+   * configuration points at, on ports known only then).
+   */
+  config?: ConfigInput | (() => ConfigInput);
   /** Each test gets a fresh page of this size, watched for page errors and CSP violations. */
   viewport?: { width: number; height: number };
   /** Before each test, before the store is reset: what else the file puts back (a scenario, the clock). */
   beforeEach?: (sim: TestSim) => Promise<void>;
+  /** false: the store is not reset before each test (the file seeds it once, in its own beforeAll). */
+  reset?: boolean;
 }
 
 /** What a browser test file works with; read its fields inside hooks and tests (they change per test). */
@@ -51,7 +57,8 @@ export function useBrowserSim(options: BrowserSimOptions = {}): BrowserSim {
     return page;
   };
   beforeAll(async () => {
-    [sim, { browser, close }] = await Promise.all([startUiSim(options.config), launchBrowser()]);
+    const config = typeof options.config === 'function' ? options.config() : options.config;
+    [sim, { browser, close }] = await Promise.all([startUiSim(config), launchBrowser()]);
   });
   afterAll(async () => {
     await Promise.all([close?.(), sim?.stop()]);
@@ -59,7 +66,7 @@ export function useBrowserSim(options: BrowserSimOptions = {}): BrowserSim {
   beforeEach(async () => {
     const current = need(sim, 'mailsim');
     await options.beforeEach?.(current);
-    await current.harness.reset();
+    if (options.reset !== false) await current.harness.reset();
     await page?.close();
     page = undefined;
     problems = [];

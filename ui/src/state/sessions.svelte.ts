@@ -1,8 +1,15 @@
 import type { Session, SessionSummary } from '../../../server/protocol.js';
-import { api } from '../lib/api.js';
+import { ApiFailure, api } from '../lib/api.js';
 import type { Frame } from '../lib/frames.js';
 import { PagedList } from './paged-list.svelte.js';
 import { matchesSearch, parseSessionQuery, type SessionSearch, searchParams } from '../lib/session-query.js';
+
+/**
+ * Where a deep-linked session (/sessions/ID) stands in the list: `paging` while the list goes to
+ * the page its estimated index is on, `found` once its row is loaded, `outside` when the list
+ * (as filtered) does not hold it and it is shown pinned above, `gone` when the server no longer has it.
+ */
+export type LinkState = { id: string; status: 'paging'; index: number } | { id: string; status: 'found' | 'outside' | 'gone' };
 
 /** Every SMTP connection, open ones first, updated live; plus the one open in the detail pane. */
 export class SessionsState {
@@ -16,6 +23,7 @@ export class SessionsState {
   detailError = $state<string | null>(null);
   total = $state(0);
   resetCount = $state(0);
+  link = $state.raw<LinkState | null>(null);
   readonly paged: PagedList<SessionSummary>;
   #detailRequest = 0;
 
@@ -104,10 +112,42 @@ export class SessionsState {
     this.detailError = null;
     if (!id) {
       this.detail = null;
+      this.link = null;
       return;
     }
     if (this.detail?.ID !== id) this.detail = null;
+    // A row clicked in the list is there already; a link from elsewhere may point past the loaded pages.
+    const known = this.paged.list.indexOf(id) >= 0;
+    if (this.link?.id !== id) this.link = known ? { id, status: 'found' } : null;
     await this.#loadDetail(id);
+    if (!known && this.detail?.ID === id && this.link === null) await this.#locate(this.detail);
+  }
+
+  /** The deep-linked row was loaded (the view saw it): stop steering the list towards it. */
+  found(id: string): void {
+    if (this.link?.id === id && this.link.status !== 'found') this.link = { id, status: 'found' };
+  }
+
+  /**
+   * Where the list holds a session it has not loaded: the list is newest first, so its index is
+   * about the number of sessions (of this filter) that started after it; one request of one row
+   * says how many. The list pages there, and the row's real index replaces the estimate once loaded.
+   */
+  async #locate(session: SessionSummary): Promise<void> {
+    const id = session.ID;
+    if (!this.#matches(session)) {
+      this.link = { id, status: 'outside' };
+      return;
+    }
+    const search = this.search;
+    const after = Date.parse(session.Started) + 1;
+    try {
+      const params = { ...searchParams(search), since: String(Math.max(after, search.since ?? 0)) };
+      const { total } = await api.sessions(0, 1, [...this.outcomes, ...search.outcomes], params);
+      if (this.detailId === id) this.link = { id, status: 'paging', index: total };
+    } catch {
+      if (this.detailId === id) this.link = { id, status: 'outside' };
+    }
   }
 
   async #loadDetail(id: string): Promise<void> {
@@ -116,7 +156,11 @@ export class SessionsState {
       const session = await api.session(id);
       if (request === this.#detailRequest && id === this.detailId) this.detail = session;
     } catch (error) {
-      if (request === this.#detailRequest && id === this.detailId) this.detailError = (error as Error).message;
+      if (request !== this.#detailRequest || id !== this.detailId) return;
+      if (error instanceof ApiFailure && error.status === 404) {
+        this.detail = null;
+        this.link = { id, status: 'gone' };
+      } else this.detailError = (error as Error).message;
     }
   }
 }
