@@ -3,22 +3,14 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MessagesSummary } from '../server/protocol.js';
 import { RawSmtp } from './helpers/raw-smtp.js';
 import { getJson } from './helpers/sim.js';
-import { runCliReporting, runCliToEnd, spawnMailsim, type Spawned } from './helpers/spawn.js';
+import { runCliReporting, runCliToEnd } from './helpers/spawn.js';
+import { spawnedPerTest } from './helpers/spawned-per-test.js';
 
-const running: Spawned[] = [];
-afterEach(() => {
-  for (const proc of running.splice(0)) proc.child.kill('SIGKILL');
-});
-
-async function start(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Spawned> {
-  const proc = await spawnMailsim(args, env);
-  running.push(proc);
-  return proc;
-}
+const start = spawnedPerTest();
 
 const FREE = ['--smtp', '127.0.0.1:0', '--http', '127.0.0.1:0'];
 
