@@ -7,7 +7,7 @@ import { MAILPIT_SETTINGS } from '../server/cli/mailpit-aliases.js';
 import { OPTIONS, parseCli } from '../server/cli/options.js';
 import { configSchema } from '../server/config/config.js';
 import { run } from './helpers/processes.js';
-import type { Spawned } from './helpers/spawn.js';
+import { printed, type Spawned } from './helpers/spawn.js';
 import { spawnedPerTest } from './helpers/spawned-per-test.js';
 
 /** A Mailpit command line or container environment, given to the built mailsim CLI unchanged. */
@@ -45,7 +45,7 @@ describe('Mailpit flags', () => {
   it('give the "accessible via" URL in the JSON ready line too', async () => {
     const proc = await start(['--smtp', '127.0.0.1:0', '--listen', '[::1]:0', '--db', ':memory:', '--log-format', 'json']);
     // The JSON line goes to stderr after the banner's "Ready." on stdout.
-    while (!proc.output().includes('"msg":"ready"')) await new Promise((resolve) => proc.child.stderr!.once('data', resolve));
+    await printed(proc, '"msg":"ready"');
     const ready = proc.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; url?: string }).find((line) => line.msg === 'ready');
     expect(ready?.url).toBe(`http://[::1]:${httpPort(proc)}/`);
     expect(proc.output()).toContain(`[http] accessible via http://[::1]:${httpPort(proc)}/`);

@@ -90,9 +90,11 @@ describe('mailsim CLI', () => {
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = once(child, 'exit');
     // The SMTP listener opens first, then HTTP; /readyz turns 200 once the start-up sweep is done,
-    // a few milliseconds after HTTP listens (each try is a real request, no sleep between).
+    // a few milliseconds after HTTP listens (each try is a real request, no sleep between; a
+    // deadline, so that a mailsim that never gets ready fails here and says so).
     const [, http] = await listening(2);
-    while ((await fetch(`http://127.0.0.1:${http}/readyz`)).status !== 200);
+    const deadline = Date.now() + 10_000;
+    while ((await fetch(`http://127.0.0.1:${http}/readyz`)).status !== 200) expect(Date.now(), '/readyz stayed 503 for 10 s').toBeLessThan(deadline);
     child.kill('SIGTERM');
     expect((await exited)[0]).toBe(0);
     expect(output).toBe('');
