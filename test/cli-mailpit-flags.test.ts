@@ -2,24 +2,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAILPIT_SETTINGS } from '../server/cli/mailpit-aliases.js';
 import { OPTIONS, parseCli } from '../server/cli/options.js';
 import { configSchema } from '../server/config/config.js';
 import { run } from './helpers/processes.js';
-import { spawnMailsim, type Spawned } from './helpers/spawn.js';
+import { printed, type Spawned } from './helpers/spawn.js';
+import { spawnedPerTest } from './helpers/spawned-per-test.js';
 
 /** A Mailpit command line or container environment, given to the built mailsim CLI unchanged. */
-const running: Spawned[] = [];
-afterEach(() => {
-  for (const proc of running.splice(0)) proc.child.kill('SIGKILL');
-});
-
-async function start(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Spawned> {
-  const proc = await spawnMailsim(args, env);
-  running.push(proc);
-  return proc;
-}
+const start = spawnedPerTest();
 
 const dir = mkdtempSync(join(tmpdir(), 'mailsim-mailpit-'));
 const httpPort = (proc: Spawned) => Number(/:(\d+)(\/|$)/.exec(proc.url.replace(/^http:\/\//, ''))?.[1]);
@@ -53,7 +45,7 @@ describe('Mailpit flags', () => {
   it('give the "accessible via" URL in the JSON ready line too', async () => {
     const proc = await start(['--smtp', '127.0.0.1:0', '--listen', '[::1]:0', '--db', ':memory:', '--log-format', 'json']);
     // The JSON line goes to stderr after the banner's "Ready." on stdout.
-    while (!proc.output().includes('"msg":"ready"')) await new Promise((resolve) => proc.child.stderr!.once('data', resolve));
+    await printed(proc, '"msg":"ready"');
     const ready = proc.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string; url?: string }).find((line) => line.msg === 'ready');
     expect(ready?.url).toBe(`http://[::1]:${httpPort(proc)}/`);
     expect(proc.output()).toContain(`[http] accessible via http://[::1]:${httpPort(proc)}/`);

@@ -3,22 +3,14 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MessagesSummary } from '../server/protocol.js';
 import { RawSmtp } from './helpers/raw-smtp.js';
 import { getJson } from './helpers/sim.js';
-import { runCliReporting, runCliToEnd, spawnMailsim, type Spawned } from './helpers/spawn.js';
+import { runCliReporting, runCliToEnd } from './helpers/spawn.js';
+import { spawnedPerTest } from './helpers/spawned-per-test.js';
 
-const running: Spawned[] = [];
-afterEach(() => {
-  for (const proc of running.splice(0)) proc.child.kill('SIGKILL');
-});
-
-async function start(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Spawned> {
-  const proc = await spawnMailsim(args, env);
-  running.push(proc);
-  return proc;
-}
+const start = spawnedPerTest();
 
 const FREE = ['--smtp', '127.0.0.1:0', '--http', '127.0.0.1:0'];
 
@@ -98,9 +90,11 @@ describe('mailsim CLI', () => {
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = once(child, 'exit');
     // The SMTP listener opens first, then HTTP; /readyz turns 200 once the start-up sweep is done,
-    // a few milliseconds after HTTP listens (each try is a real request, no sleep between).
+    // a few milliseconds after HTTP listens (each try is a real request, no sleep between; a
+    // deadline, so that a mailsim that never gets ready fails here and says so).
     const [, http] = await listening(2);
-    while ((await fetch(`http://127.0.0.1:${http}/readyz`)).status !== 200);
+    const deadline = Date.now() + 10_000;
+    while ((await fetch(`http://127.0.0.1:${http}/readyz`)).status !== 200) expect(Date.now(), '/readyz stayed 503 for 10 s').toBeLessThan(deadline);
     child.kill('SIGTERM');
     expect((await exited)[0]).toBe(0);
     expect(output).toBe('');

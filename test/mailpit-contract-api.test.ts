@@ -1,9 +1,9 @@
 import { MailpitClient } from 'mailpit-api';
 import type { AddressInfo } from 'node:net';
-import nodemailer from 'nodemailer';
 import sharp from 'sharp';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useMailpitSim } from './helpers/mailpit-sim.js';
 import { startSim, type SendOptions, type TestSim, type Transporter } from './helpers/sim.js';
 
 /**
@@ -19,16 +19,7 @@ let sim: TestSim;
 let mailpit: MailpitClient;
 let transport: Transporter;
 
-beforeAll(async () => {
-  sim = await startSim();
-  mailpit = new MailpitClient(sim.url);
-  transport = nodemailer.createTransport({ host: '127.0.0.1', port: sim.smtpPort, ignoreTLS: true, pool: true });
-});
-afterAll(async () => {
-  transport.close();
-  await sim.stop();
-});
-beforeEach(() => sim.harness.reset());
+useMailpitSim((env) => ({ sim, mailpit, transport } = env));
 
 async function send(subject: string, extra: Partial<SendOptions> = {}): Promise<string> {
   await transport.sendMail({ from: 'App <app@example.com>', to: 'user@example.org', subject, text: `Body of ${subject}`, ...extra });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { python, run } from './helpers/processes.js';
-import { spawnMailsim } from './helpers/spawn.js';
+import { printed, spawnMailsim } from './helpers/spawn.js';
 import { TEST_TLS_DIR } from './helpers/dirs.js';
 
 // --pop3 through the built CLI: the start-up line names the real port, --pop3-auth-file (a file
@@ -59,7 +59,7 @@ except Exception as e:
     try {
       const port = popPort(sim.output());
       // The JSON ready line (stderr, after the banner) names the POP3 address too.
-      while (!sim.output().includes('"msg":"ready"')) await new Promise((resolve) => sim.child.stderr!.once('data', resolve));
+      await printed(sim, '"msg":"ready"');
       expect(sim.output()).toContain(`"pop3":"127.0.0.1:${port}"`);
       const result = await python(`
 import poplib

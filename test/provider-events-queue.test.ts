@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderEventQueue } from '../server/provider-events/event-queue.js';
 import type { ProviderEvent, ProviderEventKind } from '../server/provider-events/provider-event.js';
@@ -87,13 +86,10 @@ describe('provider event delivery queue', () => {
   });
 
   it('a receiver that is not there: each attempt recorded with no status, then given up with a warning', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer();
-      probe.listen(0, '127.0.0.1', () => {
-        const free = (probe.address() as { port: number }).port;
-        probe.close(() => resolve(free));
-      });
-    });
+    // 1023: a privileged port, below the ephemeral range every port-0 listener of the suite gets,
+    // so no other test can be listening there (a port found free and closed again could be
+    // taken); not on fetch's list of bad ports (1, 7, 9, ...), which fail before connecting.
+    const port = 1023;
     const warnings: string[] = [];
     const q = queue({ destinations: [{ provider: 'postmark', url: `http://127.0.0.1:${port}/gone`, options: {} }], settings: { attempts: 2, backoffMs: 5 } }, warnings);
     q.publish(event('bounced'));

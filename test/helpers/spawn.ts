@@ -102,3 +102,35 @@ export async function runCliToEnd(args: string[], env: NodeJS.ProcessEnv = {}): 
   const [code] = await once(child, 'exit');
   return { code: code as number | null, stdout, stderr };
 }
+
+/**
+ * Resolves once the process has printed `text` (stdout or stderr); fails when it exits first or
+ * after `timeoutMs`. For what comes after "Ready." (the JSON ready line goes to stderr after it).
+ */
+export function printed(proc: Spawned, text: string, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = () => {
+      clearTimeout(timer);
+      proc.child.stdout!.off('data', check);
+      proc.child.stderr!.off('data', check);
+    };
+    const check = () => {
+      if (!proc.output().includes(text)) return;
+      stop();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`mailsim did not print ${JSON.stringify(text)} within ${timeoutMs} ms:\n${proc.output()}`));
+    }, timeoutMs);
+    proc.child.stdout!.on('data', check);
+    proc.child.stderr!.on('data', check);
+    void proc.exited.then(({ code }) => {
+      if (!proc.output().includes(text)) {
+        stop();
+        reject(new Error(`mailsim exited (${code}) before it printed ${JSON.stringify(text)}:\n${proc.output()}`));
+      }
+    });
+    check();
+  });
+}
