@@ -390,8 +390,8 @@ export class ConnectionDriver {
   }
 
   #store(raw: Buffer, envelope: { from: string; to: string[] }, ctx: FaultContext, callback: (err: Error | null, message?: string) => void, auth?: AuthCheckResult): void {
-    // The store writes the session's row with the message; its transcript comes at close.
-    const session = this.state.record(false);
+    // The store writes the session's row with the message; its transcript and transactions come at close.
+    const session = this.state.record(false, false);
     const smtpEnvelope = this.#session?.envelope;
     const storing = this.deps.messages.ingest({ raw, envelope, session }).then(
       ({ id, subject }) =>
