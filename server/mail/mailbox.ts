@@ -164,7 +164,9 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
     const now = this.options.clock.now();
     // Parsed on the writer thread when that is quick, else on a parse thread first (parse-route.ts).
     const { parsed, bytes } = parsesCheaply(raw) ? { parsed: undefined, bytes: transferable(raw) } : await this.#s.parsers.summarize(raw);
-    const header = session ? { ...session, transcript: [] } : undefined;
+    // Only the session's row is written with a message (SessionStore.ensure); its transcript and
+    // transactions come at close, and copying them to the writer per message grew with the session.
+    const header = session ? { ...session, transcript: [], transactions: [] } : undefined;
     const request = { op: 'ingest', raw: bytes, parsed, envelope, session: header, ...(bounce && { bounce }), now } as const;
     const { summary, pruned, problems } = await this.#s.writer.call(request, transferList(bytes)).catch((error: unknown) => {
       throw isStorageFull(error) ? storageFull(error) : error;

@@ -195,9 +195,14 @@ export class MessageStore {
   }
 
   list(start: number, limit: number, filter: SqlFilter = NO_FILTER): MessageSummary[] {
-    const rows = this.#prepare(`SELECT ${SUMMARY_COLUMNS} ${fromFor(filter)} WHERE ${filter.where} ORDER BY m.seq DESC LIMIT ? OFFSET ?`)
-      // LIMIT -1 is SQLite's "no limit": Mailpit's limit=0 lists everything.
-      .all(...filter.params, limit > 0 ? limit : -1, start) as MessageRow[];
+    // LIMIT -1 is SQLite's "no limit": Mailpit's limit=0 lists everything.
+    const max = limit > 0 ? limit : -1;
+    // A deep page of the whole mailbox skips along the narrow seq index, not the rows (migration 9).
+    const rows = (
+      filter.where === NO_FILTER.where && start > 0
+        ? this.#prepare(`SELECT ${SUMMARY_COLUMNS} FROM messages m WHERE m.seq IN (SELECT seq FROM messages INDEXED BY messages_by_seq ORDER BY seq DESC LIMIT ? OFFSET ?) ORDER BY m.seq DESC`).all(max, start)
+        : this.#prepare(`SELECT ${SUMMARY_COLUMNS} ${fromFor(filter)} WHERE ${filter.where} ORDER BY m.seq DESC LIMIT ? OFFSET ?`).all(...filter.params, max, start)
+    ) as MessageRow[];
     return rows.map((row) => messageSummaryOf(row));
   }
 

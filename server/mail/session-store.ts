@@ -223,7 +223,7 @@ export class SessionStore {
 
   /** Writes the row of an open session if it has none yet; its transcript comes at close. */
   ensure(record: SessionRecord): void {
-    const { transcript: _ignored, outcome: _o, outcome_code: _c, outcome_detail: _d, messages: _m, ended: _e, transactions: _t, ...row } = toRow(record);
+    const { outcome: _o, outcome_code: _c, outcome_detail: _d, messages: _m, ended: _e, transactions: _t, ...row } = rowOf({ ...record, transactions: [] });
     this.#ensure.run(row);
   }
 

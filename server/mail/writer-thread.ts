@@ -1,7 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './database.js';
 import { MailWriter } from './mail-writer.js';
-import { Checkpointer, serializeError, WriteHealth } from './write-health.js';
+import { Checkpointer, reviveError, serializeError, WriteHealth } from './write-health.js';
+import { spawnThread } from './thread-spawn.js';
+import type { CheckpointInit, CheckpointReply } from './checkpoint-thread.js';
 import type { WriterCall, WriterInit, WriterReply } from './writer-protocol.js';
 
 /** Entry point of the writer thread: one database connection, one MailWriter, a message loop. */
@@ -29,8 +31,9 @@ const INDEX_IDLE_MS = 20;
 try {
   const init = workerData as WriterInit;
   const db = openDatabase({ path: init.path });
-  // SQLite's own checkpoints run inside a commit; a timer here runs them between batches
-  // instead, PASSIVE so they never wait on the reader. The WAL restarts once one has caught up.
+  // SQLite's own checkpoints run inside a commit; the checkpoint thread runs them beside the
+  // commits instead (checkpoint-thread.ts), PASSIVE so they never wait on a reader or the writer.
+  // The WAL restarts once one has caught up. An in-memory database has no WAL.
   db.pragma('wal_autocheckpoint = 0');
   // After a checkpoint has caught up, the WAL file is cut back to this; without it the file
   // stays at its largest (a burst, a large delete) until close.
@@ -38,7 +41,24 @@ try {
   // Announced at once, not batched: the mailbox must know before it hands out the next reply.
   const health = new WriteHealth((state) => post({ id: 0, health: state }));
   const checkpointer = new Checkpointer(db, health, (error) => post({ id: 0, problem: error }));
-  const checkpoints = setInterval(() => checkpointer.tick(), init.checkpointEveryMs);
+  const checkpointThread =
+    init.path === ':memory:'
+      ? undefined
+      : spawnThread('checkpoint-thread', { path: init.path, everyMs: init.checkpointEveryMs } satisfies CheckpointInit, { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 });
+  checkpointThread?.on('message', (reply: CheckpointReply) => 'problem' in reply && checkpointer.failed(reviveError(reply.problem)));
+  checkpointThread?.on('error', (error) => checkpointer.failed(error));
+  // What stays on this connection: the probe for space while the store is full (a write).
+  const checkpoints = setInterval(() => (checkpointThread ? checkpointer.probe() : checkpointer.tick()), init.checkpointEveryMs);
+  const stopCheckpoints = async () => {
+    if (!checkpointThread) return;
+    const closed = new Promise<void>((done) => {
+      checkpointThread.on('message', (reply: CheckpointReply) => 'closed' in reply && done());
+      checkpointThread.once('exit', () => done());
+    });
+    checkpointThread.postMessage('close');
+    await closed;
+    await checkpointThread.terminate();
+  };
   const writer = new MailWriter(db, init.limits, init.tagging);
   writer.sessions.markInterrupted(init.openedAt);
   // The search index is written, and freed pages given back, while no calls come
@@ -74,8 +94,9 @@ try {
   port.on('message', (calls: WriterCall[] | 'close') => {
     if (calls === 'close') {
       // Replies are ordered: once "closed" arrives, every earlier reply has been delivered.
-      void Promise.allSettled(inFlight).then(() => {
+      void Promise.allSettled(inFlight).then(async () => {
         clearInterval(checkpoints);
+        await stopCheckpoints().catch(() => {});
         clearInterval(indexing);
         writer.flush();
         try {

@@ -393,8 +393,8 @@ export class ConnectionDriver {
   }
 
   #store(stamped: Promise<Buffer>, envelope: { from: string; to: string[] }, ctx: FaultContext, callback: (err: Error | null, message?: string) => void, auth?: AuthCheckResult): void {
-    // The store writes the session's row with the message; its transcript comes at close.
-    const session = this.state.record(false);
+    // The store writes the session's row with the message; its transcript and transactions come at close.
+    const session = this.state.record(false, false);
     const smtpEnvelope = this.#session?.envelope;
     const ingest = (raw: Buffer) => {
       try {
