@@ -1,13 +1,12 @@
 import { MailpitClient } from 'mailpit-api';
 import { describe, expect, it } from 'vitest';
 import { useMailpitSim } from './helpers/mailpit-sim.js';
-import type { SendOptions, TestSim, Transporter } from './helpers/sim.js';
+import type { SendOptions, Transporter } from './helpers/sim.js';
 
-let sim: TestSim;
 let mailpit: MailpitClient;
 let transport: Transporter;
 
-useMailpitSim((env) => ({ sim, mailpit, transport } = env));
+useMailpitSim((env) => ({ mailpit, transport } = env));
 
 async function send(subject: string, extra: Partial<SendOptions> = {}) {
   return transport.sendMail({ from: 'App <app@example.com>', to: 'user@example.org', subject, text: `Body of ${subject}`, ...extra });
