@@ -99,6 +99,7 @@ describe('SMTP protocol handling', () => {
     const next = await opened();
     expect(await next.smtp.command('MAIL FROM:<a@example.com>')).toBe('250 2.1.0 Accepted');
     next.smtp.close();
+    await next.closed;
   });
 
   it('reads Odoo\'s "Test Connection" (close after 354, no body) as a passed connection test', async () => {
@@ -114,6 +115,7 @@ describe('SMTP protocol handling', () => {
     expect(await stored()).toBe(0);
     const next = await opened();
     expect(await next.smtp.command('QUIT')).toBe('221 2.0.0 Bye');
+    await next.closed;
   });
 
   it('times out an idle client with 421 and records it', async () => {
@@ -148,6 +150,7 @@ describe('SMTP protocol handling', () => {
     await closed;
     const next = await opened();
     next.smtp.close();
+    await next.closed;
   });
 
   it('shows a session in progress as active', async () => {

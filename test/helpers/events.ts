@@ -7,10 +7,12 @@ export function nextEvent<K extends EventName>(
   predicate: (payload: EventMap[K]) => boolean = () => true,
   timeoutMs = 10_000,
 ): Promise<EventMap[K]> {
+  // Made here so that a waiter nobody awaited names the test that made it, not the one running when it expired.
+  const expired = new Error(`no ${name} event within ${timeoutMs} ms`);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
-      reject(new Error(`no ${name} event within ${timeoutMs} ms`));
+      reject(expired);
     }, timeoutMs);
     const off = bus.on(name, (payload) => {
       if (!predicate(payload)) return;
