@@ -5,7 +5,7 @@ import { snapshot } from './helpers/browser.js';
 import { openLive } from './helpers/ui-sim.js';
 import { useBrowserSim } from './helpers/browser-sim.js';
 
-/** The message view's Simulate menu (issue 13 item 4): reply, out-of-office and bounce, in chromium. */
+/** The message view's Simulate menu (issue 13 item 4): reply, out-of-office, bounce and spam complaint, in chromium. */
 let transport: Transporter;
 const ui = useBrowserSim({ viewport: { width: 1280, height: 800 } });
 
@@ -58,16 +58,22 @@ describe('Simulate menu (chromium)', () => {
     const { body } = await getJson(`${ui.sim.url}/api/v1/message/latest`);
     expect(body).toMatchObject({ Subject: 'Automatic reply: Quote S00042', To: [{ Address: 'bounce@app.example' }] });
 
-    // POST /api/v1/message/{ID}/bounce comes with bounce simulation (the contract in PLAN-S18.md);
-    // without it the menu says so instead of failing silently.
-    const probe = await fetch(`${ui.sim.url}/api/v1/message/${id}/bounce`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"Recipients": []}' });
     await simulate('Bounce for this message');
-    if (probe.status === 404) {
-      await ui.page.getByRole('alert').filter({ hasText: 'This mailsim cannot simulate bounces' }).waitFor();
-    } else {
-      await ui.page.getByRole('status').filter({ hasText: 'Bounce stored.' }).waitFor();
-    }
-    expect(ui.problems.filter((p) => !/\b404\b|\b400\b/.test(p))).toEqual([]);
+    await ui.page.getByRole('status').filter({ hasText: 'Bounce stored.' }).waitFor();
+    const bounce = await getJson(`${ui.sim.url}/api/v1/message/latest`);
+    expect(bounce.body).toMatchObject({ IsBounce: true, To: [{ Address: 'bounce@app.example' }], Bounce: { OriginalID: id } });
+    expect(ui.problems).toEqual([]);
+  });
+
+  it('a spam complaint is a spam event for each recipient and stores no message', async () => {
+    const id = await sendOriginal();
+    await openLive(ui.page, ui.sim, `/message/${id}`);
+    await ui.page.getByRole('heading', { name: 'Quote S00042' }).waitFor();
+    await simulate('Simulate a spam complaint');
+    await ui.page.getByRole('status').filter({ hasText: 'Spam complaint from customer@example.org sent as a spam event.' }).waitFor();
+    const { body } = await getJson(`${ui.sim.url}/api/v1/messages`);
+    expect(body.messages.map((m: { ID: string }) => m.ID)).toEqual([id]);
+    expect(ui.problems).toEqual([]);
   });
 
   it('on a phone the open menu stays on the screen', async () => {
