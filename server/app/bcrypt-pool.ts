@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { siblingModule, spawnModule } from '../auth-checks/spawn-thread.js';
+import { siblingModule, spawnModule } from '../util/spawn-thread.js';
 
 /** bcryptjs holds almost nothing; a small heap keeps the thread at a few MB. */
 const BCRYPT_HEAP = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 };

@@ -1,7 +1,7 @@
-import type { Worker } from 'node:worker_threads';
 import type { MessageAuth } from '../protocol.js';
-import type { AuthCall, AuthThreadReply } from './auth-protocol.js';
-import { siblingModule, spawnModule } from './spawn-thread.js';
+import { siblingModule } from '../util/spawn-thread.js';
+import { ThreadCalls } from '../util/thread-calls.js';
+import type { AuthCall } from './auth-protocol.js';
 import type { AuthCheckInput } from './verify.js';
 
 /** mailauth holds the message and its canonical body (a 25 MiB message: ~100 MB). */
@@ -22,78 +22,26 @@ function movable(raw: Uint8Array): Uint8Array {
   return own;
 }
 
-interface Pending {
-  resolve: (auth: Omit<MessageAuth, 'ID'>) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
 /**
- * One auth thread, started on the first check (most runs never check a message) and unref'd
- * while idle so it never keeps the process alive. A thread that dies fails its pending checks;
- * the next check starts a new one.
+ * One auth thread (util/thread-calls.ts), started on the first check: most runs never check a
+ * message.
  */
 export class AuthPool {
-  #worker: Worker | undefined;
-  #next = 1;
-  readonly #pending = new Map<number, Pending>();
-  #closed = false;
+  readonly #calls = new ThreadCalls<Omit<AuthCall, 'call'>, Omit<MessageAuth, 'ID'>>({
+    entry: siblingModule(import.meta.url, 'auth-thread'),
+    resourceLimits: AUTH_HEAP,
+    timeoutMs: CHECK_TIMEOUT_MS,
+    name: 'the auth check',
+  });
 
   constructor(private readonly network: boolean) {}
 
   check(input: AuthCheckInput): Promise<Omit<MessageAuth, 'ID'>> {
-    if (this.#closed) return Promise.reject(new Error('the auth checks are stopped'));
-    const worker = this.#thread();
-    const call = this.#next++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.#fail(new Error(`the check took longer than ${CHECK_TIMEOUT_MS / 1000} s`), true), CHECK_TIMEOUT_MS);
-      this.#pending.set(call, { resolve, reject, timer });
-      worker.ref();
-      const raw = movable(input.raw);
-      const message: AuthCall = { call, input: { ...input, raw }, network: this.network };
-      worker.postMessage(message, raw.buffer instanceof SharedArrayBuffer ? [] : [raw.buffer as ArrayBuffer]);
-    });
+    const raw = movable(input.raw);
+    return this.#calls.call({ input: { ...input, raw }, network: this.network }, raw.buffer instanceof SharedArrayBuffer ? [] : [raw.buffer as ArrayBuffer]);
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
-    this.#fail(new Error('the auth checks are stopped'), true);
-  }
-
-  #thread(): Worker {
-    if (this.#worker) return this.#worker;
-    const worker = spawnModule(siblingModule(import.meta.url, 'auth-thread'), AUTH_HEAP);
-    worker.unref();
-    worker.on('message', (reply: AuthThreadReply) => this.#settle(reply));
-    worker.on('error', (error) => this.#fail(error, false));
-    worker.on('exit', (code) => {
-      if (this.#worker === worker) this.#worker = undefined;
-      this.#fail(new Error(`the auth thread stopped (exit ${code})`), false);
-    });
-    this.#worker = worker;
-    return worker;
-  }
-
-  #settle(reply: AuthThreadReply): void {
-    const pending = this.#pending.get(reply.call);
-    if (!pending) return;
-    this.#pending.delete(reply.call);
-    clearTimeout(pending.timer);
-    if (reply.ok) pending.resolve(reply.auth);
-    else pending.reject(new Error(reply.error));
-    if (!this.#pending.size) this.#worker?.unref();
-  }
-
-  #fail(error: Error, terminate: boolean): void {
-    for (const pending of this.#pending.values()) {
-      clearTimeout(pending.timer);
-      pending.reject(error);
-    }
-    this.#pending.clear();
-    if (terminate && this.#worker) {
-      const worker = this.#worker;
-      this.#worker = undefined;
-      void worker.terminate();
-    }
+  close(): Promise<void> {
+    return this.#calls.close();
   }
 }

@@ -1,4 +1,5 @@
 import type { MessageAuth } from '../protocol.js';
+import type { ThreadReply } from '../util/thread-calls.js';
 import type { AuthCheckInput } from './verify.js';
 
 /** Main thread → auth thread. */
@@ -10,4 +11,4 @@ export interface AuthCall {
 }
 
 /** Auth thread → main thread. */
-export type AuthThreadReply = { call: number; ok: true; auth: Omit<MessageAuth, 'ID'> } | { call: number; ok: false; error: string };
+export type AuthThreadReply = ThreadReply<Omit<MessageAuth, 'ID'>>;

@@ -18,7 +18,7 @@ parentPort!.on('message', (call: AuthCall) => {
   queue = queue.then(async () => {
     let reply: AuthThreadReply;
     try {
-      reply = { call: call.call, ok: true, auth: await verifyMessage(call.input, await fallbackFor(call.network)) };
+      reply = { call: call.call, ok: true, value: await verifyMessage(call.input, await fallbackFor(call.network)) };
     } catch (error) {
       reply = { call: call.call, ok: false, error: error instanceof Error ? error.message : String(error) };
     }

@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import type { ThreadReply } from '../util/thread-calls.js';
 import { checkHtml } from './html-check.js';
 
 export interface HtmlCheckCall {
@@ -6,7 +7,7 @@ export interface HtmlCheckCall {
   /** The HTML body as UTF-8, moved (not cloned) into the thread. */
   html: Uint8Array;
 }
-export type HtmlCheckReply = { call: number; ok: true; json: string } | { call: number; ok: false; error: string };
+export type HtmlCheckReply = ThreadReply<string>;
 
 /**
  * The html-check thread: the scan is linear but a 20 MiB body takes seconds (htmlparser2 alone:
@@ -17,7 +18,7 @@ const decoder = new TextDecoder();
 parentPort!.on('message', ({ call, html }: HtmlCheckCall) => {
   let reply: HtmlCheckReply;
   try {
-    reply = { call, ok: true, json: JSON.stringify(checkHtml(decoder.decode(html))) };
+    reply = { call, ok: true, value: JSON.stringify(checkHtml(decoder.decode(html))) };
   } catch (error) {
     reply = { call, ok: false, error: error instanceof Error ? error.message : String(error) };
   }
