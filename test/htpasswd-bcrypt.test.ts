@@ -50,10 +50,12 @@ describe('bcrypt auth files do not block the event loop', () => {
     // The NOOP came back while every bcrypt check was still running, not after them...
     expect(answeredBeforeNoop).toBe(0);
     expect(answered[0]).toMatch(/^535 /);
-    // ...and the event loop never stalled for anything like one bcrypt compare (bcryptjs's own
-    // "async" compare runs 100 ms slices on it: 20 at once held it for ~2 s at a time).
+    // ...and the event loop never stalled for as long as one bcrypt compare: a compare on the loop
+    // blocks it for at least that (bcryptjs's own "async" compare, 20 at once, held it ~2 s at a
+    // time; the send API's merge regression 2,185 ms). Not a quarter of one: with the compares on
+    // their thread, a clean-clone CI run on two busy cores still saw a 179 ms scheduling stall.
     expect(delay.count).toBeGreaterThan(0);
-    expect(delay.max / 1e6).toBeLessThan(oneHashMs / 4);
+    expect(delay.max / 1e6).toBeLessThan(oneHashMs);
     await sim.stop();
     sim = undefined;
     await Promise.all(auths);
