@@ -2,8 +2,11 @@
  * npm run bench: SMTP throughput, latency, CPU and memory of mailsim next to a bare smtp-server
  * in the same run. Every server runs as its own process; the same lean client drives each with
  * 10 and with 100 parallel senders and 4 KiB messages, (a) reusing connections and (b) one
- * connection per message. CPU per message is the server process's user + system time (all its
- * threads, /proc/<pid>/stat) over the messages of the run. With --base <dir> (a built checkout
+ * connection per message. msg/s and CPU per message come from Postfix's C load client
+ * smtp-source (bench/smtp-source-load.ts: a Node client on the same two cores takes CPU from the
+ * server); p50/p99 end of DATA → 250 from the lean Node client, which times each reply.
+ * Postfix's smtp-sink is the reference row. CPU per message is the server process's user +
+ * system time (all its threads, /proc/<pid>/stat) over the messages of the run. With --base <dir> (a built checkout
  * of another commit, e.g. a `git worktree` of main) its mailsim runs beside this one. Each
  * repetition starts fresh processes, in rotating order so that drift in the load of a shared
  * machine falls on all; cells are min / median / max over the repetitions.
@@ -17,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fourKiBMessage, LeanSmtpClient } from './lean-smtp-client.js';
+import { smtpSource, startSmtpSink, writeMessageFile } from './smtp-source-load.js';
 
 const { values } = parseArgs({
   options: { reps: { type: 'string', default: '3' }, senders: { type: 'string', default: '10,100' }, base: { type: 'string' }, ms: { type: 'string', default: '6000' }, stored: { type: 'string', default: '10000' } },
@@ -29,6 +33,9 @@ const WARMUP_MESSAGES = 500;
 /** Messages mailsim keeps (--max-messages) and is filled to before its RSS is read. */
 const STORED_TARGET = Number(values.stored);
 const MESSAGE = fourKiBMessage();
+const MESSAGE_DIR = mkdtempSync(join(tmpdir(), 'mailsim-bench-message-'));
+const MESSAGE_FILE = join(MESSAGE_DIR, 'message.txt');
+writeMessageFile(MESSAGE_FILE, MESSAGE);
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ; 100 on every Linux mailsim runs on). */
 const TICKS = 100;
 
@@ -148,10 +155,16 @@ async function measure(server: Server): Promise<Measured> {
   for (const senders of SENDER_COUNTS) {
     for (const [mode, perMessage] of [['reuse', false], ['new', true]] as const) {
       const run = await load(server, senders, perMessage, MEASURE_MESSAGES, MEASURE_MS);
-      out[`${senders} ${mode} msg/s`] = run.rate;
       out[`${senders} ${mode} p50 ms`] = run.p50;
       out[`${senders} ${mode} p99 ms`] = run.p99;
-      out[`${senders} ${mode} CPU ms/msg`] = run.cpuMs;
+      out[`${senders} ${mode} node msg/s`] = run.rate;
+      // About MEASURE_MS of smtp-source load, sized from the Node client's rate (smtp-source
+      // takes a count, not a time).
+      const count = Math.max(300, Math.min(MEASURE_MESSAGES, Math.round((run.rate * 1.5 * MEASURE_MS) / 1000)));
+      const cpu0 = cpuMs(server.child.pid!);
+      const wallMs = await smtpSource(server.port, senders, perMessage, count, MESSAGE_FILE);
+      out[`${senders} ${mode} msg/s`] = (count * 1000) / wallMs;
+      out[`${senders} ${mode} CPU ms/msg`] = (cpuMs(server.child.pid!) - cpu0) / count;
     }
   }
   const banner = await bannerTimes(server.port);
@@ -239,6 +252,15 @@ function mailsim(name: string, root: string): Contender {
   };
 }
 
+const sink: Contender = {
+  name: 'smtp-sink',
+  start: async () => {
+    const started = performance.now();
+    const { child, port } = await startSmtpSink();
+    return { name: 'smtp-sink', child, port, readyMs: performance.now() - started };
+  },
+};
+
 const bare: Contender = { name: 'bare', start: () => startProcess('bare', ['--import', 'tsx', 'bench/bare-smtp-server.ts'], /PORT (\d+)/) };
 
 async function stop(server: Server): Promise<void> {
@@ -252,22 +274,25 @@ function print(contenders: Contender[], results: Measured[][], title: string): v
   console.log(`\n${title}`);
   const labels = [...new Set(results.flatMap((runs) => runs.flatMap((run) => Object.keys(run))))];
   const median = (i: number, label: string) => stats(results[i]!.map((r) => r[label]!).filter((x) => x !== undefined)).median;
+  const at = (name: string) => contenders.findIndex((c) => c.name === name);
   const ratioCols = [
+    ['smtp-sink/bare', at('smtp-sink'), 0],
     ['mailsim/bare', 1, 0],
-    ...(values.base ? [['base/bare', 2, 0], ['mailsim/base', 1, 2]] : []),
+    ...(values.base ? [['base/bare', at('base'), 0], ['mailsim/base', 1, at('base')]] : []),
   ] as Array<[string, number, number]>;
-  console.log(['metric'.padEnd(26), ...contenders.map((c) => c.name.padStart(24)), ...ratioCols.map(([n]) => n.padStart(14))].join(''));
+  console.log(['metric'.padEnd(26), ...contenders.map((c) => c.name.padStart(24)), ...ratioCols.map(([n]) => n.padStart(16))].join(''));
   for (const label of labels) {
     const columns = results.map((runs) => runs.map((run) => run[label]).filter((x): x is number => x !== undefined));
     const ratios = ratioCols.map(([, a, b]) => median(a, label) / median(b, label));
-    console.log([label.padEnd(26), ...columns.map((c) => cell(c).padStart(24)), ...ratios.map((r) => (Number.isFinite(r) ? r.toFixed(3) : '-').padStart(14))].join(''));
+    console.log([label.padEnd(26), ...columns.map((c) => cell(c).padStart(24)), ...ratios.map((r) => (Number.isFinite(r) ? r.toFixed(3) : '-').padStart(16))].join(''));
   }
 }
 
 async function main(): Promise<void> {
-  const contenders = [bare, mailsim('mailsim', resolve('.')), ...(values.base ? [mailsim('base', resolve(values.base))] : [])];
+  const contenders = [bare, mailsim('mailsim', resolve('.')), ...(values.base ? [mailsim('base', resolve(values.base))] : []), sink];
   const results = contenders.map(() => [] as Measured[]);
   console.log(`${SENDER_COUNTS.join(' and ')} senders, ${MESSAGE.length}-byte messages, up to ${MEASURE_MESSAGES} messages or ${MEASURE_MS / 1000} s per run, ${REPS} repetitions`);
+  console.log('msg/s and CPU ms/msg: smtp-source (Postfix, C); p50/p99 and "node msg/s": the lean Node client');
   console.log('cells: min / median / max; ratios: of the medians\n');
   const none = { p50: NaN, p99: NaN, max: NaN };
   const delay = { ours: none, bare: none };
@@ -293,6 +318,7 @@ async function main(): Promise<void> {
     if (rep < REPS - 1) print(contenders, results, `after repetition ${rep + 1}`);
   }
   print(contenders, results, 'all repetitions');
+  rmSync(MESSAGE_DIR, { recursive: true, force: true });
   const median = (i: number, label: string) => stats(results[i]!.map((r) => r[label]!).filter((x) => x !== undefined)).median;
   {
     console.log(`\n100 ms delay, overshoot p50 / p99 / max ms: mailsim ${num(delay.ours.p50)} / ${num(delay.ours.p99)} / ${num(delay.ours.max)}; bare ${num(delay.bare.p50)} / ${num(delay.bare.p99)} / ${num(delay.bare.max)}`);
