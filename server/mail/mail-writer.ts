@@ -11,6 +11,9 @@ import { WriteBatch } from './write-batch.js';
 import type { WriteTarget, WriterLimits, WriterRequest, WriterResults } from './writer-protocol.js';
 import { newId } from '../util/ids.js';
 
+/** The longest a closed session's row waits for a batch of messages to share its commit. */
+const SESSION_COMMIT_DELAY_MS = 20;
+
 /**
  * Every write to the store: ingest (parse + insert), session records, deletes, read flags,
  * retention. Runs on the writer thread so that SQLite commits never hold up the thread that
@@ -40,11 +43,12 @@ export class MailWriter {
       case 'ingest':
         return this.#ingest(request);
       case 'saveSession':
-        return this.#batch.run(() => {
+        // No SMTP reply waits on a closed session's row (the mailbox lists it live until then).
+        return this.#batch.runSoon(() => {
           this.sessions.save(request.session);
           if (request.prune) this.sessions.pruneToCount(this.limits.maxSessions);
           return null;
-        });
+        }, SESSION_COMMIT_DELAY_MS);
       case 'delete':
         return this.#exclusive(() => this.#delete(request.target), request.target === 'all');
       case 'setRead':

@@ -15,6 +15,9 @@ interface Pending {
 export class WriteBatch {
   #queue: Pending[] = [];
   #scheduled = false;
+  /** Writes nobody waits on (closed sessions): they join the next batch rather than commit alone. */
+  #later: Pending[] = [];
+  #laterTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Db,
@@ -33,11 +36,26 @@ export class WriteBatch {
     });
   }
 
-  /** Commits what is queued now; also called before the database closes. */
+  /**
+   * Like run(), for a write no reply waits on: it is committed with the next batch of run()
+   * writes, or after `maxDelayMs` if none comes. With one connection per message every closed
+   * session had a commit of its own, a third of the writer's commits (issue 14).
+   */
+  runSoon<T>(write: () => T, maxDelayMs: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#later.push({ write, resolve: resolve as (value: unknown) => void, reject });
+      this.#laterTimer ??= setTimeout(() => this.flush(), maxDelayMs);
+    });
+  }
+
+  /** Commits what is queued now, deferred writes first (they were queued first); also called before the database closes. */
   flush(): void {
     this.#scheduled = false;
-    const batch = this.#queue;
+    if (this.#laterTimer) clearTimeout(this.#laterTimer);
+    this.#laterTimer = undefined;
+    const batch = this.#later.length ? [...this.#later, ...this.#queue] : this.#queue;
     this.#queue = [];
+    this.#later = [];
     if (!batch.length) return;
     let results: unknown[];
     try {
