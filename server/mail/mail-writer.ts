@@ -26,6 +26,14 @@ export class MailWriter {
   readonly sessions: SessionStore;
   readonly #bounces: BounceLinks;
   readonly #batch: WriteBatch;
+  /**
+   * Open sessions whose row is committed: their next messages skip SessionStore.ensure (a
+   * statement per message on a reused connection). Added only after the commit, so a batch
+   * that rolled back is ensured again; dropped when the session's own record is saved.
+   */
+  readonly #ensured = new Set<string>();
+  /** Bumped when every session row is deleted: an ensure committed before that no longer counts. */
+  #sessionsEpoch = 0;
 
   constructor(
     private readonly db: Db,
@@ -44,6 +52,7 @@ export class MailWriter {
         return this.#ingest(request);
       case 'saveSession':
         // No SMTP reply waits on a closed session's row (the mailbox lists it live until then).
+        this.#ensured.delete(request.session.id);
         return this.#batch.runSoon(() => {
           this.sessions.save(request.session);
           if (request.prune) this.sessions.pruneToCount(this.limits.maxSessions);
@@ -62,6 +71,8 @@ export class MailWriter {
         return this.#exclusive(() => {
           const count = this.messages.deleteAll();
           this.sessions.deleteAll();
+          this.#ensured.clear();
+          this.#sessionsEpoch++;
           this.#bounces.deleteAll();
           return count;
         }, true);
@@ -90,14 +101,18 @@ export class MailWriter {
     const parsed = given ?? (await parseSummary(bytes).catch((error: unknown) => emptySummary([`the parser failed (${error instanceof Error ? error.message : String(error)})`])));
     // A bounce mailsim sent has no session of its own: it links to the original's.
     const record = toRecord(bytes, envelope, session?.id ?? bounce?.SessionID ?? null, session?.user ?? '', now, parsed, this.tagging);
-    return this.#batch.run(() => {
+    const ensure = session && !this.#ensured.has(session.id) ? session : undefined;
+    const epoch = this.#sessionsEpoch;
+    const result = await this.#batch.run(() => {
       // Open sessions live in memory until they close; the first message writes the row so that
       // the message's link survives a crash (the row then reads "interrupted").
-      if (session) this.sessions.ensure(session);
+      if (ensure) this.sessions.ensure(ensure);
       const summary = this.messages.insert(record);
       if (bounce) this.#bounces.insert(summary.ID, bounce);
       return { summary, pruned: this.messages.pruneToCount(this.limits.maxMessages), problems: parsed.problems };
     });
+    if (ensure && epoch === this.#sessionsEpoch) this.#ensured.add(ensure.id);
+    return result;
   }
 
   /** Bulk operations run after what is queued, in their own transaction; `truncate` empties the WAL after it commits. */
