@@ -9,7 +9,7 @@ import { defineConfig } from 'vitest/config';
  * another long-lived process, that measure something of the whole process (RSS, event-loop lag,
  * reply latency, fake timers, warnings), that take long enough that a neighbour's left-over
  * threads and memory decide whether they finish in time (they timed out in a shared run), and
- * the browser tests. A new file is isolated until it is listed here.
+ * e2e-webroot (see BROWSER for the other browser files). A new file is isolated until it is listed here.
  */
 const SHARED = [
   'test/faults/**/*.test.ts',
@@ -23,6 +23,15 @@ const SHARED = [
     'thumbnail', 'time-zone', 'tls', 'trace-headers', 'wait', 'webhooks',
   ].map((name) => `test/${name}.test.ts`),
 ];
+
+/**
+ * The browser test files that run in-process sims (all but e2e-webroot, which starts the CLI):
+ * they share their worker process among themselves (`isolate: false`), so mailsim and
+ * playwright-core are imported once per worker rather than once per file. Each file starts its
+ * own sim and closes it and its browser contexts in afterAll; the chromium is the run's anyway.
+ * A project of their own, so that they never share a process with the non-browser files.
+ */
+const BROWSER = ['test/ui/a11y.test.ts', 'test/ui/e2e-!(webroot).test.ts'];
 
 /** What every project runs with; globalSetup stays at the root so that it runs once per run. */
 const common = {
@@ -43,7 +52,8 @@ export default defineConfig({
     globalSetup: ['test/helpers/global-setup.ts', 'test/helpers/browser-server.ts'],
     projects: [
       { test: { ...common, name: 'shared', include: SHARED, isolate: false } },
-      { test: { ...common, name: 'isolated', include: ['test/**/*.test.ts'], exclude: SHARED } },
+      { test: { ...common, name: 'browser', include: BROWSER, isolate: false } },
+      { test: { ...common, name: 'isolated', include: ['test/**/*.test.ts'], exclude: [...SHARED, ...BROWSER] } },
     ],
   },
 });

@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
 import { CodedError } from '../errors/catalogue.js';
-import { type ConfigInput, POP3_MODES } from '../config/config.js';
+import type { ConfigInput } from '../config/config.js';
 import { parseUiAuth } from '../http/security.js';
 import { parseHostList } from '../http/cors.js';
 import { parseDuration } from '../util/duration.js';
 import { parseHostPort, parseListener, type HostPort, type ListenerSpec } from '../util/host-port.js';
 import { parseSize } from '../util/size.js';
-import { LOG_FORMATS } from '../log/pino-log.js';
-import { LOG_LEVELS } from '../ports/log.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../ports/log.js';
+import { POP3_MODES } from '../util/listener-modes.js';
 import { mailpitFlagOptions, readMailpit } from './mailpit-aliases.js';
 
 /** A command line mailsim cannot act on: exit 2, as the catalogue's BAD_REQUEST says. */

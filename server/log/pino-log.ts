@@ -1,9 +1,8 @@
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import type { Log, LogFields, LogLevel } from '../ports/log.js';
+import { LOG_FORMATS, type Log, type LogFields, type LogFormat, type LogLevel } from '../ports/log.js';
 
-export const LOG_FORMATS = ['pretty', 'json'] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
+export { LOG_FORMATS, type LogFormat };
 
 export interface LogOptions {
   level: LogLevel;
