@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { join } from 'node:path';
 import { defaultDataDir, defaultDbPath } from './data-dir.js';
 import { LOG_FORMATS } from '../log/pino-log.js';
-import { LISTENER_MODES } from '../util/listener-modes.js';
+import { LISTENER_MODES, POP3_MODES } from '../util/listener-modes.js';
 import { LOG_LEVELS } from '../ports/log.js';
 import { WEBHOOK_EVENT_KINDS } from '../webhooks/dispatcher.js';
 
@@ -22,11 +22,7 @@ const listener = hostPort.extend({
   mode: z.enum(LISTENER_MODES).default('auto'),
 });
 
-/**
- * The POP3 listener (server/pop3/): `starttls` offers STLS (RFC 2595) with mailsim's certificate,
- * `plain` never offers TLS, `tls` is TLS from the first byte (RFC 8314's port 995).
- */
-export const POP3_MODES = ['plain', 'starttls', 'tls'] as const;
+export { POP3_MODES };
 const pop3Listener = hostPort.extend({ mode: z.enum(POP3_MODES).default('starttls') });
 
 /**
