@@ -1,31 +1,23 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeliveryEvent } from '../server/events/bus.js';
 import type { ScenarioInput } from '../server/faults/schema.js';
-import type { Message, MessagesSummary, Session } from '../server/protocol.js';
+import type { Message, Session } from '../server/protocol.js';
 import { nextEvent } from './helpers/events.js';
 import { sendWithNodemailer, smtplib, useScenario } from './helpers/faults.js';
-import { getJson, startSim, type TestSim } from './helpers/sim.js';
+import { FROZEN, useFrozenSim } from './helpers/frozen-sim.js';
+import { getJson, type TestSim } from './helpers/sim.js';
 
 // The bounce action end to end: a real client gets 250, the scenario clock is advanced (never
 // waited for), and the DSN is stored addressed to the envelope sender, parsed back with mailparser.
 
 const VERP = 'bounce+123-res.partner-7@app.example';
-const FROZEN = Date.UTC(2026, 0, 5, 9, 0, 0);
-
 let sim: TestSim;
-beforeAll(async () => {
-  sim = await startSim({}, { now: () => FROZEN });
-});
-afterAll(() => sim.stop());
-beforeEach(() => sim.harness.reset());
+const { advance, messages, raw } = useFrozenSim((s) => (sim = s));
 
 const scenario = (rules: NonNullable<ScenarioInput['rules']>, extra: Partial<ScenarioInput> = {}) =>
   useScenario(sim, { name: 'bounces', persona: { extensions: ['PIPELINING', '8BITMIME', 'ENHANCEDSTATUSCODES', 'DSN', 'SIZE'] }, rules, ...extra });
-const advance = (by: string) => getJson(`${sim.url}/api/v1/clock`, { method: 'POST', body: JSON.stringify({ advance: by }) });
-const messages = async () => (await getJson<MessagesSummary>(`${sim.url}/api/v1/messages`)).body.messages;
 const message = async (id: string) => (await getJson<Message>(`${sim.url}/api/v1/message/${id}`)).body;
-const raw = async (id: string) => Buffer.from(await (await fetch(`${sim.url}/api/v1/message/${id}/raw`)).arrayBuffer());
 const parsed = async (id: string): Promise<ParsedMail & { raw: Buffer }> => {
   const bytes = await raw(id);
   return Object.assign(await simpleParser(bytes), { raw: bytes });

@@ -1,8 +1,8 @@
-import { createHmac, createPublicKey, createVerify, verify, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MessagesSummary, Message } from '../server/protocol.js';
 import { sendWithNodemailer, useScenario } from './helpers/faults.js';
 import { httpReceiver, type ReceivedRequest } from './helpers/http-receiver.js';
+import { expectMailgunSigned, expectSendGridSigned, expectSnsSigned } from './helpers/provider-signatures.js';
 import { getJson, startSim, type TestSim } from './helpers/sim.js';
 
 // The dropped and spam delivery events (issue 13 item 5): the drop action (accepted, never
@@ -30,22 +30,9 @@ const messages = async () => (await getJson<MessagesSummary>(`${sim.url}/api/v1/
 const posts = (from: number, provider: string) => hook.requests.slice(from).filter((r) => r.url === `/${provider}`);
 const keys = async () => (await getJson<{ SendGridVerificationKey: string }>(`${sim.url}/api/v1/provider-events/keys`)).body;
 
-async function verifySendGrid(request: ReceivedRequest): Promise<void> {
-  const publicKey = createPublicKey({ key: Buffer.from((await keys()).SendGridVerificationKey, 'base64'), format: 'der', type: 'spki' });
-  const payload = Buffer.from(String(request.headers['x-twilio-email-event-webhook-timestamp']) + request.body);
-  expect(verify('sha256', payload, publicKey, Buffer.from(String(request.headers['x-twilio-email-event-webhook-signature']), 'base64'))).toBe(true);
-}
-async function verifySns(message: Record<string, string>): Promise<void> {
-  const pem = await (await fetch(message.SigningCertURL!)).text();
-  let text = '';
-  for (const name of ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type']) if (message[name] !== undefined) text += `${name}\n${message[name]}\n`;
-  const verifier = createVerify(message.SignatureVersion === '1' ? 'RSA-SHA1' : 'RSA-SHA256');
-  verifier.update(text, 'utf8');
-  expect(verifier.verify(new X509Certificate(pem).publicKey, message.Signature!, 'base64')).toBe(true);
-}
-function verifyMailgun(signature: { timestamp: string; token: string; signature: string }): void {
-  expect(createHmac('sha256', MAILGUN_KEY).update(signature.timestamp + signature.token).digest('hex')).toBe(signature.signature);
-}
+const verifySendGrid = async (request: ReceivedRequest) => expectSendGridSigned(request, (await keys()).SendGridVerificationKey);
+const verifySns = expectSnsSigned;
+const verifyMailgun = (signature: { timestamp: string; token: string; signature: string }) => expectMailgunSigned(signature, MAILGUN_KEY);
 
 describe('the drop action', () => {
   it('accepts with 250, keeps the message tagged dropped, sends no DSN, and posts dropped events with the reason (SendGrid, SES, Mailgun; Postmark posts none)', async () => {

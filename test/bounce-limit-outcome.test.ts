@@ -1,29 +1,23 @@
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeliveryEvent } from '../server/events/bus.js';
 import type { ScenarioInput } from '../server/faults/schema.js';
-import type { MessagesSummary, Session } from '../server/protocol.js';
+import type { Session } from '../server/protocol.js';
 import { parseScenario } from '../server/scenarios/parse.js';
 import { nextEvent } from './helpers/events.js';
 import { sendWithNodemailer, smtplib, useScenario } from './helpers/faults.js';
 import { builtIn, nodemailerTls } from './helpers/providers.js';
-import { getJson, startSim, type TestSim } from './helpers/sim.js';
+import { FROZEN, useFrozenSim } from './helpers/frozen-sim.js';
+import { getJson, type TestSim } from './helpers/sim.js';
 
 // A limit whose overrun is accepted and bounced (issue 13 item 1, "limit outcome"): the client
 // gets 250, and the DSN comes to the envelope sender when the scenario clock is advanced.
 
-const FROZEN = Date.UTC(2026, 0, 5, 9, 0, 0);
 let sim: TestSim;
-beforeAll(async () => {
-  sim = await startSim({}, { now: () => FROZEN });
-});
-afterAll(() => sim.stop());
-beforeEach(() => sim.harness.reset());
+const { advance, messages, raw } = useFrozenSim((s) => (sim = s));
 
-const advance = (by: string) => getJson(`${sim.url}/api/v1/clock`, { method: 'POST', body: JSON.stringify({ advance: by }) });
-const messages = async () => (await getJson<MessagesSummary>(`${sim.url}/api/v1/messages`)).body.messages;
 const parsedRaw = async (id: string) => {
-  const bytes = Buffer.from(await (await fetch(`${sim.url}/api/v1/message/${id}/raw`)).arrayBuffer());
+  const bytes = await raw(id);
   // Header-style fields unfolded (RFC 5322 §2.2.3), as a DSN reader sees them.
   return { mail: await simpleParser(bytes), text: bytes.toString().replace(/\r\n[ \t]+/g, ' ') };
 };

@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCli } from '../server/cli/options.js';
-import { FaultController } from '../server/faults/controller.js';
 import { scenarioSchema } from '../server/faults/schema.js';
-import { systemClock } from '../server/ports/contracts.js';
-import { silentLog } from '../server/ports/log.js';
-import { SmtpListener } from '../server/smtp/listener.js';
 import { MemoryBudget } from '../server/smtp/memory-budget.js';
+import { bareListener } from './helpers/bare-listener.js';
 import { sendOne } from './helpers/hostile-smtp.js';
 import { RawSmtp } from './helpers/raw-smtp.js';
 
@@ -18,17 +15,10 @@ const stored: number[] = [];
 let lastRaw: Buffer | undefined;
 // A message with Subject "slow" waits for its decision long enough to hang up meanwhile.
 const scenario = { ...scenarioSchema.parse({ rules: [{ when: { phase: 'data-end', subject: 'slow' }, action: { delay: '1h' } }] }), name: 'default' };
-const listener = new SmtpListener({
-  host: '127.0.0.1',
-  port: 0,
-  hostname: 'mailsim.test',
+const listener = bareListener({
   maxMessageSize: 4 * MiB,
   dataMemory: budget,
-  idleTimeoutMs: 30_000,
-  scenario: 'default',
-  mode: 'plain',
   scenarios: () => scenario,
-  faults: new FaultController({ clock: systemClock, defaults: { hostname: 'mailsim.test', maxMessageSize: 4 * MiB } }),
   messages: {
     ingest: ({ raw }) => {
       stored.push(raw.length);
@@ -36,10 +26,6 @@ const listener = new SmtpListener({
       return Promise.resolve({ id: `m${stored.length}` });
     },
   },
-  sessions: { opened: () => {}, closed: () => {} },
-  clock: systemClock,
-  onFault: () => {},
-  log: silentLog,
 });
 let port = 0;
 beforeAll(async () => {

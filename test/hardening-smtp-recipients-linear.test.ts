@@ -1,10 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultController } from '../server/faults/controller.js';
-import { scenarioSchema } from '../server/faults/schema.js';
 import { systemClock } from '../server/ports/contracts.js';
-import { silentLog } from '../server/ports/log.js';
-import { SmtpListener } from '../server/smtp/listener.js';
+import { bareListener } from './helpers/bare-listener.js';
 import { sendOne } from './helpers/hostile-smtp.js';
 
 // Issue 9, item 8: 100,000 RCPT in one session took 126 s, because something per recipient was
@@ -29,17 +27,8 @@ class CountingController extends FaultController {
     return super.decide(...args);
   }
 }
-const scenario = { ...scenarioSchema.parse({}), name: 'default' };
-const listener = new SmtpListener({
-  host: '127.0.0.1',
-  port: 0,
-  hostname: 'mailsim.test',
-  maxMessageSize: 1024 * 1024,
+const listener = bareListener({
   maxRecipients: 1_000_000,
-  idleTimeoutMs: 30_000,
-  scenario: 'default',
-  mode: 'plain',
-  scenarios: () => scenario,
   faults: new CountingController({ clock: systemClock, defaults: { hostname: 'mailsim.test', maxMessageSize: 1024 * 1024 } }),
   messages: {
     ingest: ({ envelope }) => {
@@ -47,10 +36,6 @@ const listener = new SmtpListener({
       return Promise.resolve({ id: `m${stored.length}` });
     },
   },
-  sessions: { opened: () => {}, closed: () => {} },
-  clock: systemClock,
-  onFault: () => {},
-  log: silentLog,
 });
 let port = 0;
 beforeAll(async () => {

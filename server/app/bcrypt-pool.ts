@@ -1,59 +1,31 @@
-import type { Worker } from 'node:worker_threads';
-import { siblingModule, spawnModule } from '../util/spawn-thread.js';
+import { siblingModule } from '../util/spawn-thread.js';
+import { ThreadCalls } from '../util/thread-calls.js';
 
 /** bcryptjs holds almost nothing; a small heap keeps the thread at a few MB. */
 const BCRYPT_HEAP = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 };
+/** A cost-12 compare takes ~1 s; a thread still busy after a minute is stuck (or the hash's cost absurd). */
+const COMPARE_TIMEOUT_MS = 60_000;
 
 /**
- * One thread that runs bcrypt compares in arrival order, started on the first one and unref'd
- * while idle. A compare never rejects: a dead or stopped thread answers `false` (refused, as a
- * wrong password is), so a login can never pass by accident.
+ * bcrypt compares on one worker thread (server/util/thread-calls.ts: started on the first,
+ * unref'd while idle). A compare never rejects: a dead, stuck or stopped thread answers `false`
+ * (refused, as a wrong password is), so a login can never pass by accident.
  */
 export class BcryptPool {
-  #worker: Worker | undefined;
-  #next = 1;
-  readonly #pending = new Map<number, (ok: boolean) => void>();
-  #closed = false;
+  readonly #calls = new ThreadCalls<{ password: string; hash: string }, boolean>({
+    entry: siblingModule(import.meta.url, 'bcrypt-thread'),
+    resourceLimits: BCRYPT_HEAP,
+    timeoutMs: COMPARE_TIMEOUT_MS,
+    name: 'the bcrypt compare',
+  });
 
-  compare = (password: string, hash: string): Promise<boolean> => {
-    if (this.#closed) return Promise.resolve(false);
-    const worker = this.#thread();
-    const call = this.#next++;
-    return new Promise((resolve) => {
-      this.#pending.set(call, resolve);
-      worker.ref();
-      worker.postMessage({ call, password, hash });
-    });
-  };
+  compare = (password: string, hash: string): Promise<boolean> =>
+    this.#calls.call({ password, hash }).then(
+      (ok) => ok === true,
+      () => false,
+    );
 
-  async close(): Promise<void> {
-    this.#closed = true;
-    const worker = this.#worker;
-    this.#worker = undefined;
-    this.#refuseAll();
-    await worker?.terminate();
-  }
-
-  #thread(): Worker {
-    if (this.#worker) return this.#worker;
-    const worker = spawnModule(siblingModule(import.meta.url, 'bcrypt-thread'), BCRYPT_HEAP);
-    worker.unref();
-    worker.on('message', ({ call, ok }: { call: number; ok: boolean }) => {
-      this.#pending.get(call)?.(ok === true);
-      this.#pending.delete(call);
-      if (!this.#pending.size) worker.unref();
-    });
-    worker.on('error', () => this.#refuseAll());
-    worker.on('exit', () => {
-      if (this.#worker === worker) this.#worker = undefined;
-      this.#refuseAll();
-    });
-    this.#worker = worker;
-    return worker;
-  }
-
-  #refuseAll(): void {
-    for (const resolve of this.#pending.values()) resolve(false);
-    this.#pending.clear();
+  close(): Promise<void> {
+    return this.#calls.close();
   }
 }

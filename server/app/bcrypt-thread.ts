@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import bcrypt from 'bcryptjs';
+import type { ThreadReply } from '../util/thread-calls.js';
 
 /**
  * bcrypt compares for the auth files, off the event loop: one at cost 12 takes ~1 s of CPU, and
@@ -14,5 +15,6 @@ parentPort!.on('message', ({ call, password, hash }: { call: number; password: s
     // A hash bcryptjs cannot read matches nothing.
     ok = false;
   }
-  parentPort!.postMessage({ call, ok });
+  const reply: ThreadReply<boolean> = { call, ok: true, value: ok };
+  parentPort!.postMessage(reply);
 });

@@ -69,6 +69,11 @@ export interface DropRequest {
   scenario: string;
 }
 
+/** What every delivery.event says of the original message, whichever request it comes from. */
+type EventOrigin = Pick<DropRequest, 'originalId' | 'sessionId' | 'envelopeFrom' | 'acceptedAt' | 'scenario'>;
+/** What a delivery.event says of the recipient and of what happened to it. */
+type EventFacts = Omit<DeliveryEvent, 'messageId' | 'sessionId' | 'envelopeFrom' | 'acceptedAt' | 'scenario'>;
+
 /** 5.0.0 or 4.0.0 when neither the scenario nor the reply says (RFC 3463 §3.1: X.0.0, undefined). */
 const CLASS_DEFAULT = { failed: '5.0.0', delayed: '4.0.0', delivered: '2.0.0' } as const;
 /** mailsim's (invented) wording when a delayed bounce names no reply. */
@@ -112,7 +117,7 @@ export class BounceSender {
     const statuses = new Map(reported.map((r) => [r.address.toLowerCase(), r]));
     for (const r of request.recipients) {
       const known = statuses.get(r.address.toLowerCase()) ?? this.#recipient(request, r, now);
-      this.#publish(request, known, now, sent.id);
+      this.#report(request, known, now, sent.id);
     }
     return sent;
   }
@@ -126,37 +131,13 @@ export class BounceSender {
     const stored = this.deps.mailbox.get(request.originalId);
     if (stored && this.deps.tags && !stored.summary.Tags.includes(DROPPED_TAG)) await this.deps.tags.setTags([request.originalId], [...stored.summary.Tags, DROPPED_TAG]);
     const at = this.deps.clock.now();
-    for (const r of request.recipients) {
-      this.deps.bus.publish('delivery.event', {
-        kind: 'dropped',
-        messageId: request.originalId,
-        sessionId: request.sessionId ?? '',
-        recipient: r.address,
-        envelopeFrom: request.envelopeFrom,
-        acceptedAt: request.acceptedAt,
-        at,
-        reply: r.reason,
-        scenario: request.scenario,
-      });
-    }
+    for (const r of request.recipients) this.#publish(request, { kind: 'dropped', recipient: r.address, at, reply: r.reason });
   }
 
   /** Recipients marked the message as spam (a feedback loop report reached the provider): a spam event each, no mail. */
   complaint(request: Omit<DropRequest, 'recipients'> & { recipients: string[]; feedbackType: string }): void {
     const at = this.deps.clock.now();
-    for (const recipient of request.recipients) {
-      this.deps.bus.publish('delivery.event', {
-        kind: 'spam',
-        messageId: request.originalId,
-        sessionId: request.sessionId ?? '',
-        recipient,
-        envelopeFrom: request.envelopeFrom,
-        acceptedAt: request.acceptedAt,
-        at,
-        scenario: request.scenario,
-        feedbackType: request.feedbackType,
-      });
-    }
+    for (const recipient of request.recipients) this.#publish(request, { kind: 'spam', recipient, at, feedbackType: request.feedbackType });
   }
 
   #recipient(request: ReportRequest, r: ReportRecipient, now: number): DsnRecipient {
@@ -194,23 +175,32 @@ export class BounceSender {
     return { id, dsn, details };
   }
 
-  #publish(request: ReportRequest, r: DsnRecipient, at: number, bounceId: string | null): void {
+  #report(request: ReportRequest, r: DsnRecipient, at: number, bounceId: string | null): void {
     const kind = request.action === 'failed' ? 'bounced' : request.action === 'delayed' ? 'deferred' : 'delivered';
-    const event: DeliveryEvent = {
+    this.#publish(request, {
       kind,
-      messageId: request.originalId,
-      sessionId: request.sessionId ?? '',
       recipient: r.address,
-      envelopeFrom: request.envelopeFrom,
-      acceptedAt: request.acceptedAt,
       at,
       ...(r.diagnostic && { reply: r.diagnostic }),
       status: r.status,
       ...(bounceId && kind !== 'delivered' && { bounceId }),
       ...(request.attempt !== undefined && { attempt: request.attempt }),
-      scenario: request.scenario,
-    };
-    this.deps.bus.publish('delivery.event', event);
+    });
+  }
+
+  /** One delivery.event about one recipient of the original message. */
+  #publish(origin: EventOrigin, { kind, recipient, at, ...facts }: EventFacts): void {
+    this.deps.bus.publish('delivery.event', {
+      kind,
+      messageId: origin.originalId,
+      sessionId: origin.sessionId ?? '',
+      recipient,
+      envelopeFrom: origin.envelopeFrom,
+      acceptedAt: origin.acceptedAt,
+      at,
+      ...facts,
+      scenario: origin.scenario,
+    });
   }
 }
 

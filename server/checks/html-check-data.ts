@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { Marked, type Tokens } from 'marked';
+import { packageRoot } from '../util/package-root.js';
 
-/** One caniemail.com feature as the data set publishes it (caniemail's data/caniemail.json). */
+/** One caniemail.com feature as the data set publishes it (vendor/caniemail/caniemail.json). */
 interface Feature {
   slug: string;
   title: string;
@@ -48,8 +50,9 @@ export interface HtmlCheckWarning {
   Score: HtmlCheckScore;
 }
 
-// The package's own export of the data set; read once per thread, where the check runs.
-const dataSet = createRequire(import.meta.url)('caniemail/caniemail.json') as DataSet;
+// caniemail.com's data set as npm caniemail 2.0.2 ships it, vendored (vendor/caniemail/README.md says
+// why and how to update); read once per thread, where the check runs.
+const dataSet = createRequire(import.meta.url)(join(packageRoot(), 'vendor', 'caniemail', 'caniemail.json')) as DataSet;
 const bySlug = new Map(dataSet.data.map((feature) => [feature.slug, feature]));
 
 export const dataUpdated = dataSet.last_update_date;

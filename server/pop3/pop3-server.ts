@@ -4,14 +4,14 @@ import type { Endpoint } from '../ports/contracts.js';
 import { errorFields, type Log } from '../ports/log.js';
 import type { Maildrops } from '../ports/maildrops.js';
 import { newId } from '../util/ids.js';
+import type { Pop3Mode } from '../util/listener-modes.js';
 import { MaildropLocks } from './maildrop-locks.js';
 import { acceptAnyPassword, type PasswordPolicy, Pop3Session } from './session.js';
 
 export { MaildropLocks } from './maildrop-locks.js';
 export { acceptAnyPassword, type PasswordPolicy } from './session.js';
 
-/** As for SMTP: plaintext only, plaintext with STLS (port 110 style), or TLS from the first byte (995). */
-export type Pop3Mode = 'plain' | 'starttls' | 'tls';
+export type { Pop3Mode };
 
 export interface Pop3Options {
   host: string;

@@ -3,10 +3,7 @@ import { DSN_STYLE_NAMES } from '../../util/dsn-styles.js';
 import { durationMs } from '../duration-ms.js';
 import { durationSchema, SPAN_BOUND } from '../schema-fields.js';
 import { defineAction } from './action-module.js';
-
-const globsSchema = z
-  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
-  .describe('which recipients bounce: a glob ("*@bounce.example", "?" one character, case-insensitive) or a list of them; all of the message\'s recipients when absent');
+import { afterAccept, globList, recipientGlobs } from './after-accept.js';
 
 const statusSchema = z.string().regex(/^[245]\.\d{1,3}\.\d{1,3}$/, 'an RFC 3463 status code such as 5.1.1');
 
@@ -20,7 +17,7 @@ const finalFailureSchema = z
 
 /** The bounce's settings, shared with a limit's `over: {bounce: …}` (server/faults/limit-over.ts). */
 export const bounceFields = {
-  recipients: globsSchema.optional(),
+  recipients: recipientGlobs('bounce'),
   after: durationSchema({ bound: SPAN_BOUND, description: 'scenario-clock time after the 250 when the report is sent (advance the clock instead of waiting)' }).default('30s'),
   kind: z.enum(['failed', 'delayed']).default('failed').describe('failed: a failure report (5.x.x, Action: failed); delayed: a delay report (4.x.x, Action: delayed)'),
   reply: z.string().min(1).optional().describe('the remote server\'s reply the report quotes in Diagnostic-Code ("550 5.1.1 <{recipient}>: user unknown"); the style\'s usual one when absent'),
@@ -65,18 +62,13 @@ export interface BouncePlan {
  */
 export const bounce = defineAction({
   name: 'bounce',
-  schema: z
-    .union([z.literal(true), bounceObject])
-    .describe('accept normally (250), then bounce: a DSN to the envelope sender after a delay on the scenario clock'),
-  terminal: true,
-  phases: ['rcpt', 'data-end'],
+  ...afterAccept(bounceObject, 'accept normally (250), then bounce: a DSN to the envelope sender after a delay on the scenario clock', bouncePlanOf),
   explanation: 'answers 250 as normal, then sends a bounce (an RFC 3464 DSN, failed or delayed) to the envelope sender after a delay on the scenario clock',
-  effect: (value) => ({ verdict: { kind: 'continue', bounce: bouncePlanOf(value === true ? bounceObject.parse({}) : value) } }),
 });
 
 /** The plan of a bounce's settings: the action's, and a limit's `over: {bounce: …}` alike. */
 export function bouncePlanOf(value: BounceSettings): BouncePlan {
-  const recipients = value.recipients === undefined ? undefined : Array.isArray(value.recipients) ? value.recipients : [value.recipients];
+  const recipients = globList(value.recipients);
   return {
     ...(recipients && { recipients }),
     afterMs: durationMs(value.after),

@@ -1,16 +1,14 @@
 import { z } from 'zod';
 import type { BouncePlan } from './bounce.js';
 import { defineAction } from './action-module.js';
+import { afterAccept, globList, recipientGlobs } from './after-accept.js';
 
 /** SendGrid's drop reasons (Event Webhook reference, "dropped"): what a provider says it did not send, and why. */
 export const DROP_REASONS = ['Bounced Address', 'Unsubscribed Address', 'Spam Reporting Address', 'Invalid', 'Recipient List over Package Quota'] as const;
 
 const dropObject = z
   .object({
-    recipients: z
-      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
-      .optional()
-      .describe("which recipients are dropped: a glob or a list of them; all of the message's recipients when absent"),
+    recipients: recipientGlobs('are dropped'),
     reason: z
       .string()
       .min(1)
@@ -30,17 +28,12 @@ const dropObject = z
  */
 export const drop = defineAction({
   name: 'drop',
-  schema: z
-    .union([z.literal(true), dropObject])
-    .describe('accept normally (250), then do not deliver: the message is kept and tagged dropped, a dropped delivery event (provider webhooks) says why, no DSN'),
-  terminal: true,
-  phases: ['rcpt', 'data-end'],
+  ...afterAccept(dropObject, 'accept normally (250), then do not deliver: the message is kept and tagged dropped, a dropped delivery event (provider webhooks) says why, no DSN', dropPlan),
   explanation: 'answers 250 as normal, then does not deliver: a dropped event (SendGrid, SES suppression list, Mailgun) with a reason, no DSN; the captured message is tagged dropped',
-  effect: (value) => ({ verdict: { kind: 'continue', bounce: dropPlan(value === true ? dropObject.parse({}) : value) } }),
 });
 
 /** A drop travels as a bounce plan of kind `dropped`: due at acceptance, no DSN, the reason as its reply. */
 function dropPlan(value: z.output<typeof dropObject>): BouncePlan {
-  const recipients = value.recipients === undefined ? undefined : Array.isArray(value.recipients) ? value.recipients : [value.recipients];
+  const recipients = globList(value.recipients);
   return { ...(recipients && { recipients }), afterMs: 0, kind: 'dropped', reply: value.reason, dsn: false };
 }
