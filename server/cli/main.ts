@@ -1,5 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=2
-// The flag caps V8's young generation (see WRITER_HEAP in mail/writer-client.ts for the figures).
+// The flag caps V8's young generation: chosen by `npm run bench:rss -- --flags=...` (issue 14; the
+// table is in the commit that wrote this line, and WRITER_HEAP in mail/writer-client.ts has more).
 import type { ZodError } from 'zod';
 import { helpText, OPTIONS, parseCli, usageError } from './options.js';
 import { CodedError, ERRORS } from '../errors/catalogue.js';

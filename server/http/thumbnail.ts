@@ -1,4 +1,11 @@
-import sharp from 'sharp';
+import type Sharp from 'sharp';
+
+/**
+ * sharp loads libvips (~7 MB of RSS with its dependencies) when imported: loaded with the first
+ * thumbnail, not with mailsim (issue 14: peak RSS).
+ */
+let loaded: Promise<typeof Sharp> | undefined;
+const sharpModule = () => (loaded ??= import('sharp').then((module) => module.default));
 
 /** Mailpit's attachment thumbnails (server/apiv1/thumbnails.go): 180×120 JPEG at quality 70. */
 export const THUMB_WIDTH = 180;
@@ -7,7 +14,8 @@ export const THUMB_HEIGHT = 120;
 const MAX_PIXELS = 20_000_000;
 const WHITE = { r: 255, g: 255, b: 255, alpha: 1 };
 
-function blank(): Promise<Buffer> {
+async function blank(): Promise<Buffer> {
+  const sharp = await sharpModule();
   return sharp({ create: { width: THUMB_WIDTH, height: THUMB_HEIGHT, channels: 3, background: WHITE } }).jpeg({ quality: 70 }).toBuffer();
 }
 
@@ -19,6 +27,7 @@ function blank(): Promise<Buffer> {
  */
 export async function thumbnail(content: Buffer, contentType: string): Promise<Buffer> {
   if (!/^image\//i.test(contentType)) return blank();
+  const sharp = await sharpModule();
   try {
     const image = sharp(content, { limitInputPixels: MAX_PIXELS, failOn: 'error' }).rotate();
     const { width = 0, height = 0, orientation } = await image.metadata();

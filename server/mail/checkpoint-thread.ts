@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { boundPageCache, READER_CACHE_KIB } from './page-cache.js';
 import { serializeError, type SerializedError } from './write-health.js';
 
 export interface CheckpointInit {
@@ -22,6 +23,8 @@ if (!port) throw new Error('checkpoint-thread runs as a worker thread');
 const init = workerData as CheckpointInit;
 try {
   const db = new Database(init.path);
+  // A checkpoint copies WAL frames to the file; it reads pages through no cache worth keeping.
+  boundPageCache(db, READER_CACHE_KIB);
   let lastProblem = '';
   const timer = setInterval(() => {
     try {

@@ -12,6 +12,7 @@ import { MessageOpener } from './message-open.js';
 import { MessageStore } from './message-store.js';
 import { BounceLinks } from './bounce-links.js';
 import { ParsePool } from './parse-pool.js';
+import { boundPageCache, READER_CACHE_KIB } from './page-cache.js';
 import { transferable, transferList } from './shared-bytes.js';
 import { parsesCheaply } from './parse-route.js';
 import { parseSearch } from './search-query.js';
@@ -132,6 +133,7 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
     const writer = await WriterClient.start({ path, limits, openedAt: this.#started, checkpointEveryMs: 250, tagging }, events);
     const reader = new Database(path, { readonly: true });
     reader.pragma('busy_timeout = 5000');
+    boundPageCache(reader, READER_CACHE_KIB);
     const { threads = PARSE_THREADS, timeoutMs = PARSE_TIMEOUT_MS } = this.options.parsing ?? {};
     const parsers = new ParsePool({ path, threads, timeoutMs });
     const messages = new MessageStore(reader);

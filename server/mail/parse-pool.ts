@@ -35,9 +35,12 @@ const QUEUED_PER_THREAD = 4;
  */
 const SLOW_PARSE_MS = 100;
 /**
- * The spare starts when the first thread gets work (a thread takes 0.3-2 s to start on this
- * loaded machine: started only once needed, it came too late), and stops after this long idle
- * (a parse thread holds ~15 MB).
+ * The spare starts when the first thread is first stuck on a slow parse, and stops after this
+ * long idle. It used to start with the first thread's first job, so that it was warm when a slow
+ * parse came (a thread takes 0.3-2 s to start on this loaded machine); but under a steady load
+ * that kept it running (restarted at the next job after each idle stop) for a parse that is rare,
+ * and a parse thread holds 12-17 MB of RSS (issue 14: peak RSS under 150 MB). Once started, it
+ * stays for a minute, so a run of slow messages finds it warm.
  */
 const SPARE_IDLE_MS = 60_000;
 
@@ -114,6 +117,11 @@ export class ParsePool {
     return this.#submit(() => request, false);
   }
 
+  /** Threads started (running or starting): the first once there is work, a spare once it is stuck. */
+  get threads(): number {
+    return this.#slots.filter((slot) => slot.worker).length;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     for (const job of this.#queue.splice(0)) job.reject(new Error('the store is closed'));
@@ -161,8 +169,6 @@ export class ParsePool {
   }
 
   #hand(slot: Slot): void {
-    const spare = this.#slots[this.#slots.indexOf(slot) + 1];
-    if (slot === this.#slots[0] && spare && !spare.worker) this.#spawn(spare);
     while (this.#queue.length && slot.handed.length < QUEUED_PER_THREAD) {
       const job = this.#queue.shift()!;
       const call = this.#nextCall++;

@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { parseMessage, parseSummary, type ParsedMessage } from './message-parser.js';
 import { findPart, headersOf, messageBody, renderHtml, renderText } from './message-view.js';
 import { ParseCache } from './parse-cache.js';
+import { boundPageCache, READER_CACHE_KIB } from './page-cache.js';
 import type { ParseCall, ParseInit, ParseReply, ParseRequest, ParseResults, ParseThreadMessage } from './parse-protocol.js';
 import { transferList } from './shared-bytes.js';
 
@@ -22,6 +23,7 @@ function rawOf(id: string): Buffer | undefined {
   if (!reader) {
     const db = new Database(init.path, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
+    boundPageCache(db, READER_CACHE_KIB);
     const raw = db.prepare<[string], Buffer>('SELECT r.raw FROM messages m JOIN message_raw r ON r.seq = m.seq WHERE m.id = ?').pluck();
     reader = { db, raw };
   }

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './database.js';
 import { MailWriter } from './mail-writer.js';
+import { boundPageCache, WRITER_CACHE_KIB } from './page-cache.js';
 import { Checkpointer, reviveError, serializeError, WriteHealth } from './write-health.js';
 import { spawnThread } from './thread-spawn.js';
 import type { CheckpointInit, CheckpointReply } from './checkpoint-thread.js';
@@ -38,6 +39,7 @@ try {
   // After a checkpoint has caught up, the WAL file is cut back to this; without it the file
   // stays at its largest (a burst, a large delete) until close.
   db.pragma('journal_size_limit = 67108864');
+  boundPageCache(db, WRITER_CACHE_KIB);
   // Announced at once, not batched: the mailbox must know before it hands out the next reply.
   const health = new WriteHealth((state) => post({ id: 0, health: state }));
   const checkpointer = new Checkpointer(db, health, (error) => post({ id: 0, problem: error }));
