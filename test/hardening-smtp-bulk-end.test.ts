@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryEvent } from '../server/events/bus.js';
+import type { MessageSummary } from '../server/protocol.js';
 import { getJson, startSim, type TestSim } from './helpers/sim.js';
 
 // Issue 9, item 8: with --max-recipients 100000 the end of DATA planned and reported on every
@@ -65,7 +66,8 @@ class Client {
 describe('the end of DATA of a session with many recipients', () => {
   it('answers another client while it reports on each recipient, and reports on all of them', async () => {
     const events: DeliveryEvent[] = [];
-    const off = sim.harness.bus.on('delivery.event', (event) => events.push(event));
+    const received: MessageSummary[] = [];
+    const offs = [sim.harness.bus.on('delivery.event', (event) => events.push(event)), sim.harness.bus.on('message.received', (summary) => received.push(summary))];
     try {
       const bulk = await Client.open(sim.smtpPort);
       await bulk.until(1);
@@ -104,10 +106,12 @@ describe('the end of DATA of a session with many recipients', () => {
       expect(reported.every((e) => e.kind === 'delivered')).toBe(true);
       const { body } = await getJson<{ Envelope?: { To: string[] }; Bcc: unknown[] }>(`${sim.url}/api/v1/message/${id}`);
       expect(body.Bcc).toHaveLength(N);
+      // The store's reply leaves the envelope's recipients out; the published summary has them all.
+      expect(received.find((m) => m.ID === id)?.Envelope.To).toEqual(Array.from({ length: N }, (_, i) => `r${i}@example.org`));
       bulk.socket.end('QUIT\r\n');
       other.socket.end('QUIT\r\n');
     } finally {
-      off();
+      for (const off of offs) off();
     }
   });
 });
