@@ -142,10 +142,11 @@ async function measure(input: HostileInput, build: { label: string; path: string
     sender.go();
     const blocks = loop(() => recentBlock(server.url), 1_000);
     let note: string;
+    const deadline = input.deadlineMs ?? INPUT_DEADLINE_MS;
     try {
       note = await Promise.race([
         input.run({ port: server.port, url: server.url, stderr: server.stderr }),
-        new Promise<string>((_, reject) => setTimeout(() => reject(new Error(`still running after ${INPUT_DEADLINE_MS / 1000} s`)), INPUT_DEADLINE_MS)),
+        new Promise<string>((_, reject) => setTimeout(() => reject(new Error(`still running after ${deadline / 1000} s`)), deadline)),
       ]);
     } catch (error) {
       note = `input failed: ${(error as Error).message}`;

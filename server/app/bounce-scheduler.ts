@@ -1,24 +1,25 @@
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../ports/contracts.js';
-import type { AcceptedMessage, AcceptedRecipient, PlannedBounce } from '../ports/delivery-reports.js';
+import type { AcceptedMessage } from '../ports/delivery-reports.js';
 import { errorFields, type Log } from '../ports/log.js';
 import type { DsnStyleName } from '../util/dsn-styles.js';
 import { MAX_TIMER_MS } from '../smtp/decision-runner.js';
-import { type BounceSender, isStyle, type ReportRecipient, type ReportRequest } from './bounce-sender.js';
+import { MessagePlan, type ReportRecipients } from './bounce-plan.js';
+import { type BounceSender, type DropRequest, isStyle, type ReportRecipient, type ReportRequest } from './bounce-sender.js';
+import { inSlices, RECIPIENTS_PER_TURN } from './bounce-turns.js';
 
 /** A report waiting for the scenario clock. */
 interface Pending {
   due: number;
   request: ReportRequest;
+  /** A large message's recipients that asked for no such report: events only, a slice per turn. */
+  quiet?: ReportRecipient[];
   /** delayed → failed: the final failure, scheduled once the delay report has gone. */
-  then?: { afterMs: number; recipients: ReportRecipient[]; dsn: boolean };
+  then?: { afterMs: number; recipients: ReportRecipients };
 }
 
-/** RFC 3461 §4.1: NEVER, or a list of SUCCESS, FAILURE, DELAY; without NOTIFY, failures and delays are reported. */
-function wants(notify: string[] | undefined, kind: 'SUCCESS' | 'FAILURE' | 'DELAY'): boolean {
-  if (!notify) return kind !== 'SUCCESS';
-  return notify.includes(kind);
-}
+/** What every report on one message says of it. */
+type ReportBase = Omit<ReportRequest, 'action' | 'recipients' | 'silent'>;
 
 export interface SchedulerDeps {
   sender: BounceSender;
@@ -32,11 +33,15 @@ export interface SchedulerDeps {
  * Fires the reports the SMTP side planned when the scenario clock reaches them: a timer for the
  * next due report (real time passing), and a check on every clock.changed (a test advancing the
  * clock). Pending reports live in memory only: a restart or POST /api/v1/reset drops them.
+ * A message of more than RECIPIENTS_PER_TURN recipients is planned, and its quiet recipients'
+ * events are sent, a slice per turn (bounce-turns.ts), so that other clients are served meanwhile.
  */
 export class BounceScheduler {
   #pending: Pending[] = [];
   #timer: NodeJS.Timeout | undefined;
   #firing = false;
+  /** Moves on at each reset and at close: work spread over turns stops when it has moved. */
+  #epoch = 0;
   readonly #unsubscribe: Array<() => void>;
   /** The DSN parameters of recent messages, for POST /api/v1/message/{ID}/bounce. */
   readonly #recent = new Map<string, AcceptedMessage>();
@@ -54,46 +59,47 @@ export class BounceScheduler {
     const acceptedAt = this.deps.clock.now();
     this.#remember(message);
     const style: DsnStyleName = isStyle(message.style) ? message.style : 'postfix';
-    const base = { originalId: message.id, sessionId: message.session.id, envelopeFrom: message.envelopeFrom, acceptedAt, style, hostname: message.hostname, scenario: message.scenario, ...(message.ret && { ret: message.ret }), ...(message.envid !== undefined && { envid: message.envid }) };
-    const delivered = message.recipients.filter((r) => !r.bounce);
-    if (delivered.length) {
-      const silent = delivered.filter((r) => !wants(r.notify, 'SUCCESS')).map((r) => r.address);
-      this.#add({ due: acceptedAt, request: { ...base, action: 'delivered', recipients: delivered.map(plain), silent } });
+    const base: ReportBase = { originalId: message.id, sessionId: message.session.id, envelopeFrom: message.envelopeFrom, acceptedAt, style, hostname: message.hostname, scenario: message.scenario, ...(message.ret && { ret: message.ret }), ...(message.envid !== undefined && { envid: message.envid }) };
+    const split = message.recipients.length > RECIPIENTS_PER_TURN;
+    const plan = new MessagePlan(split);
+    if (!split) {
+      for (const r of message.recipients) plan.add(r);
+      return this.#schedule(message, plan, base);
     }
-    // One report per due time, action and style, as an MTA reports the recipients of one queue run together.
-    const groups = new Map<string, { plan: PlannedBounce; recipients: AcceptedRecipient[] }>();
-    const dropped = message.recipients.filter((r) => r.bounce?.kind === 'dropped');
-    if (dropped.length) this.#drop(message, acceptedAt, dropped);
-    for (const r of message.recipients) {
-      if (!r.bounce || r.bounce.kind === 'dropped') continue;
-      const key = JSON.stringify([r.bounce.afterMs, r.bounce.kind, r.bounce.style, r.bounce.then?.afterMs, r.bounce.dsn]);
-      const group = groups.get(key) ?? { plan: r.bounce, recipients: [] };
-      group.recipients.push(r);
-      groups.set(key, group);
-    }
-    for (const { plan, recipients } of groups.values()) {
-      const groupStyle = isStyle(plan.style) ? plan.style : style;
-      const failed = plan.kind === 'failed';
-      const silent = recipients.filter((r) => !plan.dsn || !wants(r.notify, failed ? 'FAILURE' : 'DELAY')).map((r) => r.address);
-      const then = plan.then && { afterMs: plan.then.afterMs, dsn: plan.dsn, recipients: recipients.map((r) => ({ ...plain(r), ...(r.bounce?.then?.reply !== undefined && { reply: r.bounce.then.reply }), ...(r.bounce?.then?.status && { status: r.bounce.then.status }) })) };
-      const willRetryUntil = plan.then ? acceptedAt + plan.afterMs + plan.then.afterMs : undefined;
-      const request: ReportRequest = {
+    const epoch = this.#epoch;
+    inSlices(message.recipients, (slice) => slice.forEach((r) => plan.add(r)), () => epoch === this.#epoch).then(
+      (live) => live && this.#schedule(message, plan, base),
+      (error: unknown) => this.deps.log.error(`planning the reports on message ${message.id} failed`, errorFields(error)),
+    );
+  }
+
+  #schedule(message: AcceptedMessage, plan: MessagePlan, base: ReportBase): void {
+    const { acceptedAt } = base;
+    if (plan.delivered.size) this.#add({ due: acceptedAt, ...reportOf({ ...base, action: 'delivered' }, plan.delivered) });
+    if (plan.dropped.length) this.#drop(message, acceptedAt, plan.dropped);
+    for (const { plan: bounce, report, final } of plan.groups.values()) {
+      const groupStyle = isStyle(bounce.style) ? bounce.style : base.style;
+      const failed = bounce.kind === 'failed';
+      const willRetryUntil = bounce.then ? acceptedAt + bounce.afterMs + bounce.then.afterMs : undefined;
+      const request = {
         ...base,
         style: groupStyle,
-        action: failed ? 'failed' : 'delayed',
-        recipients: recipients.map((r) => ({ ...plain(r), ...(r.bounce?.reply !== undefined && { reply: r.bounce.reply }), ...(r.bounce?.status && { status: r.bounce.status }) })),
-        silent,
+        action: failed ? ('failed' as const) : ('delayed' as const),
         ...(willRetryUntil !== undefined && { willRetryUntil }),
         ...(!failed && { attempt: 1 }),
       };
-      this.#add({ due: acceptedAt + plan.afterMs, request, ...(then && { then }) });
+      const then = bounce.then && final && { afterMs: bounce.then.afterMs, recipients: final };
+      this.#add({ due: acceptedAt + bounce.afterMs, ...reportOf(request, report), ...(then && { then }) });
     }
     this.#check();
   }
 
-  #drop(message: AcceptedMessage, acceptedAt: number, recipients: AcceptedRecipient[]): void {
-    const request = { originalId: message.id, sessionId: message.session.id, envelopeFrom: message.envelopeFrom, acceptedAt, scenario: message.scenario, recipients: recipients.map((r) => ({ address: r.address, reason: r.bounce?.reply ?? 'Bounced Address' })) };
-    this.deps.sender.drop(request).catch((error: unknown) => this.deps.log.error(`dropping message ${message.id} failed`, errorFields(error)));
+  #drop(message: AcceptedMessage, acceptedAt: number, recipients: DropRequest['recipients']): void {
+    const request = { originalId: message.id, sessionId: message.session.id, envelopeFrom: message.envelopeFrom, acceptedAt, scenario: message.scenario };
+    const epoch = this.#epoch;
+    inSlices(recipients, (slice) => this.deps.sender.drop({ ...request, recipients: slice }), () => epoch === this.#epoch).catch((error: unknown) =>
+      this.deps.log.error(`dropping message ${message.id} failed`, errorFields(error)),
+    );
   }
 
   /** The DSN parameters and scenario of a recent message (null when not seen since the start). */
@@ -102,12 +108,14 @@ export class BounceScheduler {
   }
 
   reset(): void {
+    this.#epoch++;
     this.#pending = [];
     this.#recent.clear();
     this.#arm();
   }
 
   close(): void {
+    this.#epoch++;
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     this.#pending = [];
     clearTimeout(this.#timer);
@@ -141,23 +149,24 @@ export class BounceScheduler {
   async #fire(due: Pending[]): Promise<void> {
     for (const pending of due) {
       try {
-        await this.deps.sender.send(pending.request);
+        await this.#send(pending);
       } catch (error) {
         this.deps.log.error(`sending the ${pending.request.action} report on message ${pending.request.originalId} failed`, errorFields(error));
       }
       const { then } = pending;
       if (then) {
-        // The final failure is reported to the recipients whose NOTIFY asks for failures.
         const { attempt: _attempt, ...request } = pending.request;
-        const silent = then.dsn ? this.#noFailure(pending) : then.recipients.map((r) => r.address);
-        this.#add({ due: pending.due + then.afterMs, request: { ...request, action: 'failed', recipients: then.recipients, silent } });
+        this.#add({ due: pending.due + then.afterMs, ...reportOf({ ...request, action: 'failed' }, then.recipients) });
       }
     }
   }
 
-  #noFailure(pending: Pending): string[] {
-    const message = this.#recent.get(pending.request.originalId);
-    return (message?.recipients ?? []).filter((r) => !wants(r.notify, 'FAILURE')).map((r) => r.address);
+  /** The report (one DSN for those who asked for it), then the quiet recipients' events a slice per turn. */
+  async #send({ request, quiet }: Pending): Promise<void> {
+    if (request.recipients.length || !quiet) await this.deps.sender.send(request);
+    if (!quiet) return;
+    const epoch = this.#epoch;
+    await inSlices(quiet, async (slice) => void (await this.deps.sender.send({ ...request, recipients: slice, silent: slice.map((r) => r.address) })), () => epoch === this.#epoch);
   }
 
   #arm(): void {
@@ -171,6 +180,7 @@ export class BounceScheduler {
   }
 }
 
-function plain(r: AcceptedRecipient): ReportRecipient {
-  return { address: r.address, ...(r.orcpt && { orcpt: r.orcpt }) };
+/** A report's request and, for a large message, its quiet recipients kept apart. */
+function reportOf(request: Omit<ReportRequest, 'recipients' | 'silent'>, recipients: ReportRecipients): Pick<Pending, 'request' | 'quiet'> {
+  return { request: { ...request, recipients: recipients.listed, silent: recipients.silent }, ...(recipients.quiet.length > 0 && { quiet: recipients.quiet }) };
 }

@@ -109,7 +109,9 @@ export class MailWriter {
       if (ensure) this.sessions.ensure(ensure);
       const summary = this.messages.insert(record);
       if (bounce) this.#bounces.insert(summary.ID, bounce);
-      return { summary, pruned: this.messages.pruneToCount(this.limits.maxMessages), problems: parsed.problems };
+      // The envelope's recipients stay here: the mailbox has the list it sent (writer-protocol.ts).
+      const reply = { ...summary, Envelope: { From: summary.Envelope.From, To: [] } };
+      return { summary: reply, pruned: this.messages.pruneToCount(this.limits.maxMessages), problems: parsed.problems };
     });
     if (ensure && epoch === this.#sessionsEpoch) this.#ensured.add(ensure.id);
     return result;

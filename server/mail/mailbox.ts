@@ -173,6 +173,7 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
     const { summary, pruned, problems } = await this.#s.writer.call(request, transferList(bytes)).catch((error: unknown) => {
       throw isStorageFull(error) ? storageFull(error) : error;
     });
+    summary.Envelope.To = envelope.to;
     this.#s.opener.noteProblems(summary.ID, problems);
     this.#stats.accepted++;
     this.#stats.acceptedSize += raw.length;

@@ -54,7 +54,11 @@ export type WriterRequest =
   | { op: 'limitPages'; pages: number | null };
 
 export interface WriterResults {
-  /** `problems`: what could not be parsed of it (logged by the mailbox). */
+  /**
+   * `problems`: what could not be parsed of it (logged by the mailbox). `summary.Envelope.To`
+   * comes back empty and the mailbox puts back the list it sent: echoing 100,000 addresses
+   * cost the event loop their copy out of the reply (issue 9, item 8).
+   */
   ingest: { summary: MessageSummary; pruned: string[]; problems: string[] };
   saveSession: null;
   delete: { deleted: string[]; count: number };
