@@ -233,3 +233,20 @@ export function releaseFreePages(db: Db): boolean {
 export function emptyWal(db: Db): void {
   db.pragma('wal_checkpoint(TRUNCATE)');
 }
+
+/**
+ * emptyWal without waiting: for the idle writer once it has freed what a delete-all set aside
+ * (table-discard.ts), whose page maps went through the WAL. A reader on an older snapshot or
+ * the checkpoint thread at work makes it a no-op (SQLite reports busy); the next one will do.
+ */
+export function emptyWalIfIdle(db: Db): void {
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch {
+    // busy or a full disk: the periodic checkpoints go on
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+}

@@ -1,5 +1,6 @@
 import type { Db } from './database.js';
-import { emptyWal, releaseFreePages } from './database.js';
+import { emptyWal, emptyWalIfIdle, releaseFreePages } from './database.js';
+import { discardStep } from './table-discard.js';
 import { parseSummary } from './message-parser.js';
 import { emptySummary, type ParsedSummary } from './summary.js';
 import { removeFromMaildrop } from './maildrop-writes.js';
@@ -23,6 +24,7 @@ export class MailWriter {
   readonly sessions: SessionStore;
   readonly #bounces: BounceLinks;
   readonly #batch: WriteBatch;
+  #freeing = false;
 
   constructor(
     private readonly db: Db,
@@ -104,9 +106,17 @@ export class MailWriter {
     return result;
   }
 
-  /** Work done while no calls come: the search index, then giving freed pages back; true while there is more. */
+  /** Work done while no calls come: the search index, then freeing what a delete-all set aside and giving freed pages back; true while there is more. */
   idleStep(): boolean {
-    return this.messages.index.step() || releaseFreePages(this.db);
+    if (this.messages.index.step()) return true;
+    if (discardStep(this.db) || releaseFreePages(this.db)) {
+      this.#freeing = true;
+      return true;
+    }
+    // Freeing wrote up to journal_size_limit of WAL; once done, none of it is needed.
+    if (this.#freeing) emptyWalIfIdle(this.db);
+    this.#freeing = false;
+    return false;
   }
 
   #delete(target: WriteTarget): WriterResults['delete'] {
