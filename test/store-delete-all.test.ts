@@ -8,7 +8,10 @@ import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Corpus } from '../bench/store-corpus.js';
 import { openDatabase, type Db } from '../server/mail/database.js';
+import { discardOrEmpty } from '../server/mail/table-discard.js';
 import { MailWriter } from '../server/mail/mail-writer.js';
+import { parseSearch } from '../server/mail/search-query.js';
+import { toSql } from '../server/mail/search-sql.js';
 import { RawPop3 } from './helpers/raw-pop3.js';
 import { getJson, startSim } from './helpers/sim.js';
 
@@ -48,30 +51,61 @@ async function fill(writer: MailWriter, count: number, first = 0): Promise<void>
   writer.messages.index.catchUp();
 }
 
-/** WAL frames the delete-all's own transaction wrote (the WAL is emptied before it). */
-function framesOfDeleteAll(db: Db, writer: MailWriter): number {
-  db.pragma('wal_checkpoint(TRUNCATE)');
+/** Pages the delete-all's own transaction put on the free list: each one SQLite walked to free. */
+function pagesFreedByDeleteAll(db: Db, writer: MailWriter): number {
+  const before = db.pragma('freelist_count', { simple: true }) as number;
   db.transaction(() => writer.messages.deleteAll())();
-  const [result] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>;
-  return result!.log;
+  return (db.pragma('freelist_count', { simple: true }) as number) - before;
 }
 
 const discarded = (db: Db) => db.prepare("SELECT count(*) FROM sqlite_master WHERE name LIKE 'discarded%'").pluck().get() as number;
 
 describe('delete-all (issue 14)', () => {
-  it('writes as little at 2,000 messages as at 100: the tables are set aside, not freed page by page', async () => {
-    const frames: number[] = [];
-    for (const count of [100, 2000]) {
-      const { db, writer } = openWriter(join(scratch(), 'store.db'));
-      await fill(writer, count);
-      frames.push(framesOfDeleteAll(db, writer));
-      expect(writer.messages.countMatching()).toEqual({ total: 0, unread: 0 });
-      db.close();
+  it('frees no page in the request: the tables are set aside, not walked page by page', async () => {
+    const { db, writer } = openWriter(join(scratch(), 'store.db'));
+    await fill(writer, 2000);
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    // Main before this change: 2,690 of 2,918 pages freed inside the delete (and 2.2 s at 100,000).
+    expect(pagesFreedByDeleteAll(db, writer)).toBeLessThan(16);
+    expect(pages).toBeGreaterThan(2000);
+    expect(writer.messages.countMatching()).toEqual({ total: 0, unread: 0 });
+    expect(writer.messages.list(0, 50)).toEqual([]);
+    db.close();
+  });
+
+  it('works on a full store (SQLite refuses to grow the file), the delete that makes room', async () => {
+    const { db, writer } = openWriter(join(scratch(), 'store.db'));
+    await fill(writer, 200);
+    writer.flush();
+    db.pragma('incremental_vacuum'); // no free page left to hand out
+    await writer.handle({ op: 'limitPages', pages: 1 });
+    expect(db.pragma('freelist_count', { simple: true })).toBe(0);
+    await writer.handle({ op: 'delete', target: 'all' });
+    await writer.handle({ op: 'reset' });
+    expect(writer.messages.countMatching()).toEqual({ total: 0, unread: 0 });
+    while (writer.idleStep()) {
+      // frees what was set aside, if the dropped indexes' pages were enough to set it aside
     }
-    // Freeing 2,000 messages' pages in the delete wrote ~500 frames here; setting them aside, a
-    // fixed number (the schema, the counts), the same at both sizes within a page or two.
-    expect(frames[1]).toBeLessThan(60);
-    expect(Math.abs(frames[1]! - frames[0]!)).toBeLessThanOrEqual(4);
+    expect(discarded(db)).toBe(0);
+    await writer.handle({ op: 'limitPages', pages: null });
+    await fill(writer, 3, 500);
+    expect(writer.messages.list(0, 50).length).toBe(3);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+  });
+
+  it('falls back to emptying in place when not one page can be had (SQLITE_FULL)', () => {
+    const db = openDatabase({ path: join(scratch(), 'full.db') });
+    db.exec('CREATE TABLE t (n INTEGER PRIMARY KEY, b BLOB)');
+    const insert = db.prepare('INSERT INTO t (b) VALUES (randomblob(3000))');
+    for (let i = 0; i < 50; i++) insert.run();
+    db.pragma('incremental_vacuum');
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    expect(() => db.exec('CREATE TABLE probe (x)')).toThrow(/full/);
+    db.transaction(() => discardOrEmpty(db, ['t']))();
+    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(0);
+    expect(discarded(db)).toBe(0);
+    db.close();
   });
 
   it('frees what it set aside while idle, in short steps, and the store works throughout', async () => {
@@ -95,10 +129,12 @@ describe('delete-all (issue 14)', () => {
     db.close();
   });
 
-  it('survives a kill inside the delete (the old store) and during the freeing (the new one, freed on the next start)', async () => {
+  // Two child processes and their start-up: ~10 s on this shared machine under load, which is
+  // the work the test is about, so it gets the time.
+  it('survives a kill inside the delete (the old store) and during the freeing (the new one, freed on the next start)', { timeout: 60_000 }, async () => {
     const path = join(scratch(), 'store.db');
     const { db, writer } = openWriter(path);
-    await fill(writer, 600);
+    await fill(writer, 300);
     db.close();
     // A child killed at each point, as SIGKILL leaves a process: no close, no checkpoint.
     const killedAt = async (point: 'before-commit' | 'while-freeing') => {
@@ -124,7 +160,7 @@ describe('delete-all (issue 14)', () => {
     await killedAt('before-commit');
     let reopened = openWriter(path);
     expect(reopened.db.pragma('integrity_check', { simple: true })).toBe('ok');
-    expect(reopened.writer.messages.countMatching().total).toBe(600);
+    expect(reopened.writer.messages.countMatching().total).toBe(300);
     expect(discarded(reopened.db)).toBe(0);
     reopened.db.close();
 
@@ -141,14 +177,14 @@ describe('delete-all (issue 14)', () => {
     reopened.db.close();
   });
 
-  it('over HTTP with senders at work: mail acknowledged after the DELETE answered is kept, the WAL is emptied, POP3 and the API see the new store', async () => {
+  it('over HTTP with senders at work: mail acknowledged after the DELETE answered is kept, the WAL is emptied, POP3 and the API see the new store', { timeout: 60_000 }, async () => {
     const path = join(scratch(), 'mailsim.db');
     const sim = await startSim({ db: path, pop3: { host: '127.0.0.1', port: 0 } });
     try {
       const rcpt = 'inbox@delete-all.test';
       const transport = () => nodemailer.createTransport({ host: '127.0.0.1', port: sim.smtpPort, secure: false, ignoreTLS: true, pool: true, maxConnections: 1 });
       const filler = transport();
-      await Promise.all(Array.from({ length: 150 }, (_, i) => filler.sendMail({ from: 'app@delete-all.test', to: rcpt, subject: `old ${i}`, text: `old message ${i} `.repeat(40) })));
+      await Promise.all(Array.from({ length: 60 }, (_, i) => filler.sendMail({ from: 'app@delete-all.test', to: rcpt, subject: `old ${i}`, text: `old message ${i} `.repeat(40) })));
       filler.close();
 
       // Three senders, each one message at a time; each 250 is stamped with the delete's phase.
@@ -158,7 +194,7 @@ describe('delete-all (issue 14)', () => {
       const sent: Array<Array<{ subject: string; phase: Phase }>> = [[], [], []];
       const senders = sent.map(async (log, s) => {
         const t = transport();
-        for (let i = 0; afterCount < 30; i++) {
+        for (let i = 0; afterCount < 15; i++) {
           const subject = `live ${s}-${i}`;
           await t.sendMail({ from: 'app@delete-all.test', to: rcpt, subject, text: `${subject} body` });
           log.push({ subject, phase });
@@ -206,5 +242,29 @@ describe('delete-all (issue 14)', () => {
     } finally {
       await sim.stop();
     }
+  });
+});
+
+describe('is:unread and is:read alone (issue 14)', () => {
+  it('are answered from the kept counts, which match a count of the rows through reads, deletes and delete-all', async () => {
+    const { db, writer } = openWriter(join(scratch(), 'store.db'));
+    const counted = (query: string) => writer.messages.countMatching(toSql(parseSearch(query, { now: NOW })));
+    const rows = (read: number) => db.prepare('SELECT count(*) FROM messages WHERE read = ?').pluck().get(read) as number;
+    const check = () => {
+      expect(counted('is:unread')).toEqual({ total: rows(0), unread: rows(0) });
+      expect(counted('is:read')).toEqual({ total: rows(1), unread: 0 });
+    };
+    await fill(writer, 300);
+    check();
+    await writer.handle({ op: 'setRead', read: true, target: { filter: { where: 'm.seq % 4 = 0', params: [] } } });
+    check();
+    expect(rows(1)).toBe(75);
+    await writer.handle({ op: 'delete', target: { ids: writer.messages.list(0, 30).map((m) => m.ID) } });
+    check();
+    await writer.handle({ op: 'delete', target: 'all' });
+    check();
+    await fill(writer, 10, 1000);
+    check();
+    db.close();
   });
 });

@@ -5,7 +5,7 @@ import type { Db } from './database.js';
 import type { SqlFilter } from './search-sql.js';
 import { SearchIndex } from './search-index.js';
 import { TagStore } from './tag-store.js';
-import { discardTables } from './table-discard.js';
+import { discardOrEmpty } from './table-discard.js';
 import { sortTags } from './tags.js';
 
 export interface NewMessage {
@@ -213,6 +213,10 @@ export class MessageStore {
   /** Matching and unread-matching counts in one pass; the whole mailbox's as kept, not counted. */
   countMatching(filter: SqlFilter = NO_FILTER): { total: number; unread: number } {
     if (filter.where === '1') return this.#prepare('SELECT total, unread FROM message_counts').get() as { total: number; unread: number };
+    // is:unread and is:read alone (search-sql.ts) are the kept counts too: counting them scanned
+    // every row, 733 ms for is:unread at 100,000 messages.
+    if (filter.where === 'm.read = 0') return this.#prepare('SELECT unread AS total, unread FROM message_counts').get() as { total: number; unread: number };
+    if (filter.where === 'm.read = 1') return this.#prepare('SELECT total - unread AS total, 0 AS unread FROM message_counts').get() as { total: number; unread: number };
     const row = this.#prepare(`SELECT count(*) AS total, coalesce(sum(m.read = 0), 0) AS unread ${fromFor(filter)} WHERE ${filter.where}`)
       .get(...filter.params) as { total: number; unread: number };
     return row;
@@ -275,7 +279,7 @@ export class MessageStore {
    */
   deleteAll(): number {
     const count = this.#count;
-    discardTables(this.db, DISCARDED_WITH_MESSAGES);
+    discardOrEmpty(this.db, DISCARDED_WITH_MESSAGES);
     this.index.clear();
     this.tags.clear();
     this.#prepare('UPDATE message_counts SET total = 0, unread = 0').run();

@@ -2,7 +2,7 @@ import type { SessionRecord } from '../ports/contracts.js';
 import type { SessionOutcome, SessionSummary, SessionTransaction, TlsInfo, TranscriptEntry } from '../protocol.js';
 import type { Db } from './database.js';
 import type { SessionQuery, TransactionQuery } from '../ports/mailbox.js';
-import { discardTables } from './table-discard.js';
+import { discardOrEmpty } from './table-discard.js';
 
 interface SessionRow {
   id: string;
@@ -247,7 +247,7 @@ export class SessionStore {
 
   /** Set aside, not deleted row by row (table-discard.ts): transcripts make this table as large as the messages. */
   deleteAll(): void {
-    discardTables(this.db, ['sessions']);
+    discardOrEmpty(this.db, ['sessions']);
   }
 
   /** Keeps the newest `keep` sessions; open sessions are never pruned. */

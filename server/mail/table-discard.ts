@@ -41,6 +41,25 @@ export function discardTables(db: Db, tables: readonly string[]): void {
 }
 
 /**
+ * discardTables, or on a full store (SQLITE_FULL: the new tables' first pages cannot be had)
+ * the tables emptied in place, which frees pages rather than taking any: the delete-all that
+ * makes room must work when there is none.
+ */
+export function discardOrEmpty(db: Db, tables: readonly string[]): void {
+  try {
+    // A savepoint inside the caller's transaction: a failure undoes only this.
+    db.transaction(() => discardTables(db, tables))();
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'SQLITE_FULL') throw error;
+    for (const table of tables) {
+      const virtual = (db.prepare('SELECT sql FROM sqlite_master WHERE name = ?').pluck().get(table) as string).startsWith('CREATE VIRTUAL');
+      // FTS5 empties itself with its own command; DELETE without a WHERE frees the pages of the others.
+      db.exec(virtual ? `INSERT INTO "${table}" ("${table}") VALUES ('delete-all')` : `DELETE FROM "${table}"`);
+    }
+  }
+}
+
+/**
  * One step of freeing what discardTables set aside: at most STEP_ROWS rows of one table in
  * the caller's (the idle writer's) own transaction; a table left empty is dropped. False when
  * nothing is left.
