@@ -175,7 +175,9 @@ describe('the trigram index (issue 14)', () => {
       for (let n = 0; n < 4; n++) await transport.sendMail({ from: 'a@example.com', to: 'b@example.com', subject: `before ${n}`, text: 'x'.repeat(20_000) });
       expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
       expect((await fetch(`${sim.url}/api/v1/messages`, { method: 'DELETE' })).status).toBe(200);
-      expect(statSync(`${path}-wal`).size).toBe(0);
+      // Emptied by the delete; the idle writer may since have begun freeing what it set aside
+      // (a few pages; table-discard.ts), and empties it again once done (store-delete-all.test.ts).
+      expect(statSync(`${path}-wal`).size).toBeLessThan(64 * 1024);
       expect((await getJson(`${sim.url}/api/v1/info`)).body).toMatchObject({ Messages: 0, Unread: 0 });
       await transport.sendMail({ from: 'a@example.com', to: 'b@example.com', subject: 'after delete-all', text: 'findable words' });
       const found = await getJson(`${sim.url}/api/v1/search?query=${encodeURIComponent('findable')}`);

@@ -233,3 +233,22 @@ export function releaseFreePages(db: Db): boolean {
 export function emptyWal(db: Db): void {
   db.pragma('wal_checkpoint(TRUNCATE)');
 }
+
+/**
+ * emptyWal without waiting: for the idle writer once it has freed what a delete-all set aside
+ * (table-discard.ts), whose page maps went through the WAL. False when a reader on an older
+ * snapshot or the checkpoint thread at work kept it from finishing (SQLite reports busy).
+ */
+export function emptyWalIfIdle(db: Db): boolean {
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    return result?.busy === 0;
+  } catch {
+    // busy or a full disk: the periodic checkpoints go on
+    return false;
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+}

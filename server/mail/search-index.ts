@@ -47,9 +47,9 @@ export class SearchIndex {
     this.db.prepare('UPDATE message_index SET upto = min(upto, (SELECT coalesce(max(seq), 0) FROM message_search))').run();
   }
 
-  /** Delete-all: the index empties with one FTS5 command, nothing is left to purge. */
+  /** Delete-all, after message_fts was replaced by an empty one (table-discard.ts): nothing is left to purge. */
   clear(): void {
-    this.db.exec("INSERT INTO message_fts (message_fts) VALUES ('delete-all'); DELETE FROM message_fts_stale; UPDATE message_index SET upto = 0;");
+    this.db.exec('DELETE FROM message_fts_stale; UPDATE message_index SET upto = 0;');
   }
 
   /** One chunk of work in its own transaction; false when the index has caught up. */

@@ -2,6 +2,7 @@ import type { SessionRecord } from '../ports/contracts.js';
 import type { SessionOutcome, SessionSummary, SessionTransaction, TlsInfo, TranscriptEntry } from '../protocol.js';
 import type { Db } from './database.js';
 import type { SessionQuery, TransactionQuery } from '../ports/mailbox.js';
+import { discardOrEmpty } from './table-discard.js';
 
 interface SessionRow {
   id: string;
@@ -246,8 +247,9 @@ export class SessionStore {
     return row && { ...sessionSummaryOf(row), Transcript: JSON.parse(row.transcript) as TranscriptEntry[] };
   }
 
+  /** Set aside, not deleted row by row (table-discard.ts): transcripts make this table as large as the messages. */
   deleteAll(): void {
-    this.db.prepare('DELETE FROM sessions').run();
+    discardOrEmpty(this.db, ['sessions']);
   }
 
   /** Keeps the newest `keep` sessions; open sessions are never pruned. */

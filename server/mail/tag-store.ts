@@ -102,8 +102,8 @@ export class TagStore {
     this.#prepare('DELETE FROM tags WHERE messages <= 0').run();
   }
 
+  /** Delete-all, after message_tags was replaced by an empty one (table-discard.ts). */
   clear(): void {
-    // Tags first: the links' delete trigger then finds no tag row to update.
-    this.db.exec('DELETE FROM tags; DELETE FROM message_tags;');
+    this.db.exec('DELETE FROM tags;');
   }
 }
