@@ -210,14 +210,21 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
     return this.#s.messages;
   }
 
+  snapshot<T>(read: () => T): T {
+    return this.#s.messages.snapshot(read);
+  }
+
   counts(): MessageCounts {
     return this.#s.messages.countMatching();
   }
 
   search({ query, timeZone, start, limit, before }: SearchParams): { messages: MessageSummary[] } & MessageCounts {
     const filter = this.#searchFilter(query, timeZone, before);
-    const { total, unread } = this.#s.messages.countMatching(filter);
-    return { messages: total > start ? this.#s.messages.list(start, limit, filter) : [], total, unread };
+    const messages = this.#s.messages;
+    return messages.snapshot(() => {
+      const { total, unread } = messages.countMatching(filter);
+      return { messages: total > start ? messages.list(start, limit, filter) : [], total, unread };
+    });
   }
 
   get(id: string): StoredMessage | undefined {

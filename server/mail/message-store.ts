@@ -143,6 +143,25 @@ export class MessageStore {
     return statement;
   }
 
+  /**
+   * Runs reads in one snapshot of the store, taken before anything is prepared. A statement that
+   * reads the FTS index connects the virtual table on (re)preparing, and FTS5's constructor runs
+   * queries of its own: outside a transaction those open a later snapshot than the schema the
+   * statement was prepared against, and while the idle writer renames and drops the tables a
+   * delete-all set aside (table-discard.ts) that fails as "vtable constructor failed:
+   * message_fts" (SQLITE_SCHEMA), a search answering 500; any statement re-prepared 50 times
+   * while changes keep landing fails as "database schema has changed". Inside one read
+   * transaction, begun by a read of the schema, every statement is prepared and run against the
+   * same snapshot; the counts and the page read in it also agree.
+   */
+  snapshot<T>(read: () => T): T {
+    if (this.db.inTransaction) return read();
+    return this.db.transaction(() => {
+      this.#prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get();
+      return read();
+    })();
+  }
+
   /** Re-reads the count after a rolled-back transaction left the in-memory one wrong. */
   recount(): void {
     this.#count = this.#prepare('SELECT count(*) FROM messages').pluck().get() as number;

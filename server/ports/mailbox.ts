@@ -87,6 +87,8 @@ export interface MessageCounts {
 }
 
 export interface MailboxReader {
+  /** Runs `read` against one snapshot of the store: what it reads agrees, and no schema change can fail it. */
+  snapshot<T>(read: () => T): T;
   search(params: SearchParams): { messages: MessageSummary[] } & MessageCounts;
   /** Every message in the store. */
   counts(): MessageCounts;

@@ -69,6 +69,10 @@ export function messagesRouter(mailbox: MailboxPort): Router {
  * too): `total`/`unread` are the whole mailbox, `messages_count`/`messages_unread` the query's.
  */
 export function messagesSummary(mailbox: MailboxPort, page: Paging & { query?: string; timeZone?: string }): MessagesSummary {
+  return mailbox.snapshot(() => summaryOf(mailbox, page));
+}
+
+function summaryOf(mailbox: MailboxPort, page: Paging & { query?: string; timeZone?: string }): MessagesSummary {
   const result = mailbox.search(page);
   const all = page.query || page.before !== undefined ? mailbox.counts() : result;
   return {
