@@ -187,7 +187,10 @@ describe('delete-all (issue 14)', () => {
       await Promise.all(Array.from({ length: 60 }, (_, i) => filler.sendMail({ from: 'app@delete-all.test', to: rcpt, subject: `old ${i}`, text: `old message ${i} `.repeat(40) })));
       filler.close();
 
-      // Three senders, each one message at a time; each 250 is stamped with the delete's phase.
+      // Three senders, each one message at a time. 'after': sent once the DELETE had answered;
+      // 'before': its 250 read before the DELETE was sent; anything else overlapped it. (Stamping
+      // by the phase when the 250 was read alone is wrong: on a loaded machine the client can
+      // read a 250 the server sent before the DELETE's answer after reading that answer.)
       type Phase = 'before' | 'during' | 'after';
       let phase = 'before' as Phase;
       let afterCount = 0;
@@ -196,9 +199,11 @@ describe('delete-all (issue 14)', () => {
         const t = transport();
         for (let i = 0; afterCount < 15; i++) {
           const subject = `live ${s}-${i}`;
+          const started = phase;
           await t.sendMail({ from: 'app@delete-all.test', to: rcpt, subject, text: `${subject} body` });
-          log.push({ subject, phase });
-          if (phase === 'after') afterCount++;
+          const stamp: Phase = started === 'after' ? 'after' : phase === 'before' ? 'before' : 'during';
+          log.push({ subject, phase: stamp });
+          if (stamp === 'after') afterCount++;
         }
         t.close();
       });
