@@ -136,11 +136,17 @@ function runSession(s: Session): Promise<void> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     let started = false;
-    // A server that keeps a half-closed connection open past this is a failure too.
-    const guard = setTimeout(() => {
-      failures.push(`listener ${s.listener}: connection still open 5 s after the client finished: ${JSON.stringify(input.toString('latin1').slice(0, 200))}`);
-      socket.destroy();
-    }, 5_000);
+    let closed = false;
+    // A server that keeps a half-closed connection open past this is a failure too. The clock
+    // starts when the client has finished (counting from connect failed a run at load 25, where
+    // sending the session's tokens alone took seconds); a banner that never comes is a failure
+    // after 20 s.
+    const give = (what: string, ms: number) =>
+      setTimeout(() => {
+        failures.push(`listener ${s.listener}: ${what}: ${JSON.stringify(input.toString('latin1').slice(0, 200))}`);
+        socket.destroy();
+      }, ms);
+    let guard = give('no banner within 20 s', 20_000);
     const send = async () => {
       if (started) return;
       started = true;
@@ -149,6 +155,9 @@ function runSession(s: Session): Promise<void> {
         socket.write(input.subarray(i, i + size));
         await new Promise((next) => setImmediate(next));
       }
+      clearTimeout(guard);
+      if (closed) return;
+      guard = give('connection still open 5 s after the client finished', 5_000);
       if (s.ending === 'reset') socket.resetAndDestroy();
       else socket.end();
     };
@@ -160,6 +169,7 @@ function runSession(s: Session): Promise<void> {
     });
     socket.on('error', () => {});
     socket.on('close', () => {
+      closed = true;
       clearTimeout(guard);
       sessionsRun++;
       resolve();
