@@ -60,6 +60,30 @@ describe('scenario files', () => {
     expect(registry.get('mine')?.description).toBe('first');
     expect(registry.info('mine')).toMatchObject({ Valid: false, Error: { File: file } });
   });
+
+  it('parses a file once per content: each registry gets its own copy, an edit is read afresh', () => {
+    const dir = tempDir();
+    const file = join(dir, 'mine.yaml');
+    writeFileSync(file, 'description: first\nseed: 7\n');
+    const seeded = new ScenarioRegistry({ builtin: BUILTIN, user: dir }, 99);
+    const plain = new ScenarioRegistry({ builtin: BUILTIN, user: dir });
+    seeded.loadFiles();
+    plain.loadFiles();
+    // --seed replaces the seed of the seeded registry's scenarios only.
+    expect([seeded.get('mine')?.seed, plain.get('mine')?.seed, seeded.get('gmail')?.seed]).toEqual([99, 7, 99]);
+    const other = new ScenarioRegistry({ builtin: BUILTIN });
+    other.loadFiles();
+    expect(other.get('gmail')).toEqual(plain.get('gmail'));
+    expect(other.get('gmail')).not.toBe(plain.get('gmail'));
+    plain.get('mine')!.rules.push(plain.get('gmail')!.rules[0]!);
+    writeFileSync(file, 'description: second\n');
+    expect(plain.load(file)).toBeNull();
+    expect(plain.get('mine')).toMatchObject({ description: 'second', seed: 1 });
+    writeFileSync(file, 'description: first\nseed: 7\n');
+    expect(plain.load(file)).toBeNull();
+    // What one registry did to its copy is not in the next one's.
+    expect(plain.get('mine')).toMatchObject({ description: 'first', seed: 7, rules: [] });
+  });
 });
 
 describe('scenarios at run time', () => {
