@@ -1,11 +1,12 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ScenariosList } from '../server/protocol.js';
 import { scenarioJsonSchema } from '../server/scenarios/json-schema.js';
 import { parseScenario } from '../server/scenarios/parse.js';
-import { ScenarioRegistry } from '../server/scenarios/registry.js';
+import { precompile, precompiledScenario } from '../server/scenarios/precompiled.js';
+import { ScenarioRegistry, scenarioFiles } from '../server/scenarios/registry.js';
 import { validateCommand } from '../server/cli/commands.js';
 import { nextEvent } from './helpers/events.js';
 import { activate, smtplib } from './helpers/faults.js';
@@ -59,6 +60,46 @@ describe('scenario files', () => {
     expect(registry.load(file)).toMatchObject({ File: file, Line: 2 });
     expect(registry.get('mine')?.description).toBe('first');
     expect(registry.info('mine')).toMatchObject({ Valid: false, Error: { File: file } });
+  });
+
+  it('the build precompiles every built-in exactly as parseScenario reads it, used only for the same name and text', () => {
+    const files = scenarioFiles(BUILTIN).map((file) => join(BUILTIN, file));
+    const built = precompile(files);
+    expect(Object.keys(built.scenarios)).toHaveLength(files.length);
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      const parsed = parseScenario(text, file);
+      expect(parsed.ok && Object.values(built.scenarios)).toContainEqual(parsed.ok && parsed.scenario);
+      // The build's own file (dist/, made by npm run build) where there is one and it is fresh.
+      const precompiled = precompiledScenario(file, text);
+      if (precompiled) expect(precompiled).toStrictEqual(parsed.ok && parsed.scenario);
+      expect(precompiledScenario(file, `${text}\n# edited\n`)).toBeUndefined();
+      expect(precompiledScenario(join(BUILTIN, `renamed-${file.split('/').at(-1)}`), text)).toBeUndefined();
+    }
+  });
+
+  it('parses a file once per content: each registry gets its own copy, an edit is read afresh', () => {
+    const dir = tempDir();
+    const file = join(dir, 'mine.yaml');
+    writeFileSync(file, 'description: first\nseed: 7\n');
+    const seeded = new ScenarioRegistry({ builtin: BUILTIN, user: dir }, 99);
+    const plain = new ScenarioRegistry({ builtin: BUILTIN, user: dir });
+    seeded.loadFiles();
+    plain.loadFiles();
+    // --seed replaces the seed of the seeded registry's scenarios only.
+    expect([seeded.get('mine')?.seed, plain.get('mine')?.seed, seeded.get('gmail')?.seed]).toEqual([99, 7, 99]);
+    const other = new ScenarioRegistry({ builtin: BUILTIN });
+    other.loadFiles();
+    expect(other.get('gmail')).toEqual(plain.get('gmail'));
+    expect(other.get('gmail')).not.toBe(plain.get('gmail'));
+    plain.get('mine')!.rules.push(plain.get('gmail')!.rules[0]!);
+    writeFileSync(file, 'description: second\n');
+    expect(plain.load(file)).toBeNull();
+    expect(plain.get('mine')).toMatchObject({ description: 'second', seed: 1 });
+    writeFileSync(file, 'description: first\nseed: 7\n');
+    expect(plain.load(file)).toBeNull();
+    // What one registry did to its copy is not in the next one's.
+    expect(plain.get('mine')).toMatchObject({ description: 'first', seed: 7, rules: [] });
   });
 });
 

@@ -3,7 +3,7 @@ import { basename, extname, join } from 'node:path';
 import type { Scenario } from '../faults/schema.js';
 import { validateScenario, type ValidationIssue } from '../faults/validate.js';
 import type { ScenarioError, ScenarioInfo } from '../protocol.js';
-import { parseScenario } from './parse.js';
+import { parseScenarioOnce } from './parse-cache.js';
 
 type Source = ScenarioInfo['Source'];
 
@@ -87,7 +87,7 @@ export class ScenarioRegistry {
     } catch (error) {
       return this.#fileGone(file, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file was deleted' : (error as Error).message);
     }
-    const result = parseScenario(text, file);
+    const result = parseScenarioOnce(text, file);
     if (result.ok && this.seed !== undefined) result.scenario.seed = this.seed;
     const name = result.ok ? result.scenario.name : (this.#files.get(file) ?? basename(file, extname(file)));
     const existing = this.#entries.get(name);

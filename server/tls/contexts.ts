@@ -4,6 +4,9 @@ import type { Certificates, KeyAndCert } from './certificates.js';
 
 export type TlsFault = TlsSpec['fault'];
 
+/** The contexts made last, by the certificates (PEM text) they were made from. */
+let last: { key: string; contexts: TlsContexts } | undefined;
+
 /**
  * One TLS context per fault a scenario can select. Clients meet exactly the failure users see in
  * production: an expired certificate, one for the wrong host, a self-signed one, only protocol
@@ -33,7 +36,11 @@ export class TlsContexts {
     // The chain includes the CA: a client that does not trust it reports a self-signed
     // certificate in the chain, the wording users search for.
     const server = own ?? { key: certificates.server.key, cert: `${certificates.server.cert.trimEnd()}\n${certificates.ca.cert.trimEnd()}\n` };
-    return new TlsContexts(server, certificates.faults);
+    // Six contexts cost ~50 ms a start (OpenSSL parses each key and chain): a process that starts
+    // again with the same certificates (a test suite's sims) gets the same immutable contexts.
+    const key = JSON.stringify([server, certificates.faults]);
+    if (last?.key !== key) last = { key, contexts: new TlsContexts(server, certificates.faults) };
+    return last.contexts;
   }
 
   forFault(fault: TlsFault): SecureContext {
