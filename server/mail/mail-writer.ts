@@ -57,9 +57,9 @@ export class MailWriter {
         return this.#ingest(request);
       case 'saveSession':
         // No SMTP reply waits on a closed session's row (the mailbox lists it live until then).
-        this.#ensured.delete(request.session.id);
+        this.#ensured.delete(request.row.id);
         return this.#batch.runSoon(() => {
-          this.sessions.save(request.session);
+          this.sessions.save(request.row);
           if (request.prune) this.sessions.pruneToCount(this.limits.maxSessions);
           return null;
         }, SESSION_COMMIT_DELAY_MS);

@@ -19,7 +19,7 @@ import { parseSearch } from './search-query.js';
 import { parseSearchDate } from './search-date.js';
 import { isValidTimeZone } from '../util/time-zone.js';
 import { type SqlFilter, toSql } from './search-sql.js';
-import { matchesFilter, SessionStore, summarize } from './session-store.js';
+import { matchesFilter, SessionStore, sessionRow, summarize } from './session-store.js';
 import { cleanTag, isValidTag, type TaggingOptions, uniqueTags } from './tags.js';
 import { StoreStatus, storageFull } from './store-status.js';
 import type {
@@ -197,7 +197,7 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
     const prune = ++this.#sessionWrites % SESSION_PRUNE_EVERY === 0;
     const epoch = this.#epoch;
     this.#s.writer
-      .call({ op: 'saveSession', session, prune })
+      .call({ op: 'saveSession', row: sessionRow(session), prune })
       .then(
         () => epoch === this.#epoch && this.options.bus.publish('session.closed', summarize(session)),
         // A full disk is logged once, when it fills (store-status.ts), not once per session.

@@ -4,7 +4,7 @@ import type { Db } from './database.js';
 import type { SessionQuery, TransactionQuery } from '../ports/mailbox.js';
 import { discardOrEmpty } from './table-discard.js';
 
-interface SessionRow {
+export interface SessionRow {
   id: string;
   started: number;
   ended: number | null;
@@ -110,7 +110,16 @@ export function summarize(record: SessionRecord): SessionSummary {
   return { ...sessionSummaryOf(rowOf(record, '[]')), Transactions: record.transactions };
 }
 
-function toRow(record: SessionRecord): SessionRow & { transcript: string } {
+/** A closed session's row as the writer stores it (SessionStore.save). */
+export type StoredSessionRow = SessionRow & { transcript: string };
+
+/**
+ * The row of a closed session, its transcript and transactions as JSON. Built on the event loop
+ * so that what crosses to the writer is flat strings: the structured clone of the transcript's
+ * entries (an object each) and the writer's JSON.stringify of them cost more than the
+ * stringify alone (issue 14: per-connection cost).
+ */
+export function sessionRow(record: SessionRecord): StoredSessionRow {
   return { ...rowOf(record), transcript: JSON.stringify(record.transcript) };
 }
 
@@ -220,8 +229,8 @@ export class SessionStore {
     return this.db.prepare('SELECT count(*) FROM sessions').pluck().get() as number;
   }
 
-  save(record: SessionRecord): void {
-    this.#upsert.run(toRow(record));
+  save(row: StoredSessionRow): void {
+    this.#upsert.run(row);
   }
 
   /** Writes the row of an open session if it has none yet; its transcript comes at close. */

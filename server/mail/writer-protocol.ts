@@ -3,6 +3,7 @@ import type { SessionRecord } from '../ports/contracts.js';
 import type { BounceDetails, MessageSummary } from '../protocol.js';
 import type { ParsedSummary } from './summary.js';
 import type { SqlFilter } from './search-sql.js';
+import type { StoredSessionRow } from './session-store.js';
 import type { TagRenameResult } from '../ports/mailbox.js';
 import type { TaggingOptions } from './tags.js';
 import type { SerializedError, WriteState } from './write-health.js';
@@ -39,7 +40,8 @@ export type WriterRequest =
       bounce?: BounceDetails;
       now: number;
     }
-  | { op: 'saveSession'; session: SessionRecord; prune: boolean }
+  /** A closed session's row, serialised on the event loop (session-store.ts sessionRow). */
+  | { op: 'saveSession'; row: StoredSessionRow; prune: boolean }
   | { op: 'delete'; target: WriteTarget }
   | { op: 'setRead'; read: boolean; target: WriteTarget }
   | { op: 'sweep'; cutoff: number }
