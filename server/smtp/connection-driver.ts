@@ -86,6 +86,9 @@ export class ConnectionDriver {
   /** The rule that withholds the next reply. */
   #withheldBy = '';
   #failed = false;
+  /** The 421 to send once the exchange in progress has its reply (a stop during it). */
+  #shutdownAfter: string | undefined;
+  #closed = false;
   /** Gives back the memory the message being decided holds; the connection may close first. */
   #releaseData: (() => void) | undefined;
   /** The message being stored, if any. */
@@ -113,7 +116,10 @@ export class ConnectionDriver {
       render: (template) => this.#renderReply(template),
       capabilities: () => this.#persona.capabilities(),
       takeOverride: (code) => this.#takeOverride(code),
-      sent: (payload) => this.state.reply(payload),
+      sent: (payload) => {
+        this.state.reply(payload);
+        if (this.#shutdownAfter !== undefined && !this.state.midExchange) this.#shutdownSoon(this.#shutdownAfter);
+      },
       withhold: (payload) => this.#swallow(payload),
       contain: (fn) => this.contain('the reply writer', fn),
     });
@@ -348,6 +354,24 @@ export class ConnectionDriver {
     });
   }
 
+  /**
+   * Server shutdown once the exchange in progress has its reply: the client then has what it
+   * waited for, and an idle client would otherwise hold the stop for its whole grace period
+   * (smtp-server itself answers 421 only to a next command, which an idle client never sends).
+   */
+  shutdownAfterExchange(text: string): void {
+    if (this.state.midExchange) this.#shutdownAfter = text;
+    else this.shutdown(text);
+  }
+
+  #shutdownSoon(text: string): void {
+    this.#shutdownAfter = undefined;
+    // After the reply writer has returned: the 421 follows the reply it is sending.
+    setImmediate(() => {
+      if (!this.#closed) this.shutdown(text);
+    });
+  }
+
   /** Server shutdown: 421 (RFC 5321 §3.8), after which smtp-server closes the connection. */
   shutdown(text: string): void {
     this.#runner.dispose();
@@ -356,6 +380,7 @@ export class ConnectionDriver {
   }
 
   closed(): void {
+    this.#closed = true;
     this.#releaseData?.();
     this.tls.closed();
     this.#runner.dispose();

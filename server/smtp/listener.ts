@@ -191,13 +191,15 @@ export class SmtpListener {
   }
 
   /**
-   * Stops accepting connections, tells idle clients 421 at once and lets a transaction in
-   * progress finish (smtp-server answers its next command with 421), up to `graceMs`.
+   * Stops accepting connections, tells idle clients 421 at once and lets an exchange in
+   * progress (a message, a command awaiting its reply) finish and get its reply, then 421, up
+   * to `graceMs`.
    */
   async close(graceMs = 10_000): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(resolve));
     for (const driver of this.#drivers.values()) {
-      if (!driver.state.midExchange || driver.stalled) driver.shutdown(SHUTDOWN_REPLY);
+      if (driver.stalled) driver.shutdown(SHUTDOWN_REPLY);
+      else driver.shutdownAfterExchange(SHUTDOWN_REPLY);
     }
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([closed, deadline]);
