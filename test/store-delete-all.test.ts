@@ -12,6 +12,7 @@ import { discardOrEmpty } from '../server/mail/table-discard.js';
 import { MailWriter } from '../server/mail/mail-writer.js';
 import { parseSearch } from '../server/mail/search-query.js';
 import { toSql } from '../server/mail/search-sql.js';
+import { fillWriter, openWriter, STORE_NOW as NOW } from './helpers/filled-store.js';
 import { RawPop3 } from './helpers/raw-pop3.js';
 import { getJson, startSim } from './helpers/sim.js';
 
@@ -28,25 +29,9 @@ const scratch = () => {
 };
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-const NOW = Date.UTC(2026, 0, 1);
-const session = (n: number) => ({
-  id: `S${n}`, started: NOW, ended: null, client: { address: '127.0.0.1', port: 40_000 }, server: { address: '127.0.0.1', port: 1025 },
-  helo: 'test', tls: null, user: '', outcome: 'active' as const, outcomeCode: null, outcomeDetail: '', messages: 0, transactions: [], transcript: [],
-});
-
-function openWriter(path: string): { db: Db; writer: MailWriter } {
-  const db = openDatabase({ path });
-  return { db, writer: new MailWriter(db, { maxMessages: 100_000, maxSessions: 1000 }, { sources: ['x-tags'] }) };
-}
-
+/** Fills the store with the bench corpus (seed 3) and indexes it, so a delete-all has it all to discard. */
 async function fill(writer: MailWriter, count: number, first = 0): Promise<void> {
-  const corpus = new Corpus(3);
-  const writes: Array<Promise<unknown>> = [];
-  for (let n = first; n < first + count; n++) {
-    const { raw, parsed, envelope } = corpus.message(n);
-    writes.push(Promise.resolve(writer.handle({ op: 'ingest', raw: new Uint8Array(raw), parsed, envelope, session: session(n % 20), now: NOW + n })));
-  }
-  await Promise.all(writes);
+  await fillWriter(writer, new Corpus(3), count, { first });
   writer.flush();
   writer.messages.index.catchUp();
 }

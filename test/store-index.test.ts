@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Corpus } from '../bench/store-corpus.js';
-import { MIGRATIONS, openDatabase, type Db } from '../server/mail/database.js';
-import { MailWriter } from '../server/mail/mail-writer.js';
+import { MIGRATIONS, type Db } from '../server/mail/database.js';
+import type { MailWriter } from '../server/mail/mail-writer.js';
 import type { MessageStore } from '../server/mail/message-store.js';
 import { parseSearch } from '../server/mail/search-query.js';
 import { toSql } from '../server/mail/search-sql.js';
+import { fillWriter, openWriter, STORE_NOW as NOW } from './helpers/filled-store.js';
 import { getJson, startSim } from './helpers/sim.js';
 
 const dirs: string[] = [];
@@ -20,12 +21,6 @@ const scratch = () => {
 };
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-const NOW = Date.UTC(2026, 0, 1);
-const session = (n: number) => ({
-  id: `S${n}`, started: NOW, ended: null, client: { address: '127.0.0.1', port: 40_000 }, server: { address: '127.0.0.1', port: 1025 },
-  helo: 'test', tls: null, user: '', outcome: 'active' as const, outcomeCode: null, outcomeDetail: '', messages: 0, transactions: [], transcript: [],
-});
-
 /** Messages whose text tries the edges: LIKE's wildcards, quotes, non-ASCII case, words under three characters. */
 const EDGES = [
   ['50% off_now', 'Price: 50% off, use code a_b\\c today'],
@@ -34,24 +29,8 @@ const EDGES = [
   ['ZOË writes', 'Grüße aus München, STRASSE'],
 ] as const;
 
-async function fill(writer: MailWriter, count: number): Promise<void> {
-  const corpus = new Corpus(7);
-  const writes: Array<Promise<unknown>> = [];
-  for (let n = 0; n < count; n++) {
-    const { raw, parsed, envelope } = corpus.message(n);
-    writes.push(Promise.resolve(writer.handle({ op: 'ingest', raw: new Uint8Array(raw), parsed, envelope, session: session(n % 20), now: NOW + n })));
-  }
-  EDGES.forEach(([subject, text], i) => {
-    const { raw, parsed, envelope } = corpus.message(count + i);
-    writes.push(Promise.resolve(writer.handle({ op: 'ingest', raw: new Uint8Array(raw), parsed: { ...parsed, subject, text }, envelope, session: session(0), now: NOW + count + i })));
-  });
-  await Promise.all(writes);
-}
-
-function openWriter(path: string, maxMessages = 100_000): { db: Db; writer: MailWriter } {
-  const db = openDatabase({ path });
-  return { db, writer: new MailWriter(db, { maxMessages, maxSessions: 1000 }, { sources: ['x-tags'] }) };
-}
+/** The bench corpus (seed 7), then the EDGES. */
+const fill = (writer: MailWriter, count: number) => fillWriter(writer, new Corpus(7), count, { extra: EDGES });
 
 const QUERIES = (corpus: Corpus) => [
   ...[0, 3, 10, 40, 120, 400, 1500].map((rank) => corpus.word(rank)),

@@ -1,24 +1,18 @@
-import type { Browser, Locator } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestSim } from '../helpers/sim.js';
-import { launchBrowser, snapshot } from './helpers/browser.js';
-import { openLive, sendMany, startUiSim } from './helpers/ui-sim.js';
+import type { Locator } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { snapshot } from './helpers/browser.js';
+import { useBrowserSim } from './helpers/browser-sim.js';
+import { openLive, sendMany } from './helpers/ui-sim.js';
 import type { PageGlobals } from './helpers/page-globals.js';
 
 /**
  * WCAG AA for text on filled buttons (4.5:1), at rest and under the pointer, in both themes.
  * axe checks the resting state; hover is what it cannot see.
  */
-let sim: TestSim;
-let browser: Browser;
-let closeBrowser: () => Promise<void>;
+const ui = useBrowserSim({ reset: false });
 
 beforeAll(async () => {
-  [sim, { browser, close: closeBrowser }] = await Promise.all([startUiSim(), launchBrowser()]);
-  await sendMany(sim, 3, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Unread ${i}`, text: 'x' }));
-});
-afterAll(async () => {
-  await Promise.all([closeBrowser(), sim.stop()]);
+  await sendMany(ui.sim, 3, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Unread ${i}`, text: 'x' }));
 });
 
 /** The element's text colour against its own background (or the first opaque one behind it). */
@@ -49,32 +43,29 @@ function contrast(locator: Locator): Promise<number> {
 describe('contrast of filled controls (chromium)', () => {
   for (const theme of ['light', 'dark'] as const) {
     it(`reaches 4.5:1 at rest and on hover (${theme})`, async () => {
-      const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: theme });
-      try {
-        const ratios: Record<string, number> = {};
-        await openLive(page, sim, '/scenarios');
-        const primary = page.getByRole('button', { name: 'Arm fault' });
-        await primary.waitFor();
-        ratios['primary'] = await contrast(primary);
-        await primary.hover();
-        ratios['primary:hover'] = await contrast(primary);
-        await snapshot(page, `contrast-primary-hover-${theme}`);
+      const page = await ui.newPage({ width: 1440, height: 900 }, { colorScheme: theme });
+      const ratios: Record<string, number> = {};
+      await openLive(page, ui.sim, '/scenarios');
+      const primary = page.getByRole('button', { name: 'Arm fault' });
+      await primary.waitFor();
+      ratios['primary'] = await contrast(primary);
+      await primary.hover();
+      ratios['primary:hover'] = await contrast(primary);
+      await snapshot(page, `contrast-primary-hover-${theme}`);
 
-        await openLive(page, sim, '/');
-        const badge = page.getByRole('navigation', { name: 'Views' }).locator('.count');
-        await badge.waitFor();
-        ratios['unread badge'] = await contrast(badge);
-        await page.getByRole('button', { name: 'Delete all' }).click();
-        const confirm = page.getByRole('button', { name: /Really delete all/ });
-        ratios['danger'] = await contrast(confirm);
-        await confirm.hover();
-        ratios['danger:hover'] = await contrast(confirm);
-        await snapshot(page, `contrast-danger-hover-${theme}`);
-        await page.getByRole('button', { name: 'Cancel' }).click();
-        for (const [what, ratio] of Object.entries(ratios)) expect({ what, ok: ratio >= 4.5, ratio: Math.round(ratio * 100) / 100 }).toMatchObject({ what, ok: true });
-      } finally {
-        await page.close();
-      }
+      // To the inbox by its link, as a user goes: the same page, not a second load.
+      await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: /^Inbox/ }).click();
+      const badge = page.getByRole('navigation', { name: 'Views' }).locator('.count');
+      await badge.waitFor();
+      ratios['unread badge'] = await contrast(badge);
+      await page.getByRole('button', { name: 'Delete all' }).click();
+      const confirm = page.getByRole('button', { name: /Really delete all/ });
+      ratios['danger'] = await contrast(confirm);
+      await confirm.hover();
+      ratios['danger:hover'] = await contrast(confirm);
+      await snapshot(page, `contrast-danger-hover-${theme}`);
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      for (const [what, ratio] of Object.entries(ratios)) expect({ what, ok: ratio >= 4.5, ratio: Math.round(ratio * 100) / 100 }).toMatchObject({ what, ok: true });
     });
   }
 });

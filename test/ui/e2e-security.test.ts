@@ -1,29 +1,29 @@
 import { once } from 'node:events';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { nextEvent } from '../helpers/events.js';
 import { getJson, type TestSim } from '../helpers/sim.js';
-import { launchBrowser, watchProblems } from './helpers/browser.js';
+import { useBrowserSim } from './helpers/browser-sim.js';
 import { startUiSim } from './helpers/ui-sim.js';
 
-let sim: TestSim;
-let browser: Browser;
-let closeBrowser: () => Promise<void>;
+const ui = useBrowserSim({ reset: false });
+/** Playwright's default window size, which these pages had before useBrowserSim. */
+const WINDOW = { width: 1280, height: 720 };
 /** A page on another origin (another loopback port): the attacker's site. */
 let evil: Server;
 let evilUrl: string;
+let sim: TestSim;
 
 beforeAll(async () => {
-  [sim, { browser, close: closeBrowser }] = await Promise.all([startUiSim(), launchBrowser()]);
+  sim = ui.sim;
   evil = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>evil</title>')).listen(0, '127.0.0.1');
   await once(evil, 'listening');
   evilUrl = `http://127.0.0.1:${(evil.address() as AddressInfo).port}/`;
 });
 afterAll(async () => {
-  await Promise.all([closeBrowser(), sim.stop(), new Promise((resolve) => evil.close(resolve))]);
+  await new Promise((resolve) => evil.close(resolve));
 });
 
 /** A raw HTTP request with headers fetch() will not let us set (Host). */
@@ -41,33 +41,29 @@ function raw(url: string, headers: Record<string, string>): Promise<{ status: nu
 
 describe('safe by default', () => {
   it('a page on another site can neither open the event feed nor read the API (cross-site WebSocket hijacking)', async () => {
-    const page = await browser.newPage();
-    try {
-      await page.goto(evilUrl);
-      const target = sim.url.replace('http:', 'ws:');
-      const result = await page.evaluate(
-        `new Promise((resolve) => {
-          const ws = new WebSocket(${JSON.stringify(`${target}/api/events`)});
-          ws.onopen = () => resolve('opened');
-          ws.onmessage = (e) => resolve('read: ' + e.data);
-          ws.onclose = () => resolve('closed');
-        })`,
-      );
-      expect(result).toBe('closed');
-      // A simple (no-preflight) request with a side effect is refused before it acts.
-      // The route publishes store.reset before it answers, and the page's fetch settles only on
-      // the answer: once it has, a reset that happened has already been seen here.
-      let resets = 0;
-      const off = sim.harness.bus.on('store.reset', () => resets++);
-      const reset = await page.evaluate(`fetch(${JSON.stringify(`${sim.url}/api/v1/reset`)}, { method: 'POST', mode: 'no-cors', body: 'x' }).then(() => 'sent', (e) => 'failed: ' + e)`);
-      off();
-      expect(reset).toBe('sent');
-      expect(resets).toBe(0);
-      const read = await page.evaluate(`fetch(${JSON.stringify(`${sim.url}/api/v1/messages`)}).then((r) => r.text(), (e) => 'failed')`);
-      expect(read).toBe('failed');
-    } finally {
-      await page.close();
-    }
+    const page = await ui.newPage(WINDOW);
+    await page.goto(evilUrl);
+    const target = sim.url.replace('http:', 'ws:');
+    const result = await page.evaluate(
+      `new Promise((resolve) => {
+        const ws = new WebSocket(${JSON.stringify(`${target}/api/events`)});
+        ws.onopen = () => resolve('opened');
+        ws.onmessage = (e) => resolve('read: ' + e.data);
+        ws.onclose = () => resolve('closed');
+      })`,
+    );
+    expect(result).toBe('closed');
+    // A simple (no-preflight) request with a side effect is refused before it acts.
+    // The route publishes store.reset before it answers, and the page's fetch settles only on
+    // the answer: once it has, a reset that happened has already been seen here.
+    let resets = 0;
+    const off = sim.harness.bus.on('store.reset', () => resets++);
+    const reset = await page.evaluate(`fetch(${JSON.stringify(`${sim.url}/api/v1/reset`)}, { method: 'POST', mode: 'no-cors', body: 'x' }).then(() => 'sent', (e) => 'failed: ' + e)`);
+    off();
+    expect(reset).toBe('sent');
+    expect(resets).toBe(0);
+    const read = await page.evaluate(`fetch(${JSON.stringify(`${sim.url}/api/v1/messages`)}).then((r) => r.text(), (e) => 'failed')`);
+    expect(read).toBe('failed');
   });
 
   it('refuses a cross-origin WebSocket and API request from any client, with a JSON 403', async () => {
@@ -95,23 +91,18 @@ describe('safe by default', () => {
   });
 
   it('serves the app page under a strict policy, and the UI runs without violating it', async () => {
-    const page = await browser.newPage();
-    const problems = await watchProblems(page);
-    try {
-      const response = await page.goto(sim.url);
-      const csp = response!.headers()['content-security-policy'] ?? '';
-      expect(csp).toMatch(/script-src 'self'(;|$)/);
-      expect(csp).toContain("frame-ancestors 'self'");
-      expect(response!.headers()['x-frame-options']).toBe('SAMEORIGIN');
-      await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
-      for (const view of ['Sessions', 'Scenarios', 'Stats', 'Inbox']) {
-        await page.getByRole('navigation').getByRole('link', { name: new RegExp(`^${view}`) }).click();
-      }
-      await page.getByText('No mail yet').waitFor();
-      expect(problems).toEqual([]);
-    } finally {
-      await page.close();
+    const page = await ui.newPage(WINDOW);
+    const response = await page.goto(sim.url);
+    const csp = response!.headers()['content-security-policy'] ?? '';
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
+    expect(csp).toContain("frame-ancestors 'self'");
+    expect(response!.headers()['x-frame-options']).toBe('SAMEORIGIN');
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    for (const view of ['Sessions', 'Scenarios', 'Stats', 'Inbox']) {
+      await page.getByRole('navigation').getByRole('link', { name: new RegExp(`^${view}`) }).click();
     }
+    await page.getByText('No mail yet').waitFor();
+    expect(ui.problems).toEqual([]);
   });
 });
 
@@ -139,7 +130,7 @@ describe('--ui-auth', () => {
   });
 
   it('works in a browser that has the credentials, live feed included', async () => {
-    const context = await browser.newContext({ httpCredentials: { username: 'qa', password: 'pa:ss' } });
+    const context = await ui.browser.newContext({ httpCredentials: { username: 'qa', password: 'pa:ss' } });
     try {
       const page = await context.newPage();
       await page.goto(locked.url);

@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { ConfigInput } from '../../../server/config/config.js';
 import type { TestSim } from '../../helpers/sim.js';
@@ -28,8 +28,11 @@ export interface BrowserSim {
   readonly page: Page;
   /** Page errors and CSP violations on this test's page so far: a test asserts it stays empty. */
   readonly problems: string[];
-  /** Replaces this test's page with a fresh one of another size (closed after the test). */
-  newPage(viewport: { width: number; height: number }): Promise<Page>;
+  /**
+   * Replaces this test's page with a fresh one of another size (closed after the test), with
+   * these context options too (a colour scheme, credentials).
+   */
+  newPage(viewport: { width: number; height: number }, options?: Omit<BrowserContextOptions, 'viewport'>): Promise<Page>;
 }
 
 /**
@@ -50,9 +53,9 @@ export function useBrowserSim(options: BrowserSimOptions = {}): BrowserSim {
     if (value === undefined) throw new Error(`useBrowserSim: no ${what} yet (read it inside a hook or a test)`);
     return value;
   };
-  const open = async (viewport: { width: number; height: number }): Promise<Page> => {
+  const open = async (viewport: { width: number; height: number }, options: Omit<BrowserContextOptions, 'viewport'> = {}): Promise<Page> => {
     await page?.close();
-    page = await need(browser, 'browser').newPage({ viewport });
+    page = await need(browser, 'browser').newPage({ ...options, viewport });
     problems = await watchProblems(page);
     return page;
   };
