@@ -198,7 +198,6 @@ describe('delete-all (issue 14)', () => {
       const response = await fetch(`${sim.url}/api/v1/messages`, { method: 'DELETE' });
       expect(response.status).toBe(200);
       phase = 'after';
-      const walAfterDelete = statSync(`${path}-wal`).size;
       await Promise.all(senders);
 
       const { body } = await getJson(`${sim.url}/api/v1/messages?limit=0`);
@@ -214,8 +213,8 @@ describe('delete-all (issue 14)', () => {
         expect(kept.indexOf(true) === -1 ? [] : kept.slice(kept.indexOf(true))).not.toContain(false);
       }
       expect(body.total).toBe(stored.size);
-      // Emptied by the delete (what was sent since, a few KiB a message, is all it holds).
-      expect(walAfterDelete).toBeLessThan(1024 * 1024);
+      // The WAL's emptying is store-index's test (no senders there): here the senders' commits
+      // between the delete and a read of the file's size reached 1.66 MB at load 25.
 
       const pop = await RawPop3.open(sim.harness.pop3.info().Port);
       await pop.until(/^\+OK/);
