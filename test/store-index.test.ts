@@ -177,7 +177,9 @@ describe('the trigram index (issue 14)', () => {
       expect((await fetch(`${sim.url}/api/v1/messages`, { method: 'DELETE' })).status).toBe(200);
       // Emptied by the delete; the idle writer may since have begun freeing what it set aside
       // (a few pages; table-discard.ts), and empties it again once done (store-delete-all.test.ts).
-      expect(statSync(`${path}-wal`).size).toBeLessThan(64 * 1024);
+      // The detail=full index of four 20,000-character bodies of one trigram holds 80,000
+      // positions, so its freeing steps write ~20 pages (78 KB seen), not the WAL of the store.
+      expect(statSync(`${path}-wal`).size).toBeLessThan(256 * 1024);
       expect((await getJson(`${sim.url}/api/v1/info`)).body).toMatchObject({ Messages: 0, Unread: 0 });
       await transport.sendMail({ from: 'a@example.com', to: 'b@example.com', subject: 'after delete-all', text: 'findable words' });
       const found = await getJson(`${sim.url}/api/v1/search?query=${encodeURIComponent('findable')}`);
