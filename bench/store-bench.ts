@@ -65,6 +65,8 @@ export function queries(count: number, corpus = new Corpus()): Array<[string, st
     ['list 50, middle page', `/api/v1/messages?limit=50&start=${Math.floor(count / 2)}`],
     ['subject:invoice', search('subject:invoice')],
     ['from:grace', search('from:grace')],
+    ['to:grace', search('to:grace')],
+    ['-from:grace (negated)', search('-from:grace')],
     [`body word (${corpus.word(400)})`, search(corpus.word(400))],
     ['attachment name (report-12)', search('report-12')],
     ['no match (qqxqqx)', search('qqxqqx')],

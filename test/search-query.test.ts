@@ -94,21 +94,24 @@ describe('search SQL', () => {
     expect(sql.params).toEqual(['%an%', 1024, 'abc']);
   });
 
-  it('finds the candidates of a substring of three characters or more in the trigram index, the LIKE deciding', () => {
+  it('answers a substring of three characters or more from the trigram index alone, the LIKE reading only the unindexed tail', () => {
     const sql = toSql(parseSearch('to:Anna -subject:invoice'));
-    expect(sql.where).toBe("(m.seq IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ? UNION ALL SELECT seq FROM message_search WHERE seq > (SELECT upto FROM message_index)) AND (s.to_lc LIKE ? ESCAPE '\\')) AND NOT ((s.subject_lc LIKE ? ESCAPE '\\'))");
-    expect(sql.params).toEqual(['{to_lc} : ("ann" AND "nna")', '%anna%', '%invoice%']);
-    expect(trigramQuery(['s.body_lc'], 'say "hi"')).toBe('{body_lc} : ("say" AND " ""h" AND "hi""")');
+    const indexed = (match: string) => `m.seq IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ? AND rowid <= (SELECT upto FROM message_index) UNION ALL SELECT s.seq FROM message_search s WHERE s.seq > (SELECT upto FROM message_index) AND (${match} LIKE ? ESCAPE '\\'))`;
+    expect(sql.where).toBe(`${indexed('s.to_lc')} AND NOT (${indexed('s.subject_lc')})`);
+    expect(sql.params).toEqual(['{to_lc} : "anna"', '%anna%', '{subject_lc} : "invoice"', '%invoice%']);
+    expect(sql).toMatchObject({ text: false, narrow: true });
+    expect(trigramQuery(['s.body_lc'], 'say "hi"')).toBe('{body_lc} : "say ""hi"""');
     expect(trigramQuery(['s.body_lc'], 'ab')).toBeUndefined();
+    expect(toSql(parseSearch('ab'))).toMatchObject({ text: true, narrow: false });
   });
 
   it('searches every text column for a free word', () => {
     const sql = toSql(parseSearch('hello'));
-    expect(sql.params).toEqual(['"hel" AND "llo"', ...Array(9).fill('%hello%')]);
+    expect(sql.params).toEqual(['"hello"', ...Array(9).fill('%hello%')]);
     expect(sql.where).toContain('s.body_lc LIKE ?');
   });
 
   it('is a no-op filter for an empty query', () => {
-    expect(toSql([])).toEqual({ where: '1', params: [], text: false });
+    expect(toSql([])).toEqual({ where: '1', params: [], text: false, narrow: true });
   });
 });

@@ -409,7 +409,7 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
     const at = before === undefined ? undefined : parseSearchDate(before, zone, this.options.clock.now());
     if (!query && at === undefined) return undefined;
     const filter = query ? this.#filter(query, timeZone) : { where: '1', params: [] };
-    return at === undefined ? filter : { ...filter, where: `(${filter.where}) AND m.created < ?`, params: [...filter.params, at] };
+    return at === undefined ? filter : { ...filter, where: `(${filter.where}) AND m.created < ?`, params: [...filter.params, at], narrow: false };
   }
 
   #target(selection: MessageSelection): WriteTarget {

@@ -6,6 +6,8 @@ export interface SqlFilter {
   params: unknown[];
   /** Whether `where` reads message_search (`s`); a filter without it needs no join. */
   text?: boolean;
+  /** Whether `where` reads no column of messages but seq and read: a count reads it from the narrow messages_by_seq. */
+  narrow?: boolean;
 }
 
 const COLUMNS: Record<Exclude<TextField, 'text' | 'addressed' | 'session' | 'tag'>, string> = {
@@ -33,36 +35,59 @@ function anyLike(columns: string[], value: string, params: unknown[]): string {
 }
 
 /**
- * An FTS5 query that every row containing `value` in one of `columns` matches (and few others):
- * the trigrams of the lower-cased value at every third position, and the last, all required.
- * Undefined for a value under three characters, which has no trigram: its LIKE scans.
+ * The FTS5 query that matches exactly the rows holding `value` in one of `columns`: the value
+ * as one phrase, which the trigram tokenizer splits into its trigrams at consecutive positions
+ * (detail=full keeps the positions, database.ts), so a row matches if and only if the value
+ * stands in one column as a substring. Undefined where the index cannot answer: a value under
+ * three characters has no trigram, and FTS5 reads a query string only up to a NUL.
  */
 export function trigramQuery(columns: string[], value: string): string | undefined {
-  const chars = [...value.toLowerCase()];
-  if (chars.length < 3) return undefined;
-  const starts = new Set<number>();
-  for (let i = 0; i + 3 <= chars.length; i += 3) starts.add(i);
-  starts.add(chars.length - 3);
-  const terms = [...starts].map((i) => `"${chars.slice(i, i + 3).join('').replace(/"/g, '""')}"`).join(' AND ');
+  const lower = value.toLowerCase();
+  if ([...lower].length < 3 || lower.includes('\0')) return undefined;
+  const phrase = `"${lower.replace(/"/g, '""')}"`;
   const all = columns.length === TEXT_COLUMNS.length;
-  return all ? terms : `{${columns.map((column) => column.slice(2)).join(' ')}} : (${terms})`;
+  return all ? phrase : `{${columns.map((column) => column.slice(2)).join(' ')}} : ${phrase}`;
 }
 
 /**
- * A substring search: the trigram index finds the candidate rows, the LIKE over them decides,
- * so results are exactly those of the LIKE alone (detail=column knows whether a row holds each
- * trigram, not whether they stand together). Negated, the LIKE alone: NOT over a prefilter would
- * need the index to be exact.
+ * A substring search. Where the trigram index answers (trigramQuery) it decides alone for every
+ * message it holds, seq <= `upto`, and the LIKE reads only the messages above it, which the idle
+ * writer has not indexed yet (search-index.ts). The index may also hold a stale row of a deleted
+ * message under a seq handed out again, which is always above `upto` until purged: the bound on
+ * rowid keeps it out. Neither reads the outer row of message_search (no join: a body can be
+ * large, and address searches read none), and as the match is exact it negates too.
+ * A value the index cannot answer is the LIKE over every row.
  */
-function substring(columns: string[], value: string, negate: boolean, params: unknown[], index: boolean): string {
-  const match = negate || !index ? undefined : trigramQuery(columns, value);
-  if (match === undefined) return anyLike(columns, value, params);
+function substring(columns: string[], value: string, params: unknown[], index: boolean): Clause {
+  const match = index ? trigramQuery(columns, value) : undefined;
+  if (match === undefined) return { sql: anyLike(columns, value, params), text: true, narrow: false };
   params.push(match);
-  // Messages above `upto` are not indexed yet (search-index.ts): they are read as candidates.
-  return `(m.seq IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ? UNION ALL SELECT seq FROM message_search WHERE seq > (SELECT upto FROM message_index)) AND ${anyLike(columns, value, params)})`;
+  const tail = anyLike(columns, value, params);
+  return {
+    sql: `m.seq IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ? AND rowid <= (SELECT upto FROM message_index) UNION ALL SELECT s.seq FROM message_search s WHERE s.seq > (SELECT upto FROM message_index) AND ${tail})`,
+    text: false,
+    narrow: true,
+  };
 }
 
-function termSql(term: SearchTerm, params: unknown[], index: boolean): string {
+interface Clause {
+  sql: string;
+  /** Reads message_search's outer row (`s`). */
+  text: boolean;
+  /** Reads only m.seq and m.read of messages. */
+  narrow: boolean;
+}
+
+function termSql(term: SearchTerm, params: unknown[], index: boolean): Clause {
+  if (term.kind === 'text' && term.field !== 'session' && term.field !== 'tag') {
+    const columns = term.field === 'text' ? TEXT_COLUMNS : term.field === 'addressed' ? ADDRESS_COLUMNS : [COLUMNS[term.field]];
+    return substring(columns, term.value, params, index);
+  }
+  const narrow = (term.kind === 'flag' && ['read', 'unread', 'tagged'].includes(term.flag)) || (term.kind === 'text' && term.field === 'tag');
+  return { sql: otherSql(term, params), text: false, narrow };
+}
+
+function otherSql(term: SearchTerm, params: unknown[]): string {
   switch (term.kind) {
     case 'flag':
       return {
@@ -88,20 +113,21 @@ function termSql(term: SearchTerm, params: unknown[], index: boolean): string {
         params.push(term.value.trim());
         return 'm.seq IN (SELECT mt.seq FROM message_tags mt JOIN tags t ON t.id = mt.tag_id WHERE t.name = ?)';
       }
-      if (term.field === 'text') return substring(TEXT_COLUMNS, term.value, term.negate, params, index);
-      if (term.field === 'addressed') return substring(ADDRESS_COLUMNS, term.value, term.negate, params, index);
-      return substring([COLUMNS[term.field]], term.value, term.negate, params, index);
+      throw new Error(`substring term ${term.field} reached otherSql`);
   }
 }
 
 /** `index: false` leaves the trigram index out: the plain scan, which tests compare it with. */
 export function toSql(terms: SearchTerm[], { index = true }: { index?: boolean } = {}): SqlFilter {
   const params: unknown[] = [];
+  let text = false;
+  let narrow = true;
   const clauses = terms.map((term) => {
-    const sql = termSql(term, params, index);
+    const clause = termSql(term, params, index);
+    text ||= clause.text;
+    narrow &&= clause.narrow;
     // NOT over a nullable comparison would drop rows; every column here is NOT NULL.
-    return term.negate ? `NOT (${sql})` : sql;
+    return term.negate ? `NOT (${clause.sql})` : clause.sql;
   });
-  const text = terms.some((term) => term.kind === 'text' && term.field !== 'session' && term.field !== 'tag');
-  return { where: clauses.length ? clauses.join(' AND ') : '1', params, text };
+  return { where: clauses.length ? clauses.join(' AND ') : '1', params, text, narrow: narrow && !text };
 }
