@@ -42,7 +42,6 @@ export class BounceScheduler {
   #firing = false;
   /** Moves on at each reset and at close: work spread over turns stops when it has moved. */
   #epoch = 0;
-  #closed = false;
   readonly #unsubscribe: Array<() => void>;
   /** The DSN parameters of recent messages, for POST /api/v1/message/{ID}/bounce. */
   readonly #recent = new Map<string, AcceptedMessage>();
@@ -57,8 +56,6 @@ export class BounceScheduler {
 
   /** DeliveryReports: every stored message comes here from the SMTP adapter. */
   accepted(message: AcceptedMessage): void {
-    // A large message's recipients are built over turns (smtp/delivery-plan.ts) and may come after close.
-    if (this.#closed) return;
     const acceptedAt = this.deps.clock.now();
     this.#remember(message);
     const style: DsnStyleName = isStyle(message.style) ? message.style : 'postfix';
@@ -118,7 +115,6 @@ export class BounceScheduler {
   }
 
   close(): void {
-    this.#closed = true;
     this.#epoch++;
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     this.#pending = [];

@@ -11,7 +11,7 @@ import { newId } from '../util/ids.js';
 import { formatSize } from '../util/size.js';
 import { commandGate } from './command-gate.js';
 import type { DeliveryReports } from '../ports/delivery-reports.js';
-import { acceptedMessageInTurns, dsnNote, TransactionBounces } from './delivery-plan.js';
+import { acceptedMessage, dsnNote, TransactionBounces } from './delivery-plan.js';
 import { collectData, prepend } from './data-collector.js';
 import { type Carry, DecisionRunner } from './decision-runner.js';
 import { endpointsOf } from './endpoints.js';
@@ -431,13 +431,9 @@ export class ConnectionDriver {
 
   #report(id: string, session: SessionRecord, envelope: SMTPServerEnvelope, ctx: FaultContext): void {
     const render = (template: string, recipient: string) => this.deps.faults.render(this.scenario, template, { ...ctx, recipient });
-    const reports = this.deps.reports;
-    const planned = this.#bounces.planned;
-    // A large message's recipients may come in later turns, after its 250 (delivery-plan.ts).
-    acceptedMessageInTurns({ id, session, envelope, scenario: this.scenario, hostname: this.deps.hostname, bounces: this.#bounces, render }, (message) => {
-      if (planned) for (const r of message.recipients) if (r.bounce) this.state.note(`bounce planned for ${r.address}: ${r.bounce.kind} in ${r.bounce.afterMs} ms of scenario-clock time`);
-      reports?.accepted(message);
-    });
+    const message = acceptedMessage({ id, session, envelope, scenario: this.scenario, hostname: this.deps.hostname, bounces: this.#bounces, render });
+    if (this.#bounces.planned) for (const r of message.recipients) if (r.bounce) this.state.note(`bounce planned for ${r.address}: ${r.bounce.kind} in ${r.bounce.afterMs} ms of scenario-clock time`);
+    this.deps.reports?.accepted(message);
   }
 
   #swallow(payload: string): boolean {

@@ -49,40 +49,12 @@ export interface AcceptedInput {
 }
 
 /** What the harness needs to report on a stored message: its DSN parameters (RFC 3461) and planned bounces. */
-export function acceptedMessage(input: AcceptedInput): AcceptedMessage {
-  const { envelope, bounces, render } = input;
+export function acceptedMessage({ id, session, envelope, scenario, hostname, bounces, render }: AcceptedInput): AcceptedMessage {
   // One object per recipient and none more: this runs in the turn that answers the message, once
-  // per recipient, so the common recipient (no DSN parameters, no bounce) is a bare address.
+  // per recipient (100,000 with --max-recipients 100000, issue 9 item 8), so the common recipient
+  // (no DSN parameters, no bounce) is a bare address.
   const recipients: AcceptedRecipient[] = [];
-  for (const rcpt of envelope.rcptTo) recipients.push(acceptedRecipient(rcpt, bounces.of(rcpt.address), render));
-  return withRecipients(input, recipients);
-}
-
-/** Recipients built per turn for a large message (the bounce scheduler plans as many per turn, app/bounce-turns.ts). */
-export const RECIPIENTS_PER_TURN = 1_000;
-
-/**
- * acceptedMessage for a message of any size: over RECIPIENTS_PER_TURN recipients and no bounce
- * planned, the recipients are built a slice per turn (setImmediate: I/O goes first) and `done`
- * comes in a later turn. Issue 9, item 8: with --max-recipients 100000 building them all added
- * 100,000 objects and their garbage collection to the turn that answers the message.
- * A message with a bounce planned is built at once: its bounces are noted in the transcript
- * before the session can end, and the plans are the open transaction's.
- */
-export function acceptedMessageInTurns(input: AcceptedInput, done: (message: AcceptedMessage) => void): void {
-  const { rcptTo } = input.envelope;
-  if (rcptTo.length <= RECIPIENTS_PER_TURN || input.bounces.planned) return done(acceptedMessage(input));
-  const recipients: AcceptedRecipient[] = [];
-  const slice = (from: number) => {
-    const to = Math.min(rcptTo.length, from + RECIPIENTS_PER_TURN);
-    for (let i = from; i < to; i++) recipients.push(acceptedRecipient(rcptTo[i] as SMTPServerAddress, undefined, input.render));
-    if (to < rcptTo.length) setImmediate(slice, to);
-    else done(withRecipients(input, recipients));
-  };
-  slice(0);
-}
-
-function withRecipients({ id, session, envelope, scenario, hostname }: AcceptedInput, recipients: AcceptedRecipient[]): AcceptedMessage {
+  for (const rcpt of envelope.rcptTo) recipients.push(acceptedRecipient(rcpt, bounces, render));
   const ret = envelope.dsn?.ret;
   return {
     id,
@@ -97,7 +69,8 @@ function withRecipients({ id, session, envelope, scenario, hostname }: AcceptedI
   };
 }
 
-function acceptedRecipient(rcpt: SMTPServerAddress, plan: BouncePlan | undefined, render: AcceptedInput['render']): AcceptedRecipient {
+function acceptedRecipient(rcpt: SMTPServerAddress, bounces: TransactionBounces, render: AcceptedInput['render']): AcceptedRecipient {
+  const plan = bounces.of(rcpt.address);
   const dsn = rcpt.dsn;
   if (!plan && !dsn?.notify && !dsn?.orcpt) return { address: rcpt.address };
   return {
