@@ -1,12 +1,9 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
-import { LONG_COLUMN, trigramSet } from './fts-text.js';
 
 const COLUMNS = 'from_lc, to_lc, cc_lc, bcc_lc, reply_to_lc, rcpt_lc, subject_lc, message_id_lc, body_lc';
 /** Rows per transaction: each FTS5 commit flushes a segment (~5 ms here), each row ~1 ms of trigrams. */
 const CHUNK = 25;
-/** A long column goes into the index as its set of trigrams (fts-text.ts): the same candidates, a fraction of the work. */
-const INDEXED = COLUMNS.split(', ').map((column) => `CASE WHEN length(${column}) > ${LONG_COLUMN} THEN mailsim_trigrams(${column}) ELSE ${column} END`).join(', ');
 
 /**
  * Keeps message_fts (the trigram index, database.ts) in step with message_search, outside the
@@ -31,11 +28,10 @@ export class SearchIndex {
   readonly #newest: Statement<[]>;
 
   constructor(private readonly db: Db) {
-    db.function('mailsim_trigrams', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? trigramSet(text) : text));
     this.#stale = db.prepare('SELECT seq FROM message_fts_stale ORDER BY seq LIMIT ?').pluck() as Statement<[number]>;
     this.#purge = db.prepare('DELETE FROM message_fts WHERE rowid = ?');
     this.#unstale = db.prepare('DELETE FROM message_fts_stale WHERE seq = ?');
-    this.#index = db.prepare(`INSERT INTO message_fts (rowid, ${COLUMNS}) SELECT seq, ${INDEXED} FROM message_search WHERE seq > ? ORDER BY seq LIMIT ?`);
+    this.#index = db.prepare(`INSERT INTO message_fts (rowid, ${COLUMNS}) SELECT seq, ${COLUMNS} FROM message_search WHERE seq > ? ORDER BY seq LIMIT ?`);
     this.#advance = db.prepare('UPDATE message_index SET upto = ?');
     this.#upto = db.prepare('SELECT upto FROM message_index').pluck() as Statement<[]>;
     this.#newest = db.prepare('SELECT coalesce(max(seq), 0) FROM message_search').pluck() as Statement<[]>;
