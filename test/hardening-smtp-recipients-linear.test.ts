@@ -1,9 +1,9 @@
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultController } from '../server/faults/controller.js';
 import { systemClock } from '../server/ports/contracts.js';
 import { bareListener } from './helpers/bare-listener.js';
 import { sendOne } from './helpers/hostile-smtp.js';
+import { CountingClient, rcptBurst } from './helpers/rcpt-burst.js';
 
 // Issue 9, item 8: 100,000 RCPT in one session took 126 s, because something per recipient was
 // linear in the recipients so far. With --max-recipients raised, a session's cost must grow
@@ -44,65 +44,16 @@ beforeAll(async () => {
 afterAll(() => listener.close(100));
 
 /**
- * A client that only counts final reply lines as they come (a client that re-scans what it
- * buffered would itself be quadratic in the replies).
- */
-class Counting {
-  replies = 0;
-  last = '';
-  #partial = '';
-  #waiters: Array<() => void> = [];
-
-  constructor(readonly socket: Socket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      const lines = (this.#partial + chunk).split('\r\n');
-      this.#partial = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!/^\d{3} /.test(line)) continue;
-        this.replies++;
-        this.last = line;
-      }
-      this.#wakeAll();
-    });
-    socket.on('close', () => this.#wakeAll());
-    socket.on('error', () => {});
-  }
-
-  #wakeAll(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  static open(): Promise<Counting> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => resolve(new Counting(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  async until(replies: number): Promise<void> {
-    while (this.replies < replies) {
-      if (this.socket.destroyed) throw new Error(`closed after ${this.replies} replies: ${this.last}`);
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    }
-  }
-}
-
-/**
  * One session of `n` pipelined RCPT, then a message to all of them; a second client sends its
  * message once the first RCPT replies are in. Resolves with the replies and how many RCPT
  * replies the bulk client had when the second client's message was accepted.
  */
 async function session(n: number) {
-  const client = await Counting.open();
+  const client = await CountingClient.open(port);
   await client.until(1);
   client.socket.write('EHLO many.test\r\nMAIL FROM:<bulk@example.com>\r\n');
   await client.until(3);
-  let pipelined = '';
-  for (let i = 0; i < n; i++) pipelined += `RCPT TO:<r${i}@example.org>\r\n`;
-  client.socket.write(pipelined);
+  client.socket.write(rcptBurst(n));
   let servedAt: number | undefined;
   const other = client
     .until(4)

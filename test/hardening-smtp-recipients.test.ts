@@ -3,6 +3,7 @@ import { parseCli } from '../server/cli/options.js';
 import type { Message, MessagesSummary } from '../server/protocol.js';
 import { sendOne } from './helpers/hostile-smtp.js';
 import { RawSmtp } from './helpers/raw-smtp.js';
+import { rcptBurst } from './helpers/rcpt-burst.js';
 import { getJson, startSim, type TestSim } from './helpers/sim.js';
 
 // Issue 9, item 8: one session could pile up any number of recipients (100,000 took 126 s,
@@ -19,9 +20,7 @@ describe('--max-recipients', () => {
     await client.reply();
     await client.command('EHLO many.test');
     await client.command('MAIL FROM:<bulk@example.com>');
-    let pipelined = '';
-    for (let i = 0; i < 1200; i++) pipelined += `RCPT TO:<r${i}@example.org>\r\n`;
-    client.write(pipelined);
+    client.write(rcptBurst(1200));
     const replies: string[] = [];
     for (let i = 0; i < 1200; i++) replies.push(await client.reply());
     expect(replies.filter((r) => r.startsWith('250 ')).length).toBe(1000);

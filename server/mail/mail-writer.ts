@@ -8,6 +8,7 @@ import { MessageStore, type NewMessage } from './message-store.js';
 import { SessionStore } from './session-store.js';
 import { BounceLinks } from './bounce-links.js';
 import { extractTags, type TaggingOptions } from './tags.js';
+import { impliedBcc } from './implied-bcc.js';
 import { WriteBatch } from './write-batch.js';
 import type { WriteTarget, WriterLimits, WriterRequest, WriterResults } from './writer-protocol.js';
 import { newId } from '../util/ids.js';
@@ -114,8 +115,8 @@ export class MailWriter {
       if (ensure) this.sessions.ensure(ensure);
       const summary = this.messages.insert(record);
       if (bounce) this.#bounces.insert(summary.ID, bounce);
-      // The envelope's recipients stay here: the mailbox has the list it sent (writer-protocol.ts).
-      const reply = { ...summary, Envelope: { From: summary.Envelope.From, To: [] } };
+      // The envelope's recipients stay here, and the Bcc they imply: the mailbox has the list it sent (writer-protocol.ts).
+      const reply = { ...summary, Bcc: parsed.bcc, Envelope: { From: summary.Envelope.From, To: [] } };
       return { summary: reply, pruned: this.messages.pruneToCount(this.limits.maxMessages), problems: parsed.problems };
     });
     if (ensure && epoch === this.#sessionsEpoch) this.#ensured.add(ensure.id);
@@ -219,12 +220,3 @@ function toRecord(
   };
 }
 
-/**
- * Bcc recipients never appear in the headers a client sends; the envelope is the only place
- * they show. Any RCPT TO not named in To or Cc is listed as Bcc.
- */
-function impliedBcc(parsed: ParsedSummary, recipients: string[]) {
-  const named = new Set([...parsed.to, ...parsed.cc, ...parsed.bcc].map((a) => a.Address.toLowerCase()));
-  const implied = recipients.filter((r) => !named.has(r.toLowerCase())).map((r) => ({ Name: '', Address: r }));
-  return [...parsed.bcc, ...implied];
-}

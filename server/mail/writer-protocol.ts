@@ -59,7 +59,9 @@ export interface WriterResults {
   /**
    * `problems`: what could not be parsed of it (logged by the mailbox). `summary.Envelope.To`
    * comes back empty and the mailbox puts back the list it sent: echoing 100,000 addresses
-   * cost the event loop their copy out of the reply (issue 9, item 8).
+   * cost the event loop their copy out of the reply (issue 9, item 8). `summary.Bcc` holds the
+   * Bcc header's addresses alone, for the same reason: the mailbox adds those the envelope
+   * implies (implied-bcc.ts).
    */
   ingest: { summary: MessageSummary; pruned: string[]; problems: string[] };
   saveSession: null;

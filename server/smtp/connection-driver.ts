@@ -457,7 +457,7 @@ export class ConnectionDriver {
   #report(id: string, session: SessionRecord, envelope: SMTPServerEnvelope, ctx: FaultContext): void {
     const render = (template: string, recipient: string) => this.deps.faults.render(this.scenario, template, { ...ctx, recipient });
     const message = acceptedMessage({ id, session, envelope, scenario: this.scenario, hostname: this.deps.hostname, bounces: this.#bounces, render });
-    for (const r of message.recipients) if (r.bounce) this.state.note(`bounce planned for ${r.address}: ${r.bounce.kind} in ${r.bounce.afterMs} ms of scenario-clock time`);
+    if (this.#bounces.planned) for (const r of message.recipients) if (r.bounce) this.state.note(`bounce planned for ${r.address}: ${r.bounce.kind} in ${r.bounce.afterMs} ms of scenario-clock time`);
     this.deps.reports?.accepted(message);
   }
 
