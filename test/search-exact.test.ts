@@ -8,6 +8,7 @@ import { MailWriter } from '../server/mail/mail-writer.js';
 import type { MessageStore } from '../server/mail/message-store.js';
 import { parseSearch } from '../server/mail/search-query.js';
 import { toSql, trigramQuery } from '../server/mail/search-sql.js';
+import { expectIndexMatchesScan } from './helpers/search-compare.js';
 
 // Issue 14: the trigram index (detail=full, database.ts) now decides a substring search alone
 // for every message it holds, with no LIKE after it (search-sql.ts). These messages are made so
@@ -51,15 +52,7 @@ const QUERIES = [
   '-abcd', '-from:grace', '!subject:aaa', '-invoice is:unread', 'is:unread abc', 'subject:abc -subject:bcd', 'abcd abc', 'message-id:bench', '-ab',
 ];
 
-function compare(messages: MessageStore, query: string): number {
-  const terms = parseSearch(query, { now: NOW });
-  const indexed = toSql(terms);
-  const scanned = toSql(terms, { index: false });
-  expect(messages.idsMatching(indexed).sort(), query).toEqual(messages.idsMatching(scanned).sort());
-  expect(messages.countMatching(indexed), query).toEqual(messages.countMatching(scanned));
-  expect(messages.list(0, 50, indexed).map((m) => m.ID), query).toEqual(messages.list(0, 50, scanned).map((m) => m.ID));
-  return messages.countMatching(scanned).total;
-}
+const compare = (messages: MessageStore, query: string): number => expectIndexMatchesScan(messages, query, NOW);
 
 async function store(writer: MailWriter, corpus: Corpus, from: number, count: number): Promise<void> {
   const writes: Array<Promise<unknown>> = [];
