@@ -7,7 +7,7 @@ import { type Log, silentLog } from '../ports/log.js';
 import type { EventBus } from '../events/bus.js';
 import type { Message, MessageSummary, RuntimeStats, Session, SessionSummary } from '../protocol.js';
 import { type Db, databaseSize } from './database.js';
-import { impliedBcc } from './implied-bcc.js';
+import { setImpliedBcc } from './implied-bcc.js';
 import { MaildropStore } from './maildrop-store.js';
 import { MessageOpener } from './message-open.js';
 import { MessageStore } from './message-store.js';
@@ -175,7 +175,7 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
       throw isStorageFull(error) ? storageFull(error) : error;
     });
     summary.Envelope.To = envelope.to;
-    summary.Bcc = impliedBcc({ to: summary.To, cc: summary.Cc, bcc: summary.Bcc }, envelope.to);
+    setImpliedBcc(summary, envelope.to);
     this.#s.opener.noteProblems(summary.ID, problems);
     this.#stats.accepted++;
     this.#stats.acceptedSize += raw.length;

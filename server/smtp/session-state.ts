@@ -155,6 +155,7 @@ export class SessionState {
   end(): SessionRecord {
     if (this.ended === null) this.#transactions.interrupt(null, this.facts.inData);
     this.ended ??= this.clock.now();
+    this.#transactions.close();
     const record = this.record();
     this.#transcript.close();
     return record;
