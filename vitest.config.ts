@@ -19,7 +19,7 @@ const SHARED = [
     'headers', 'htpasswd', 'http-raw-range', 'inbound', 'link-check', 'mailpit-client', 'mailpit-compat', 'mailpit-contract-api',
     'mailpit-contract-cypress', 'metrics', 'openapi', 'pop3', 'pop3-clients', 'pop3-store', 'profiles', 'provider-events',
     'provider-events-queue', 'providers-others', 'readme', 'real-clients', 'retention', 'scenarios', 'search-query', 'seams', 'send-api',
-    'session-outcome', 'sessions-search', 'smtp-capture', 'smtp-prepend-headers', 'smtp-protocol', 'smtp-transactions', 'tags',
+    'session-outcome', 'sessions-search', 'smtp-capture', 'smtp-prepend-headers', 'smtp-protocol', 'smtp-transactions', 'store-checkpoint-thread', 'tags',
     'thumbnail', 'time-zone', 'tls', 'trace-headers', 'wait', 'webhooks',
   ].map((name) => `test/${name}.test.ts`),
 ];

@@ -56,12 +56,7 @@ describe('mailsim CLI', () => {
     const port = proc.smtpPorts[0]!;
     const idle = await RawSmtp.open(port);
     await idle.reply();
-    const busy = await RawSmtp.open(port);
-    await busy.reply();
-    await busy.command('EHLO busy.test');
-    await busy.command('MAIL FROM:<a@example.com>');
-    await busy.command('RCPT TO:<b@example.org>');
-    expect(await busy.command('DATA')).toMatch(/^354/);
+    const busy = await RawSmtp.openToData(port, { helo: 'busy.test' });
     busy.write('Subject: in flight\r\n\r\nfirst half, ');
 
     proc.child.kill('SIGTERM');

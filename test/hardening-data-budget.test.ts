@@ -44,12 +44,7 @@ const body = (lines: number) =>
   `Subject: big\r\n\r\n${`${'x'.repeat(998)}\r\n`.repeat(lines)}`;
 
 async function send(text: string): Promise<string> {
-  const client = await RawSmtp.open(port);
-  await client.reply();
-  await client.command('EHLO big.test');
-  await client.command('MAIL FROM:<a@example.com>');
-  await client.command('RCPT TO:<b@example.org>');
-  expect(await client.command('DATA')).toMatch(/^354 /);
+  const client = await RawSmtp.openToData(port);
   client.write(text);
   const reply = await client.command('.');
   await client.command('QUIT');

@@ -37,12 +37,7 @@ const body = (size: number, subject = 'big') => `Subject: ${subject}\r\n\r\n${`$
 
 /** A client that has sent `size` bytes of a message and not yet its end. */
 async function inData(size: number, subject?: string): Promise<RawSmtp> {
-  const client = await RawSmtp.open(port);
-  await client.reply();
-  await client.command('EHLO big.test');
-  await client.command('MAIL FROM:<a@example.com>');
-  await client.command('RCPT TO:<b@example.org>');
-  expect(await client.command('DATA')).toMatch(/^354 /);
+  const client = await RawSmtp.openToData(port);
   client.write(body(size, subject));
   return client;
 }

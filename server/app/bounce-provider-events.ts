@@ -5,7 +5,7 @@ import type { MailboxReader } from '../ports/mailbox.js';
 import { type Destination, ProviderEventQueue, type ProviderName, type ProviderPostRecord } from '../provider-events/event-queue.js';
 import type { ProviderEvent } from '../provider-events/provider-event.js';
 import { sendgridVerificationKey } from '../provider-events/sendgrid.js';
-import { generateProviderKeys, type ProviderKeys } from '../provider-events/signing-keys.js';
+import type { ProviderKeys } from '../provider-events/signing-keys.js';
 import { headerMap } from '../util/headers.js';
 import { DROPPED_TAG } from './bounce-sender.js';
 
@@ -65,6 +65,9 @@ export class ProviderEvents {
   }
 
   static async create(options: ProviderEventsOptions): Promise<ProviderEvents> {
+    // Loaded here, not with mailsim: @peculiar/x509 and its ASN.1 codecs cost ~200 ms of CPU to
+    // import, at every start, for the few runs that sign provider webhooks.
+    const { generateProviderKeys } = await import('../provider-events/signing-keys.js');
     const keys = await generateProviderKeys(Date.now());
     if (options.mailgunSigningKey) keys.mailgunSigningKey = options.mailgunSigningKey;
     return new ProviderEvents(options, keys);

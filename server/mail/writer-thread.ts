@@ -2,9 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './database.js';
 import { MailWriter } from './mail-writer.js';
 import { boundPageCache, WRITER_CACHE_KIB } from './page-cache.js';
-import { Checkpointer, reviveError, serializeError, WriteHealth } from './write-health.js';
-import { spawnThread } from './thread-spawn.js';
-import type { CheckpointInit, CheckpointReply } from './checkpoint-thread.js';
+import { Checkpointer, serializeError, WriteHealth } from './write-health.js';
+import { CheckpointStarter } from './checkpoint-starter.js';
 import type { WriterCall, WriterInit, WriterReply } from './writer-protocol.js';
 
 /** Entry point of the writer thread: one database connection, one MailWriter, a message loop. */
@@ -43,24 +42,10 @@ try {
   // Announced at once, not batched: the mailbox must know before it hands out the next reply.
   const health = new WriteHealth((state) => post({ id: 0, health: state }));
   const checkpointer = new Checkpointer(db, health, (error) => post({ id: 0, problem: error }));
-  const checkpointThread =
-    init.path === ':memory:'
-      ? undefined
-      : spawnThread('checkpoint-thread', { path: init.path, everyMs: init.checkpointEveryMs } satisfies CheckpointInit, { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 });
-  checkpointThread?.on('message', (reply: CheckpointReply) => 'problem' in reply && checkpointer.failed(reviveError(reply.problem)));
-  checkpointThread?.on('error', (error) => checkpointer.failed(error));
-  // What stays on this connection: the probe for space while the store is full (a write).
-  const checkpoints = setInterval(() => (checkpointThread ? checkpointer.probe() : checkpointer.tick()), init.checkpointEveryMs);
-  const stopCheckpoints = async () => {
-    if (!checkpointThread) return;
-    const closed = new Promise<void>((done) => {
-      checkpointThread.on('message', (reply: CheckpointReply) => 'closed' in reply && done());
-      checkpointThread.once('exit', () => done());
-    });
-    checkpointThread.postMessage('close');
-    await closed;
-    await checkpointThread.terminate();
-  };
+  const checkpoints = new CheckpointStarter({ path: init.path, everyMs: init.checkpointEveryMs }, checkpointer);
+  // On this connection: the probe for space while the store is full (a write), and the
+  // checkpoint itself while the thread does not run (not yet, or no more).
+  const ticks = setInterval(() => checkpoints.tick(), init.checkpointEveryMs);
   const writer = new MailWriter(db, init.limits, init.tagging);
   writer.sessions.markInterrupted(init.openedAt);
   // The search index is written, and freed pages given back, while no calls come
@@ -76,6 +61,7 @@ try {
     }
   }, INDEX_IDLE_MS);
   const handle = (call: WriterCall) => {
+    checkpoints.start();
     lastCall = Date.now();
     indexBehind = true;
     const work = Promise.resolve()
@@ -97,8 +83,8 @@ try {
     if (calls === 'close') {
       // Replies are ordered: once "closed" arrives, every earlier reply has been delivered.
       void Promise.allSettled(inFlight).then(async () => {
-        clearInterval(checkpoints);
-        await stopCheckpoints().catch(() => {});
+        clearInterval(ticks);
+        await checkpoints.close().catch(() => {});
         clearInterval(indexing);
         writer.flush();
         try {

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUILT_THREADS_ENV } from '../../server/mail/thread-spawn.js';
+import { BUILT_THREADS_ENV } from '../../server/util/spawn-thread.js';
 import { Certificates } from '../../server/tls/certificates.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -72,8 +72,8 @@ export default async function setup(): Promise<() => void> {
   process.env.TMPDIR = scratch;
   const { TLS_TEMPLATE, TEMPLATE_NAMES } = await import('./dirs.js');
   await Promise.all([buildServer(), buildUi(), Certificates.open(TLS_TEMPLATE, [...TEMPLATE_NAMES, hostname()])]);
-  // The store's threads load the build just brought up to date instead of booting tsx each
+  // mailsim's threads load the build just brought up to date instead of booting tsx each
   // (MAILSIM_BUILT_THREADS= empty: through tsx, from the sources).
-  process.env[BUILT_THREADS_ENV] ??= join(ROOT, 'dist/server/mail');
+  process.env[BUILT_THREADS_ENV] ??= join(ROOT, 'dist/server');
   return () => rmSync(scratch, { recursive: true, force: true });
 }

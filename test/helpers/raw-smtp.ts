@@ -1,5 +1,12 @@
 import { connect, type Socket } from 'node:net';
 
+/** Who a session opened by RawSmtp.openToData says it is and writes to. */
+export interface DataOpening {
+  helo?: string;
+  from?: string;
+  to?: string;
+}
+
 /**
  * A bare SMTP client over a socket, for what real clients will not do on purpose: pipelining
  * everything at once, malformed commands, hanging up mid-DATA.
@@ -26,6 +33,26 @@ export class RawSmtp {
       const socket = connect(port, host, () => resolve(new RawSmtp(socket)));
       socket.once('error', reject);
     });
+  }
+
+  /**
+   * A session that has been greeted, sent EHLO, MAIL FROM and RCPT TO, and told 354 after DATA:
+   * what is written next is the message. Each reply is checked, so a refusal on the way names
+   * the command and the reply rather than surfacing later as a confusing DATA failure.
+   */
+  static async openToData(port: number, { helo = 'big.test', from = 'a@example.com', to = 'b@example.org' }: DataOpening = {}): Promise<RawSmtp> {
+    const client = await RawSmtp.open(port);
+    try {
+      expectReply('the greeting', await client.reply(), '220');
+      expectReply(`EHLO ${helo}`, await client.command(`EHLO ${helo}`), '250');
+      expectReply(`MAIL FROM:<${from}>`, await client.command(`MAIL FROM:<${from}>`), '250');
+      expectReply(`RCPT TO:<${to}>`, await client.command(`RCPT TO:<${to}>`), '250');
+      expectReply('DATA', await client.command('DATA'), '354');
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+    return client;
   }
 
   #wake(): void {
@@ -59,4 +86,8 @@ export class RawSmtp {
   close(): void {
     this.socket.destroy();
   }
+}
+
+function expectReply(what: string, reply: string, code: string): void {
+  if (!reply.startsWith(`${code} `) && !reply.startsWith(`${code}-`)) throw new Error(`${what}: expected ${code}, got ${JSON.stringify(reply)}`);
 }
