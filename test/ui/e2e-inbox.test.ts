@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, type Transporter } from '../helpers/sim.js';
 import { snapshot } from './helpers/browser.js';
 import { useBrowserSim } from './helpers/browser-sim.js';
+import { openLive } from './helpers/ui-sim.js';
 
 const ui = useBrowserSim({ viewport: { width: 1280, height: 800 } });
 let transport: Transporter;
@@ -33,9 +34,9 @@ afterAll(async () => {
 
 const row = (subject: string) => ui.page.locator('[data-id]', { hasText: subject });
 
-async function openInbox(): Promise<void> {
-  await ui.page.goto(ui.sim.url);
-  await ui.page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+/** The inbox on the file's page (kept from test to test), or on this test's own page (ui.newPage). */
+function openInbox(): Promise<void> {
+  return openLive(ui.page, ui.sim);
 }
 
 describe('inbox (chromium)', () => {
@@ -52,6 +53,8 @@ describe('inbox (chromium)', () => {
   });
 
   it('renders HTML sandboxed: the mail’s script does not run, remote images wait for consent', async () => {
+    // A page of its own: the init script must run before the app's, on a fresh load.
+    await ui.newPage({ width: 1280, height: 800 });
     await ui.page.addInitScript({ content: "window.__frameMessages = []; addEventListener('message', (e) => window.__frameMessages.push(String(e.data)));" });
     await transport.sendMail({
       from: 'attacker@example.com',
@@ -155,7 +158,8 @@ describe('inbox (chromium)', () => {
   }, 60_000);
 
   it('shows the connection state, reconnects with backoff and catches up on what it missed', async () => {
-    // The page's WebSocket goes through a relay the test can cut.
+    // The page's WebSocket goes through a relay the test can cut, on a page of its own.
+    await ui.newPage({ width: 1280, height: 800 });
     let down = false;
     const open: Array<{ close(options?: { code?: number; reason?: string }): Promise<void> }> = [];
     await ui.page.routeWebSocket(/\/api\/events$/, (ws) => {

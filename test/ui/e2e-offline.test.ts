@@ -4,15 +4,16 @@ import { useBrowserSim } from './helpers/browser-sim.js';
 import { sendMany } from './helpers/ui-sim.js';
 
 /** With the API unreachable, every view says so in words and offers a retry, instead of "Failed to fetch" under "Loading…". */
-const ui = useBrowserSim({ viewport: { width: 1440, height: 900 }, reset: false });
+const ui = useBrowserSim({ reset: false });
 let down = true;
 
 beforeAll(async () => {
   await sendMany(ui.sim, 2, (i) => ({ from: 'app@example.com', to: 'ann@example.org', subject: `Kept ${i}`, text: 'x' }));
 });
-// After useBrowserSim's: on this test's fresh page.
+// A fresh page per test (not the file's kept one): its routes make the API unreachable, and each test loads it afresh.
 beforeEach(async () => {
   down = true;
+  await ui.newPage({ width: 1440, height: 900 });
   // The page loads (from cache, a service worker, or a server that just died); its API calls and live feed fail.
   await ui.page.route(/\/(api\/v1\/|metrics)/, (route) => (down ? route.abort('connectionrefused') : route.continue()));
   await ui.page.routeWebSocket(/\/api\/events$/, (ws) => (down ? ws.close({ code: 1006 }) : ws.connectToServer()));

@@ -83,6 +83,8 @@ describe('settings and first run (chromium)', { timeout: 60_000 }, () => {
   });
 
   it('asks for notification permission only on click, then notifies of new mail', async () => {
+    // A page of its own: the stand-in Notification must be in place before the app starts.
+    await ui.newPage({ width: 1280, height: 800 });
     await ui.page.addInitScript({
       content: `window.__notes = []; window.__asked = 0;
         window.Notification = class { constructor(title, options) { window.__notes.push({ title, body: options && options.body }); } };

@@ -1,8 +1,9 @@
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { ConfigInput } from '../../../server/config/config.js';
 import type { TestSim } from '../../helpers/sim.js';
 import { launchBrowser, watchProblems } from './browser.js';
+import { keepPage, settle } from './kept-page.js';
 import { startUiSim } from './ui-sim.js';
 
 export interface BrowserSimOptions {
@@ -12,7 +13,12 @@ export interface BrowserSimOptions {
    * configuration points at, on ports known only then).
    */
   config?: ConfigInput | (() => ConfigInput);
-  /** Each test gets a fresh page of this size, watched for page errors and CSP violations. */
+  /**
+   * The file's page, of this size, watched for page errors and CSP violations: kept from test to
+   * test, each test reaching its view with openLive through the app's router (see kept-page.ts).
+   * Before each test it is put back to what a fresh load shows, or replaced by a fresh page when
+   * it cannot be (a menu left open, a theme chosen, storage written, a failed test).
+   */
   viewport?: { width: number; height: number };
   /** Before each test, before the store is reset: what else the file puts back (a scenario, the clock). */
   beforeEach?: (sim: TestSim) => Promise<void>;
@@ -24,13 +30,15 @@ export interface BrowserSimOptions {
 export interface BrowserSim {
   readonly sim: TestSim;
   readonly browser: Browser;
-  /** This test's page (only with `viewport`). */
+  /** This test's page: the file's kept page (only with `viewport`), or the one newPage opened. */
   readonly page: Page;
   /** Page errors and CSP violations on this test's page so far: a test asserts it stays empty. */
   readonly problems: string[];
   /**
-   * Replaces this test's page with a fresh one of another size (closed after the test), with
-   * these context options too (a colour scheme, credentials).
+   * A fresh page for this test (closed after it), of this size and with these context options (a
+   * colour scheme, credentials): for a test that changes what the kept page cannot put back (init
+   * scripts, routes, a cut WebSocket, emulated media) or that needs a fresh load. openLive loads it
+   * in full every time.
    */
   newPage(viewport: { width: number; height: number }, options?: Omit<BrowserContextOptions, 'viewport'>): Promise<Page>;
 }
@@ -38,7 +46,7 @@ export interface BrowserSim {
 /**
  * The set-up every browser test file shares: one in-process mailsim and the run's chromium for
  * the file (see launchBrowser), and before each test the file's own restore step, a reset store
- * and a fresh page. Call it at the top level of the file:
+ * and the file's page as a fresh load shows it. Call it at the top level of the file:
  *
  *   const ui = useBrowserSim({ viewport: { width: 1440, height: 900 } });
  *   it('…', async () => { await openLive(ui.page, ui.sim); expect(ui.problems).toEqual([]); });
@@ -47,17 +55,22 @@ export function useBrowserSim(options: BrowserSimOptions = {}): BrowserSim {
   let sim: TestSim | undefined;
   let browser: Browser | undefined;
   let close: (() => Promise<void>) | undefined;
-  let page: Page | undefined;
-  let problems: string[] = [];
+  /** The file's page, kept from test to test, and its problems (emptied before each test). */
+  let kept: { page: Page; problems: string[] } | undefined;
+  /** This test's own page (newPage), closed after it. */
+  let own: { page: Page; problems: string[] } | undefined;
   const need = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`useBrowserSim: no ${what} yet (read it inside a hook or a test)`);
     return value;
   };
-  const open = async (viewport: { width: number; height: number }, options: Omit<BrowserContextOptions, 'viewport'> = {}): Promise<Page> => {
-    await page?.close();
-    page = await need(browser, 'browser').newPage({ ...options, viewport });
-    problems = await watchProblems(page);
-    return page;
+  const fresh = async (viewport: { width: number; height: number }, contextOptions: Omit<BrowserContextOptions, 'viewport'> = {}) => {
+    const page = await need(browser, 'browser').newPage({ ...contextOptions, viewport });
+    return { page, problems: await watchProblems(page) };
+  };
+  const open = async (viewport: { width: number; height: number }, contextOptions: Omit<BrowserContextOptions, 'viewport'> = {}): Promise<Page> => {
+    await own?.page.close();
+    own = await fresh(viewport, contextOptions);
+    return own.page;
   };
   beforeAll(async () => {
     const config = typeof options.config === 'function' ? options.config() : options.config;
@@ -70,10 +83,25 @@ export function useBrowserSim(options: BrowserSimOptions = {}): BrowserSim {
     const current = need(sim, 'mailsim');
     await options.beforeEach?.(current);
     if (options.reset !== false) await current.harness.reset();
-    await page?.close();
-    page = undefined;
-    problems = [];
-    if (options.viewport) await open(options.viewport);
+    if (!options.viewport) return;
+    if (kept && !(await settle(kept.page, options.viewport))) {
+      await kept.page.close();
+      kept = undefined;
+    }
+    if (!kept) {
+      kept = await fresh(options.viewport);
+      keepPage(kept.page);
+    }
+    kept.problems.length = 0;
+  });
+  afterEach(async (context) => {
+    await own?.page.close();
+    own = undefined;
+    // A test that failed part-way may have left anything: the next one starts on a fresh page.
+    if (context.task.result?.state === 'fail' && kept) {
+      await kept.page.close();
+      kept = undefined;
+    }
   });
   return {
     get sim() {
@@ -83,10 +111,10 @@ export function useBrowserSim(options: BrowserSimOptions = {}): BrowserSim {
       return need(browser, 'browser');
     },
     get page() {
-      return need(page, 'page');
+      return need((own ?? kept)?.page, 'page');
     },
     get problems() {
-      return problems;
+      return (own ?? kept)?.problems ?? [];
     },
     newPage: open,
   };

@@ -2,6 +2,7 @@ import nodemailer from 'nodemailer';
 import type { Page } from 'playwright-core';
 import type { ConfigInput } from '../../../server/config/config.js';
 import { type SendOptions, startSim, type TestSim } from '../../helpers/sim.js';
+import { loadedKept, noteLoaded, routeInApp } from './kept-page.js';
 import type { PageGlobals } from './page-globals.js';
 
 /** A mailsim with its web UI and live feed (the harness serves both), on free loopback ports. */
@@ -30,10 +31,15 @@ export async function useScenario(sim: TestSim, body: { Name: string } | { Scena
   if (!response.ok) throw new Error(`PUT /api/v1/scenario: ${response.status} ${await response.text()}`);
 }
 
-/** Opens a path and waits for the live feed, so the page is in its steady state. */
+/**
+ * Opens a path and waits for the live feed, so the page is in its steady state: on a file's kept
+ * page that has loaded the UI, through the app's router (kept-page.ts); otherwise a full load.
+ */
 export async function openLive(page: Page, sim: TestSim, path = '/'): Promise<void> {
-  await page.goto(`${sim.url}${path}`);
+  if (loadedKept(page)) await routeInApp(page, path);
+  else await page.goto(`${sim.url}${path}`);
   await page.getByRole('status').filter({ hasText: 'Live' }).waitFor({ state: 'attached' });
+  await noteLoaded(page);
 }
 
 /** The part of an element's box inside the viewport, in pixels of height. */
