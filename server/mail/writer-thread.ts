@@ -3,6 +3,7 @@ import { openDatabase } from './database.js';
 import { MailWriter } from './mail-writer.js';
 import { boundPageCache, WRITER_CACHE_KIB } from './page-cache.js';
 import { Checkpointer, reviveError, serializeError, WriteHealth } from './write-health.js';
+import { releaseBytes } from './shared-bytes.js';
 import { spawnThread } from './thread-spawn.js';
 import type { CheckpointInit, CheckpointReply } from './checkpoint-thread.js';
 import type { WriterCall, WriterInit, WriterReply } from './writer-protocol.js';
@@ -90,7 +91,11 @@ try {
           reply({ id: call.id, ok: false, error: serializeError(error) });
         },
       )
-      .finally(() => inFlight.delete(work));
+      .finally(() => {
+        inFlight.delete(work);
+        // Committed or refused, the message's bytes are done with: their memory goes now.
+        if (call.op === 'ingest') releaseBytes(call.raw);
+      });
     inFlight.add(work);
   };
   port.on('message', (calls: WriterCall[] | 'close') => {
