@@ -161,12 +161,15 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
     return this.#status.onChange(listener);
   }
 
-  async ingest({ raw, envelope, session, bounce }: IncomingMessage): Promise<{ id: string; subject: string }> {
+  async ingest({ raw, spool, envelope, session, bounce }: IncomingMessage): Promise<{ id: string; subject: string }> {
     // A message arriving after a reset belongs to the new run, and so does its session.
     if (session) this.#forgotten.delete(session.id);
     const now = this.options.clock.now();
     // Parsed on the writer thread when that is quick, else on a parse thread first (parse-route.ts).
-    const { parsed, bytes } = parsesCheaply(raw) ? { parsed: undefined, bytes: transferable(raw) } : await this.#s.parsers.summarize(raw);
+    // A spooled message's bytes move to the writer (raw is empty here afterwards): no copy, and
+    // its memory goes with the writer's insert (shared-bytes.ts releaseBytes).
+    const size = raw.length;
+    const { parsed, bytes } = parsesCheaply(raw) ? { parsed: undefined, bytes: transferable(raw) } : await this.#s.parsers.summarize(raw, spool);
     // Only the session's row is written with a message (SessionStore.ensure); its transcript and
     // transactions come at close, and copying them to the writer per message grew with the session.
     const header = session ? { ...session, transcript: [], transactions: [] } : undefined;
@@ -178,7 +181,7 @@ export class Mailbox implements MessageSink, SessionSink, MailboxPort {
     setImpliedBcc(summary, envelope.to);
     this.#s.opener.noteProblems(summary.ID, problems);
     this.#stats.accepted++;
-    this.#stats.acceptedSize += raw.length;
+    this.#stats.acceptedSize += size;
     this.options.bus.publish('message.received', summary);
     this.#deleted(pruned);
     return { id: summary.ID, subject: summary.Subject };

@@ -93,11 +93,15 @@ export class ParsePool {
   /**
    * The summary of a message at ingest, never failing: past the time bound (or when its thread
    * dies) only the header is read, and the summary says so. The bytes come back (or a new copy)
-   * for the writer.
+   * for the writer. A spooled message (`spool`: raw from `offset` on is that file's content) is
+   * read by the thread from its file, and `raw` itself is what the writer gets: this thread
+   * hands it over (moves it) without a copy.
    */
-  async summarize(raw: Buffer): Promise<{ parsed: ParsedSummary; bytes: Uint8Array }> {
+  async summarize(raw: Buffer, spool?: { path: string; offset: number }): Promise<{ parsed: ParsedSummary; bytes: Uint8Array }> {
+    const request = (onlyHeader: boolean): ParseRequest =>
+      spool ? { op: 'summary', raw: transferable(raw.subarray(0, spool.offset)), onlyHeader, spool: spool.path } : { op: 'summary', raw: transferable(raw), onlyHeader };
     const summary = (onlyHeader: boolean) =>
-      this.#submit<ParseResults['summary']>(() => ({ op: 'summary', raw: transferable(raw), onlyHeader }), true).then(({ parsed, raw: bytes }) => ({ parsed, bytes }));
+      this.#submit<ParseResults['summary']>(() => request(onlyHeader), true).then(({ parsed, raw: bytes }) => ({ parsed, bytes: spool ? raw : bytes }));
     try {
       return await summary(false);
     } catch (error) {
@@ -107,7 +111,7 @@ export class ParsePool {
         return { parsed: { ...parsed, problems: [`${error.message}: only the header was read, the body shows in the raw source`, ...parsed.problems] }, bytes };
       } catch (again) {
         if (!(again instanceof ParseFailure)) throw again;
-        return { parsed: emptySummary([`${error.message}; reading only the header failed too (${again.message})`]), bytes: transferable(raw) };
+        return { parsed: emptySummary([`${error.message}; reading only the header failed too (${again.message})`]), bytes: spool ? raw : transferable(raw) };
       }
     }
   }

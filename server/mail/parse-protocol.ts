@@ -18,7 +18,11 @@ export interface PartContent {
 
 export type ParseRequest =
   /** `onlyHeader`: read just the header (after the whole message took too long). The bytes come back. */
-  | { op: 'summary'; raw: Uint8Array; onlyHeader: boolean }
+  /**
+   * `spool`: `raw` is only the trace fields put on top, the rest is in this file (a large
+   * message, smtp/data-spool.ts); nothing comes back but the summary.
+   */
+  | { op: 'summary'; raw: Uint8Array; onlyHeader: boolean; spool?: string }
   | { op: 'view'; id: string }
   | { op: 'part'; id: string; partId: string }
   | { op: 'headers'; id: string }

@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseMessage, parseSummary, type ParsedMessage } from './message-parser.js';
 import { findPart, headersOf, messageBody, renderHtml, renderText } from './message-view.js';
 import { ParseCache } from './parse-cache.js';
 import { boundPageCache, READER_CACHE_KIB } from './page-cache.js';
 import type { ParseCall, ParseInit, ParseReply, ParseRequest, ParseResults, ParseThreadMessage } from './parse-protocol.js';
-import { transferList } from './shared-bytes.js';
+import { releaseBytes, transferList } from './shared-bytes.js';
 
 /**
  * Entry point of a parse thread: every MIME parse the store does, so that none runs on the
@@ -40,7 +41,16 @@ type Answer<K extends ParseRequest['op']> = [ParseResults[K], ArrayBuffer[]?];
 async function handle(request: ParseRequest): Promise<Answer<ParseRequest['op']>> {
   switch (request.op) {
     case 'summary': {
-      const { raw, onlyHeader } = request;
+      const { raw, onlyHeader, spool } = request;
+      if (spool) {
+        const whole = withSpool(raw, spool);
+        try {
+          // The summary is strings and numbers: nothing in it points into these bytes.
+          return [{ parsed: await parseSummary(whole, onlyHeader), raw: new Uint8Array(0) }];
+        } finally {
+          releaseBytes(whole);
+        }
+      }
       const parsed = await parseSummary(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), onlyHeader);
       return [{ parsed, raw }, transferList(raw)];
     }
@@ -103,3 +113,24 @@ port.on('message', (message: ParseThreadMessage) => {
 // message that waits on a stuck thread must not pay.
 const WARM_UP = 'From: a@example.com\r\nTo: b@example.org\r\nSubject: warm\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--b--\r\n';
 void parseSummary(Buffer.from(WARM_UP)).finally(() => post({ call: 0, ready: true }));
+
+/**
+ * The trace fields, then the spool file's bytes, in one buffer of this thread's own: the event
+ * loop keeps its copy for the writer, and a parse that kills this thread loses nothing.
+ */
+function withSpool(top: Uint8Array, path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const whole = Buffer.allocUnsafeSlow(top.byteLength + size);
+    whole.set(top);
+    for (let at = 0; at < size; ) {
+      const read = readSync(fd, whole, top.byteLength + at, size - at, at);
+      if (read === 0) throw new Error(`the spool file ends after ${at} of ${size} bytes`);
+      at += read;
+    }
+    return whole;
+  } finally {
+    closeSync(fd);
+  }
+}

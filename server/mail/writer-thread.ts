@@ -4,6 +4,7 @@ import { MailWriter } from './mail-writer.js';
 import { boundPageCache, WRITER_CACHE_KIB } from './page-cache.js';
 import { Checkpointer, serializeError, WriteHealth } from './write-health.js';
 import { CheckpointStarter } from './checkpoint-starter.js';
+import { releaseBytes } from './shared-bytes.js';
 import type { WriterCall, WriterInit, WriterReply } from './writer-protocol.js';
 
 /** Entry point of the writer thread: one database connection, one MailWriter, a message loop. */
@@ -76,7 +77,11 @@ try {
           reply({ id: call.id, ok: false, error: serializeError(error) });
         },
       )
-      .finally(() => inFlight.delete(work));
+      .finally(() => {
+        inFlight.delete(work);
+        // Committed or refused, the message's bytes are done with: their memory goes now.
+        if (call.op === 'ingest') releaseBytes(call.raw);
+      });
     inFlight.add(work);
   };
   port.on('message', (calls: WriterCall[] | 'close') => {

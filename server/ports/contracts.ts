@@ -31,6 +31,12 @@ export interface SessionRecord {
 export interface IncomingMessage {
   /** Exactly as received after dot-unstuffing (RFC 5321 §4.5.2). */
   raw: Buffer;
+  /**
+   * A large message's spool file (smtp/data-spool.ts): `raw` from `offset` on is the file's
+   * content, until the ingest settles. The store may then read the file instead of copying `raw`,
+   * and take `raw` itself (move its memory to a thread: it is then empty here).
+   */
+  spool?: { path: string; offset: number };
   envelope: { from: string; to: string[] };
   /**
    * The session so far; its row is written with the message so the link survives a crash.

@@ -301,22 +301,25 @@ export class ConnectionDriver {
       }
       if (result.kind === 'no-memory') {
         this.state.dataEnded(result.bytes);
-        this.state.note(`refused: messages in flight already hold the --max-data-memory budget (${formatSize(this.deps.dataMemory.limit)})`);
+        this.state.note(result.why ? `refused: ${result.why}` : `refused: messages in flight already hold the --max-data-memory budget (${formatSize(this.deps.dataMemory.limit)})`);
         // What Postfix answers when its queue file system is full (RFC 3463 4.3.1: mail system full).
         return callback(this.#refusal(catalogueReply('DATA_MEMORY_FULL')));
       }
-      const { raw, release } = result;
+      const { raw, release, spool } = result;
       this.#releaseData = release;
       this.state.dataEnded(raw.length);
       const envelope = { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address) };
       const ctx = this.#context('data-end', { message: messageFacts(raw) });
+      // A spooled message's bytes move to the store's writer thread (empty here afterwards), and
+      // a limit may read its header when it is counted: read it now (bounded: util/headers.ts).
+      if (spool) void ctx.message?.headers;
       const done = (err: Error | null, message?: string) => {
         release();
         this.#releaseData = undefined;
         callback(err, message);
       };
       const checks = this.deps.authChecks;
-      if (!checks || !usesAuthFacts(this.scenario)) return this.#decideEnd(raw, envelope, ctx, done);
+      if (!checks || !usesAuthFacts(this.scenario)) return this.#decideEnd(raw, envelope, ctx, done, undefined, spool);
       // The scenario matches on DKIM/SPF/DMARC: they are checked (on the auth thread) before it decides.
       const request = { raw, sender: envelope.from, recipients: envelope.to.length, clientIp: normaliseAddress(this.state.client.address), helo: this.state.helo, scenario: this.scenario.name };
       checks.check(request).then(
@@ -324,27 +327,29 @@ export class ConnectionDriver {
           this.contain('checking DKIM, SPF and DMARC', () => {
             ctx.authResults = authFacts(auth);
             this.state.note(`auth: dkim=${auth.DKIM.Result} spf=${auth.SPF.Result} dmarc=${auth.DMARC.Result}`);
-            this.#decideEnd(raw, envelope, ctx, done, auth);
+            this.#decideEnd(raw, envelope, ctx, done, auth, spool);
           }),
         (error: Error) =>
           this.contain('checking DKIM, SPF and DMARC', () => {
             // RFC 8601 §2.7: a check that could not complete is a temporary error.
             this.state.note(`auth: the checks failed: ${error.message}`);
             ctx.authResults = { dkim: 'temperror', spf: 'temperror', dmarc: 'temperror' };
-            this.#decideEnd(raw, envelope, ctx, done);
+            this.#decideEnd(raw, envelope, ctx, done, undefined, spool);
           }),
       );
     });
   }
 
-  #decideEnd(raw: Buffer, envelope: { from: string; to: string[] }, ctx: FaultContext, done: (err: Error | null, message?: string) => void, auth?: AuthCheckResult): void {
+  #decideEnd(raw: Buffer, envelope: { from: string; to: string[] }, ctx: FaultContext, done: (err: Error | null, message?: string) => void, auth?: AuthCheckResult, spool?: string): void {
     // The client left while the checks ran: nothing to decide, nothing stored.
     if (this.#socket.destroyed) return done(new Error('the connection closed before the end of DATA was decided'));
     const decision = this.deps.faults.decide(this.scenario, ctx);
     this.#run('data-end', decision, {
       proceed: () => {
         if (decision.verdict.kind === 'continue' && decision.verdict.bounce) this.#bounces.atDataEnd(decision.verdict.bounce, envelope.to);
-        this.#store(this.#stamped(raw, envelope, decision.prependHeaders), envelope, ctx, done, auth);
+        // The spool file holds the bytes received; the parse thread reads them there (mail/parse-pool.ts).
+        const spooled = spool === undefined ? undefined : { path: spool, received: raw.length };
+        this.#store(this.#stamped(raw, envelope, decision.prependHeaders), spooled, envelope, ctx, done, auth);
       },
       reply: (r) => done(this.#refusal(r)),
       blackhole: () => {
@@ -417,13 +422,21 @@ export class ConnectionDriver {
     return new Promise((resolve) => prepend(Buffer.from(lines.map((line) => `${line}\r\n`).join(''), 'utf8'), raw, resolve));
   }
 
-  #store(stamped: Promise<Buffer>, envelope: { from: string; to: string[] }, ctx: FaultContext, callback: (err: Error | null, message?: string) => void, auth?: AuthCheckResult): void {
+  #store(
+    stamped: Promise<Buffer>,
+    spooled: { path: string; received: number } | undefined,
+    envelope: { from: string; to: string[] },
+    ctx: FaultContext,
+    callback: (err: Error | null, message?: string) => void,
+    auth?: AuthCheckResult,
+  ): void {
     // The store writes the session's row with the message; its transcript and transactions come at close.
     const session = this.state.record(false, false);
     const smtpEnvelope = this.#session?.envelope;
     const ingest = (raw: Buffer) => {
+      const spool = spooled && { path: spooled.path, offset: raw.length - spooled.received };
       try {
-        return this.deps.messages.ingest({ raw, envelope, session });
+        return this.deps.messages.ingest({ raw, envelope, session, ...(spool && { spool }) });
       } catch (error) {
         // mailsim's bug, not a refusal: 421 and the stack, as in any hook (the refusal path below is then skipped).
         this.fail('storing a message', error);

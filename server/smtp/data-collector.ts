@@ -1,4 +1,5 @@
 import type { SMTPServerDataStream } from 'smtp-server';
+import { DataSpool } from './data-spool.js';
 import type { MemoryBudget } from './memory-budget.js';
 
 export interface DataHooks {
@@ -14,17 +15,31 @@ export interface DataHooks {
 }
 
 export type Collected =
-  | { kind: 'complete'; raw: Buffer; release: () => void }
+  /** `spool`: the file a large message's bytes (without the trace fields) stay in until released. */
+  | { kind: 'complete'; raw: Buffer; release: () => void; spool?: string }
   | { kind: 'oversized'; bytes: number }
-  /** The memory budget of in-flight messages ran out while this one arrived. */
-  | { kind: 'no-memory'; bytes: number };
+  /** The memory budget of in-flight messages ran out while this one arrived (or its spool failed: `why`). */
+  | { kind: 'no-memory'; bytes: number; why?: string };
+
+/**
+ * A message this large goes to a spool file as it arrives (data-spool.ts); a smaller one stays
+ * in memory, where it is assembled in one Buffer.concat (a slice of COPY_SLICE at most).
+ */
+export const SPOOL_AFTER = 1024 * 1024;
+/**
+ * A spooled message's chunks not yet on disk, at most (then its stream pauses, and smtp-server
+ * stops reading the socket until it drains): without it, 40 clients on loopback outran the disk
+ * and their waiting chunks filled the memory budget, so that every message was refused.
+ */
+const SPOOL_BEHIND = 1024 * 1024;
 
 /**
  * Gathers one message's DATA, holding its bytes against the shared memory budget until the
  * caller releases them (stored, refused) or the message is aborted. Past the size limit the
  * bytes are counted but not kept (smtp-server answers 552 itself); past the memory budget the
  * message is dropped as it arrives and refused at its end; after a cut nothing is stored, even
- * what already arrived in the same chunk.
+ * what already arrived in the same chunk. A large message is spooled: its chunks are held only
+ * until written, and its bytes come back at its end if the budget has room for them then.
  */
 export function collectData(stream: SMTPServerDataStream, budget: MemoryBudget, hooks: DataHooks, done: (result: Collected) => void): void {
   let chunks: Buffer[] = [];
@@ -32,26 +47,60 @@ export function collectData(stream: SMTPServerDataStream, budget: MemoryBudget, 
   let held = 0;
   let cut = false;
   let refused = false;
+  let spool: DataSpool | undefined;
+  let spooled = 0;
   /** The bytes went to `done`: from then on the caller releases them. */
   let handed = false;
   const release = () => {
     budget.give(held);
     held = 0;
     chunks = [];
+    budget.spool.give(spooled);
+    spooled = 0;
+    spool?.remove();
+    spool = undefined;
+  };
+  /** Bytes waiting for the disk: past SPOOL_BEHIND the client waits (TCP back-pressure). */
+  let writing = 0;
+  /** A chunk held until it is on disk (it counts against the budget meanwhile). */
+  const toSpool = (file: DataSpool, chunk: Buffer) => {
+    spooled += chunk.length;
+    writing += chunk.length;
+    if (writing > SPOOL_BEHIND && !stream.isPaused()) stream.pause();
+    file.write(chunk, () => {
+      budget.give(chunk.length);
+      writing -= chunk.length;
+      if (writing <= SPOOL_BEHIND && stream.isPaused()) stream.resume();
+    });
+  };
+  const keep = (chunk: Buffer): boolean => {
+    if (!budget.take(chunk.length)) return false;
+    if (!spool && held + chunk.length <= SPOOL_AFTER) {
+      held += chunk.length;
+      chunks.push(chunk);
+      return true;
+    }
+    if (!budget.spool.take(held + chunk.length)) {
+      budget.give(chunk.length);
+      return false;
+    }
+    if (!spool) {
+      const file = (spool = new DataSpool());
+      for (const early of chunks) toSpool(file, early);
+      chunks = [];
+      held = 0;
+    }
+    toSpool(spool, chunk);
+    return true;
   };
   stream.on('data', (chunk: Buffer) =>
     hooks.contain(() => {
       bytes += chunk.length;
       hooks.progress(bytes);
-      if (stream.sizeExceeded && held) release();
-      if (!stream.sizeExceeded && !refused) {
-        if (budget.take(chunk.length)) {
-          held += chunk.length;
-          chunks.push(chunk);
-        } else {
-          refused = true;
-          release();
-        }
+      if (stream.sizeExceeded && (held || spool)) release();
+      if (!stream.sizeExceeded && !refused && !keep(chunk)) {
+        refused = true;
+        release();
       }
       const cutAt = hooks.cutAfterBytes();
       if (cutAt !== undefined && bytes >= cutAt && !cut) {
@@ -80,12 +129,40 @@ export function collectData(stream: SMTPServerDataStream, budget: MemoryBudget, 
         return done({ kind: 'oversized', bytes });
       }
       if (refused) return done({ kind: 'no-memory', bytes });
+      handed = true;
+      if (spool) return readBack(spool);
       const parts = chunks;
       chunks = [];
-      handed = true;
       assemble(parts, bytes, (raw) => hooks.contain(() => done({ kind: 'complete', raw, release })), STAMP_ROOM);
     }),
   );
+  /** The whole message back from its spool file, if the budget has room for it now. */
+  const readBack = (file: DataSpool) =>
+    // Once its chunks are on disk (and no longer count), so that they and the whole are not both held.
+    void file.flushed().then(() =>
+      hooks.contain(() => {
+        if (spool !== file) return;
+        if (!budget.take(bytes + STAMP_ROOM)) {
+          release();
+          return done({ kind: 'no-memory', bytes });
+        }
+        held = bytes + STAMP_ROOM;
+        void readInto(file);
+      }),
+    );
+  const readInto = (file: DataSpool) =>
+    file.readBack(bytes, STAMP_ROOM).then(
+      (raw) =>
+        hooks.contain(() => {
+          stampRoom.set(raw, STAMP_ROOM);
+          done({ kind: 'complete', raw, release, spool: file.path });
+        }),
+      (error: Error) =>
+        hooks.contain(() => {
+          release();
+          done({ kind: 'no-memory', bytes, why: `the spool file failed: ${error.message}` });
+        }),
+    );
 }
 
 /** How much is copied into assembled messages per turn of the event loop, all messages together. */
