@@ -118,7 +118,8 @@ export class MailWriter {
       // The envelope's recipients stay here, and the Bcc they imply: the mailbox has the list it sent (writer-protocol.ts).
       const reply = { ...summary, Bcc: parsed.bcc, Envelope: { From: summary.Envelope.From, To: [] } };
       return { summary: reply, pruned: this.messages.pruneToCount(this.limits.maxMessages), problems: parsed.problems };
-    });
+      // A large message commits alone, so that small ones do not wait for it (write-batch.ts).
+    }, bytes.length);
     if (ensure && epoch === this.#sessionsEpoch) this.#ensured.add(ensure.id);
     return result;
   }
