@@ -13,6 +13,8 @@ interface Pending {
  * write costs well under 10 ms, so any number of them share a commit.
  */
 export const LARGE_WRITE_BYTES = 256 * 1024;
+/** The longest small writes may hold up the next large one: a large write is never starved. */
+const MAX_PUT_OFF_MS = 50;
 
 /**
  * Group commit: every small write queued during one turn of the event loop goes into a single
@@ -22,15 +24,17 @@ export const LARGE_WRITE_BYTES = 256 * 1024;
  *
  * Large writes (LARGE_WRITE_BYTES) wait in a line of their own and commit one per turn, in the
  * order they came, each in a transaction of its own: a small write waits for at most one large
- * write, and a large one for the large ones before it and at most one turn of small writes
- * each, never for an endless stream of small ones. Every write still commits before its promise resolves.
+ * write, and a large one for the large ones before it and at most MAX_PUT_OFF_MS of small
+ * writes each, never for an endless stream of small ones. Every write still commits before its promise resolves.
  */
 export class WriteBatch {
   #queue: Pending[] = [];
   #large: Pending[] = [];
   #scheduled = false;
-  /** The first large write waiting was put off once for small writes: it goes next. */
-  #headPutOff = false;
+  /** Since when the first large write waiting has been put off for small ones. */
+  #putOffSince: number | undefined;
+  /** Small writes on their way (a message being parsed): large ones wait for them, a while. */
+  #holds = 0;
   /** Writes nobody waits on (closed sessions): they join the next batch rather than commit alone. */
   #later: Pending[] = [];
   #laterTimer: NodeJS.Timeout | undefined;
@@ -65,7 +69,7 @@ export class WriteBatch {
   flush(): void {
     this.#commitSmall();
     while (this.#large.length) this.#commitLarge();
-    this.#headPutOff = false;
+    this.#putOffSince = undefined;
   }
 
   #schedule(): void {
@@ -75,18 +79,35 @@ export class WriteBatch {
   }
 
   /**
+   * Announces a small write to come (its message is being parsed, which takes a few turns):
+   * until it comes, or MAX_PUT_OFF_MS, no large write starts. Call the function returned then.
+   */
+  hold(): () => void {
+    this.#holds++;
+    let held = true;
+    return () => {
+      if (held) this.#holds--;
+      held = false;
+    };
+  }
+
+  /**
    * A turn with small writes waiting commits them and puts the next large write off to a turn
    * two immediates later: their replies (queued by the promise callbacks as an immediate of
    * their own, writer-thread.ts) leave first, and calls that come meanwhile are received. A
-   * large write is put off once: the next turn commits it whatever came, then the small ones.
+   * large write is put off for at most MAX_PUT_OFF_MS: then it goes whatever came, and the
+   * small writes after it.
    */
   #turn(): void {
     this.#scheduled = false;
     const small = this.#queue.length > 0 || this.#later.length > 0;
-    if (this.#large.length && (!small || this.#headPutOff)) {
-      this.#commitLarge();
-      this.#headPutOff = false;
-    } else if (this.#large.length) this.#headPutOff = true;
+    if (this.#large.length) {
+      const due = this.#putOffSince !== undefined && performance.now() - this.#putOffSince >= MAX_PUT_OFF_MS;
+      if (due || (!small && this.#holds === 0)) {
+        this.#commitLarge();
+        this.#putOffSince = undefined;
+      } else this.#putOffSince ??= performance.now();
+    }
     this.#commitSmall();
     if (!this.#large.length) return;
     this.#scheduled = true;
