@@ -9,7 +9,7 @@ import { SessionStore } from './session-store.js';
 import { BounceLinks } from './bounce-links.js';
 import { extractTags, type TaggingOptions } from './tags.js';
 import { impliedBcc } from './implied-bcc.js';
-import { WriteBatch } from './write-batch.js';
+import { LARGE_WRITE_BYTES, WriteBatch } from './write-batch.js';
 import type { WriteTarget, WriterLimits, WriterRequest, WriterResults } from './writer-protocol.js';
 import { newId } from '../util/ids.js';
 
@@ -104,7 +104,14 @@ export class MailWriter {
 
   async #ingest({ raw, parsed: given, envelope, session, bounce, now }: Extract<WriterRequest, { op: 'ingest' }>): Promise<WriterResults['ingest']> {
     const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    const parsed = given ?? (await parseSummary(bytes).catch((error: unknown) => emptySummary([`the parser failed (${error instanceof Error ? error.message : String(error)})`])));
+    // A small message parsed here holds large inserts back until it is queued (write-batch.ts).
+    const release = given || bytes.length >= LARGE_WRITE_BYTES ? () => {} : this.#batch.hold();
+    let parsed: ParsedSummary;
+    try {
+      parsed = given ?? (await parseSummary(bytes).catch((error: unknown) => emptySummary([`the parser failed (${error instanceof Error ? error.message : String(error)})`])));
+    } finally {
+      release();
+    }
     // A bounce mailsim sent has no session of its own: it links to the original's.
     const record = toRecord(bytes, envelope, session?.id ?? bounce?.SessionID ?? null, session?.user ?? '', now, parsed, this.tagging);
     const ensure = session && !this.#ensured.has(session.id) ? session : undefined;
@@ -118,7 +125,8 @@ export class MailWriter {
       // The envelope's recipients stay here, and the Bcc they imply: the mailbox has the list it sent (writer-protocol.ts).
       const reply = { ...summary, Bcc: parsed.bcc, Envelope: { From: summary.Envelope.From, To: [] } };
       return { summary: reply, pruned: this.messages.pruneToCount(this.limits.maxMessages), problems: parsed.problems };
-    });
+      // A large message commits alone, so that small ones do not wait for it (write-batch.ts).
+    }, bytes.length);
     if (ensure && epoch === this.#sessionsEpoch) this.#ensured.add(ensure.id);
     return result;
   }
