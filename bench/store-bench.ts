@@ -2,7 +2,8 @@
  * npm run bench:store: the store's cost at 10,000 and 100,000 messages, this branch against a
  * baseline (main by default) in the same run. Each tree fills a store once per size through
  * the writer's own path (bench/store-child.ts), then each repetition copies that store and
- * times the HTTP API over it in a fresh process: lists, searches, counts, delete-all, the WAL
+ * times the HTTP API over it in a fresh process (the tree's built server when it has one, with the
+ * bin's node flags, as users run it; build both trees first): lists, searches, counts, delete-all, the WAL
  * left behind and the peak RSS. Repetitions alternate between the trees, so drift in the load
  * of a shared machine falls on both. Prints min / median / max of the repetitions and the
  * ratio of the medians (this branch / baseline).
@@ -11,7 +12,7 @@
  */
 import Database from 'better-sqlite3';
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -84,11 +85,19 @@ async function timed(url: string, init?: RequestInit): Promise<number> {
   return performance.now() - t0;
 }
 
+/** The node flags of a built tree's bin (`#!/usr/bin/env -S node ...`): its server runs as users run it. */
+function nodeFlags(root: string): string[] {
+  const cli = join(root, 'dist/server/cli/main.js');
+  if (!existsSync(cli)) return [];
+  const shebang = readFileSync(cli, 'utf8').split('\n', 1)[0] ?? '';
+  return /^#!.*\bnode\b(.*)$/.exec(shebang)?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+}
+
 const fileMb = (path: string) => (existsSync(path) ? statSync(path).size / 1048576 : 0);
 
 /** Starts a server over the store, times each query (median of 7 after one warm-up), then delete-all. */
 async function measure(root: string, db: string, count: number): Promise<Record<string, number>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/store-child.ts', 'serve', root, db, String(count)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeFlags(root), '--import', 'tsx', 'bench/store-child.ts', 'serve', root, db, String(count)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: string[] = [];
   let buffered = '';
   let wake = () => {};

@@ -70,6 +70,9 @@ const SUMMARY_COLUMNS = `m.seq, m.id, m.session_id, m.created, m.envelope_from, 
 const FROM = 'FROM messages m JOIN message_search s ON s.seq = m.seq';
 const SEARCH_COLUMNS = 'from_lc, to_lc, cc_lc, bcc_lc, reply_to_lc, rcpt_lc, subject_lc, message_id_lc, body_lc';
 
+/** A page of the whole mailbox from a seq down: a range of the rowid (list, #deepPage). */
+export const PAGE_BELOW_SQL = `SELECT ${SUMMARY_COLUMNS} FROM messages m WHERE m.seq <= ? ORDER BY m.seq DESC LIMIT ?`;
+
 /** Only a filter on the search text needs message_search: a plain list reads messages alone. */
 const fromFor = (filter: SqlFilter) => (filter.text ? FROM : 'FROM messages m');
 
@@ -220,13 +223,29 @@ export class MessageStore {
   list(start: number, limit: number, filter: SqlFilter = NO_FILTER): MessageSummary[] {
     // LIMIT -1 is SQLite's "no limit": Mailpit's limit=0 lists everything.
     const max = limit > 0 ? limit : -1;
-    // A deep page of the whole mailbox skips along the narrow seq index, not the rows (migration 9).
     const rows = (
       filter.where === NO_FILTER.where && start > 0
-        ? this.#prepare(`SELECT ${SUMMARY_COLUMNS} FROM messages m WHERE m.seq IN (SELECT seq FROM messages INDEXED BY messages_by_seq ORDER BY seq DESC LIMIT ? OFFSET ?) ORDER BY m.seq DESC`).all(max, start)
+        ? this.#deepPage(start, max)
         : this.#prepare(`SELECT ${SUMMARY_COLUMNS} ${fromFor(filter)} WHERE ${filter.where} ORDER BY m.seq DESC LIMIT ? OFFSET ?`).all(...filter.params, max, start)
     ) as MessageRow[];
     return rows.map((row) => messageSummaryOf(row));
+  }
+
+  /**
+   * A page of the whole mailbox below the newest `start`. Where no seq is missing between the
+   * oldest and the newest (the retention prune deletes from the oldest end, so only a delete of
+   * chosen messages leaves a gap) the start-th newest is max(seq) - start, and the page is a
+   * range of the rowid: two b-tree descents whatever the depth. Otherwise the skip walks the
+   * narrow seq index, not the rows (migration 9): 0.3 ms at 50,000 of 100,000, against ~0 here.
+   * The kept total (message_counts) is read in the same snapshot as the bounds.
+   */
+  #deepPage(start: number, max: number): unknown[] {
+    const { newest, oldest, total } = this.#prepare('SELECT (SELECT max(seq) FROM messages) AS newest, (SELECT min(seq) FROM messages) AS oldest, (SELECT total FROM message_counts) AS total')
+      .get() as { newest: number | null; oldest: number | null; total: number };
+    if (newest !== null && oldest !== null && newest - oldest + 1 === total) {
+      return this.#prepare(PAGE_BELOW_SQL).all(newest - start, max);
+    }
+    return this.#prepare(`SELECT ${SUMMARY_COLUMNS} FROM messages m WHERE m.seq IN (SELECT seq FROM messages INDEXED BY messages_by_seq ORDER BY seq DESC LIMIT ? OFFSET ?) ORDER BY m.seq DESC`).all(max, start);
   }
 
   /** Matching and unread-matching counts in one pass; the whole mailbox's as kept, not counted. */
