@@ -4,19 +4,24 @@
  * connection back to back, and GET /livez every 25 ms as an outside lag probe.
  *
  * Usage: tsx bench/hostile-sender.ts PORT URL. Prints {"baseline": ms} once warmed up, starts
- * on a "go" line on stdin, and on "stop" prints {"worst", "sent", "livez", "failures"} and exits.
+ * on a "go" line on stdin, and on "stop" prints {"worst", "worstSteps", "sent", "livez", "failures"} and exits.
  */
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 
 const MESSAGE = 'Subject: well-behaved\r\nFrom: app@example.com\r\nTo: user@example.org\r\n\r\nhello\r\n.\r\n';
 
-/** One transaction on a new connection; ms from connect to the 250 after DATA. */
-export function transaction(port: number, timeoutMs = 30_000): Promise<number> {
+/**
+ * One transaction on a new connection; ms from connect to the 250 after DATA. `steps`, when
+ * given, gets the ms each reply took (the banner, then EHLO, MAIL, RCPT, DATA, end of data):
+ * a slow transaction says where it waited.
+ */
+export function transaction(port: number, timeoutMs = 30_000, steps?: number[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const socket = connect(port, '127.0.0.1');
-    const steps = ['EHLO good.test\r\n', 'MAIL FROM:<app@example.com>\r\n', 'RCPT TO:<user@example.org>\r\n', 'DATA\r\n', MESSAGE];
+    const commands = ['EHLO good.test\r\n', 'MAIL FROM:<app@example.com>\r\n', 'RCPT TO:<user@example.org>\r\n', 'DATA\r\n', MESSAGE];
+    let last = started;
     let buffer = '';
     let step = 0;
     const fail = (error: Error) => {
@@ -32,13 +37,16 @@ export function transaction(port: number, timeoutMs = 30_000): Promise<number> {
       for (let match = /(?:^|\n)(\d{3}) [^\n]*\r\n/.exec(buffer); match; match = /(?:^|\n)(\d{3}) [^\n]*\r\n/.exec(buffer)) {
         buffer = buffer.slice(match.index + match[0].length);
         if (!/^[23]/.test(match[1]!)) return fail(new Error(`refused: ${match[0].trim()}`));
-        if (step === steps.length) {
+        const now = performance.now();
+        steps?.push(now - last);
+        last = now;
+        if (step === commands.length) {
           clearTimeout(timer);
           resolve(performance.now() - started);
           socket.end('QUIT\r\n');
           return;
         }
-        socket.write(steps[step++]!);
+        socket.write(commands[step++]!);
       }
     });
   });
@@ -76,9 +84,15 @@ async function main(port: number, url: string): Promise<void> {
   console.log(JSON.stringify({ baseline: warm[Math.floor(warm.length / 2)] }));
   let sender: ReturnType<typeof loop> | undefined;
   let probe: ReturnType<typeof loop> | undefined;
+  let worstSteps: number[] = [];
   for await (const line of createInterface({ input: process.stdin })) {
     if (line === 'go') {
-      sender = loop(() => transaction(port), 20);
+      sender = loop(async () => {
+        const steps: number[] = [];
+        const ms = await transaction(port, 30_000, steps);
+        if (ms > (sender?.state.worst ?? 0)) worstSteps = steps;
+        return ms;
+      }, 20);
       probe = loop(() => livez(url), 25);
     }
     if (line === 'stop') break;
@@ -86,7 +100,7 @@ async function main(port: number, url: string): Promise<void> {
   // A frozen server never answers; what was measured so far is reported anyway.
   await Promise.race([Promise.all([sender?.stop(), probe?.stop()]), new Promise((resolve) => setTimeout(resolve, 35_000))]);
   const failures = [...(sender?.state.failures ?? []), ...(probe?.state.failures ?? [])];
-  console.log(JSON.stringify({ worst: sender?.state.worst ?? 0, sent: sender?.state.count ?? 0, livez: probe?.state.worst ?? 0, failures }));
+  console.log(JSON.stringify({ worst: sender?.state.worst ?? 0, worstSteps, sent: sender?.state.count ?? 0, livez: probe?.state.worst ?? 0, failures }));
   process.exit(0);
 }
 

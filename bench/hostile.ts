@@ -92,6 +92,7 @@ function peakRssMiB(pid: number | undefined): number {
   }
 }
 
+const STEP_NAMES = ['banner', 'EHLO', 'MAIL', 'RCPT', 'DATA', 'end', 'QUIT'];
 /** The recent window must not still hold the start-up's blocks (module loading, the store's thread). */
 const SETTLE_MS = 12_000;
 
@@ -124,7 +125,7 @@ async function wellBehaved(port: number, url: string) {
     go: () => child.stdin!.write('go\n'),
     stop: async () => {
       child.stdin!.write('stop\n');
-      return next<{ worst: number; sent: number; livez: number; failures: string[] }>();
+      return next<{ worst: number; worstSteps: number[]; sent: number; livez: number; failures: string[] }>();
     },
   };
 }
@@ -160,6 +161,8 @@ async function measure(input: HostileInput, build: { label: string; path: string
     const served = alive && (await transaction(server.port, 10_000).then(() => true, () => false));
     const after = alive ? await recentBlock(server.url).catch(() => NaN) : NaN;
     const { failures } = measured;
+    // Where the worst transaction waited: banner, EHLO, MAIL, RCPT, DATA, end of data (and QUIT's 221).
+    if (measured.worstSteps?.length) note += `; worst: ${measured.worstSteps.map((ms, i) => `${STEP_NAMES[i] ?? '?'} ${ms.toFixed(0)}`).join(', ')}`;
     if (failures.length) note += `; well-behaved failures: ${failures.length} (${failures[0]})`;
     if (server.exited()) note += `; exited: ${/\n(\w*Error[^\n]*)/.exec(server.stderr())?.[1] ?? 'see stderr'}`;
     const blockMs = Math.max(blocks.state.worst, Number.isNaN(after) ? 0 : after);
