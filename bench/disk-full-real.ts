@@ -12,11 +12,10 @@ import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import nodemailer from 'nodemailer';
+import { readyz, send } from './disk-full-client.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, cli: { type: 'string', default: 'dist/server/cli/main.js' } } });
 const DISK = join(tmpdir(), 'mailsim-disk-full-real');
-const BIG = 'x'.repeat(1 << 20);
 
 function mount(): void {
   mkdirSync(DISK, { recursive: true });
@@ -50,18 +49,6 @@ async function start(): Promise<{ child: ChildProcess; port: number; url: string
   });
 }
 
-async function send(port: number): Promise<string> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
-  try {
-    return (await transport.sendMail({ from: 'a@example.com', to: 'b@example.org', subject: 'disk', text: BIG })).response;
-  } catch (error) {
-    return (error as { response?: string }).response ?? String(error);
-  } finally {
-    transport.close();
-  }
-}
-
-const readyz = async (url: string) => (await fetch(`${url}/readyz`)).status;
 const total = async (url: string) => ((await (await fetch(`${url}/api/v1/messages?limit=1`)).json()) as { total: number }).total;
 async function until(url: string, status: number): Promise<void> {
   while ((await readyz(url)) !== status) await new Promise((next) => setTimeout(next, 5));

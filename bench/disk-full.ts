@@ -14,13 +14,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import nodemailer from 'nodemailer';
+import { readyz, send } from './disk-full-client.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, base: { type: 'string' } } });
 const ROUNDS = Number(values.rounds);
 const BUILDS = [...(values.base ? [{ label: 'base', root: resolve(values.base) }] : []), { label: values.base ? 'new' : '', root: resolve('.') }];
 const TLS_DIR = join(tmpdir(), 'mailsim-hostile-tls');
-const BIG = 'x'.repeat(1 << 20);
 
 interface Sim {
   harness: { start(): Promise<{ smtp: { port: number }[]; http: { port: number } }>; stop(): Promise<void>; mailbox: { limitPages(pages: number | null): Promise<number> } };
@@ -38,19 +37,6 @@ async function start(root: string): Promise<Sim> {
   return { harness, smtpPort: running.smtp[0]!.port, url: `http://127.0.0.1:${running.http.port}`, dir };
 }
 
-/** One message of 1 MiB (it needs new pages); the final reply, or the refusal. */
-async function send(port: number): Promise<string> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
-  try {
-    return (await transport.sendMail({ from: 'a@example.com', to: 'b@example.org', subject: 'disk', text: BIG })).response;
-  } catch (error) {
-    return (error as { response?: string }).response ?? String(error);
-  } finally {
-    transport.close();
-  }
-}
-
-const readyz = async (url: string) => (await fetch(`${url}/readyz`)).status;
 
 /** Fills the disk and waits until /readyz says so; returns what the client got. */
 async function fill(sim: Sim): Promise<string> {
