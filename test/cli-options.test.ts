@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { envName, helpText, OPTIONS, parseCli } from '../server/cli/options.js';
+import { OPTIONS } from '../server/cli/option-table.js';
+import { envName, helpText, parseCli } from '../server/cli/options.js';
 import { configSchema } from '../server/config/config.js';
 import { parseDuration } from '../server/util/duration.js';
 import { parseHostPort } from '../server/util/host-port.js';

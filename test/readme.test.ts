@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { envName, OPTIONS } from '../server/cli/options.js';
+import { OPTIONS } from '../server/cli/option-table.js';
+import { envName } from '../server/cli/options.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 

@@ -6,7 +6,8 @@
 // main thread's heap held 35 MB live in 113 MB under one connection per message; peak RSS went
 // 273-281 -> 178-179 MB with the CPU per message within the noise.
 import type { ZodError } from 'zod';
-import { helpText, OPTIONS, parseCli, usageError } from './options.js';
+import { OPTIONS, usageError } from './option-table.js';
+import { helpText, parseCli } from './options.js';
 import { CodedError, ERRORS } from '../errors/catalogue.js';
 // Loaded on demand, like ./commands.js, the config schema (zod) and the logger (pino): --help,
 // and --version load neither and use ~0.14 s of CPU instead of ~0.34 s.

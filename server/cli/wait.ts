@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { usageError } from './options.js';
+import { usageError } from './option-table.js';
 import { ERRORS } from '../errors/catalogue.js';
 import { parseUiAuth } from '../http/security.js';
 import type { MessageSummary, SessionOutcome, SessionSummary } from '../protocol.js';
