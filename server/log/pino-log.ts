@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import { LOG_FORMATS, type Log, type LogFields, type LogFormat, type LogLevel } from '../ports/log.js';
+import { levelled, LOG_FORMATS, type Log, type LogFormat, type LogLevel } from '../ports/log.js';
 
 export { LOG_FORMATS, type LogFormat };
 
@@ -38,15 +38,8 @@ export function createLog({ level, format, destination = process.stderr }: LogOp
 }
 
 function wrap(logger: Logger): Log {
-  const at = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal') => (message: string, fields?: LogFields) =>
-    fields ? logger[level](fields, message) : logger[level](message);
-  return {
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    fatal: at('fatal'),
-    child: (fields) => wrap(logger.child(fields)),
-  };
+  return levelled(
+    (level) => (message, fields) => (fields ? logger[level](fields, message) : logger[level](message)),
+    (fields) => wrap(logger.child(fields)),
+  );
 }

@@ -25,16 +25,15 @@ export type LogSink = (level: LineLevel, message: string, fields: LogFields) => 
 
 /** A Log that hands every line to a function: for tests and for embedding (mailsim/testing). */
 export function logTo(sink: LogSink, bound: LogFields = {}): Log {
-  const at = (level: LineLevel) => (message: string, fields?: LogFields) => sink(level, message, { ...bound, ...fields });
-  return {
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    fatal: at('fatal'),
-    child: (fields) => logTo(sink, { ...bound, ...fields }),
-  };
+  return levelled(
+    (level) => (message, fields) => sink(level, message, { ...bound, ...fields }),
+    (fields) => logTo(sink, { ...bound, ...fields }),
+  );
+}
+
+/** A Log from one line writer per level: the shape every logger behind this port shares. */
+export function levelled(at: (level: LineLevel) => (message: string, fields?: LogFields) => void, child: (fields: LogFields) => Log): Log {
+  return { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal'), child };
 }
 
 export const silentLog: Log = logTo(() => {});
